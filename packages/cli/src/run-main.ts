@@ -1,0 +1,46 @@
+import { runSafely, type Runner } from 'cmd-ts';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+
+export interface MainOptions {
+  /** The bin's name, the prefix of every error line. */
+  bin: string;
+  /** Extra error-code to exit-code mappings for this bin. */
+  codes?: Record<string, number>;
+  argv?: string[];
+  stderr?: { write(s: string): unknown };
+  stdout?: { write(s: string): unknown };
+}
+
+/** One line for an error: `<bin>: <message>` (first line only; the message already says what, where and why). */
+export function errorLine(bin: string, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n')[0];
+  return first.startsWith(`${bin}: `) ? first : `${bin}: ${first}`;
+}
+
+/**
+ * Parses the arguments and runs the handler; the handler returns its exit code (or nothing for 0).
+ * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), help and version 0, a thrown error
+ * the code its `code` maps to, a crash 70. `process.exitCode` is set rather than `process.exit` called, so stdout
+ * drains; open servers keep the process alive until they close.
+ */
+export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise<void> {
+  const stderr = opts.stderr ?? process.stderr;
+  const stdout = opts.stdout ?? process.stdout;
+  try {
+    const r = await runSafely(cmd, opts.argv ?? process.argv.slice(2));
+    if (r._tag === 'error') {
+      const { exitCode, message, into } = r.error.config;
+      (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
+      process.exitCode = exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    const code = await r.value;
+    process.exitCode = typeof code === 'number' ? code : ExitCode.ok;
+  } catch (err) {
+    const code = exitCodeFor(err, opts.codes);
+    stderr.write(`${errorLine(opts.bin, err)}\n`);
+    if (code === ExitCode.software && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+    process.exitCode = code;
+  }
+}
