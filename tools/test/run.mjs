@@ -10,11 +10,11 @@ import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 process.chdir(root);
-const only = process.argv.slice(2); // `npm test -- raw-codec` runs one suite
+const only = process.argv.slice(2); // `npm test -- raw-codec` builds and runs that one suite
 const SUITE_TIMEOUT_MS = 240_000;
 const PARALLEL = 2;
 
-const build = spawnSync(process.execPath, ['tools/build-all.mjs'], { stdio: ['ignore', 2, 2] });
+const build = spawnSync(process.execPath, ['tools/build-all.mjs', ...only], { stdio: ['ignore', 2, 2] });
 if (build.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
