@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The whole test suite (`npm test`, also what .ci/run calls):
+//   0. installs the Debian packages the interop tests need when missing (tools/test/setup.sh);
 //   1. builds every package through Nx (cached), so the CLI tests and the Deno smoke suite run the real bundles;
 //   2. runs each package's uvu tests and the root scenarios (test/) in their own process, two at a time;
 //   3. prints one closing line `N passed, N failed` from uvu's own counts (CI reads that line, not uvu's summary).
@@ -14,6 +15,11 @@ const only = process.argv.slice(2); // `npm test -- raw-codec` builds and runs t
 const SUITE_TIMEOUT_MS = 240_000;
 const PARALLEL = 2;
 
+const setup = spawnSync('bash', ['tools/test/setup.sh'], { stdio: ['ignore', 2, 2] });
+if (setup.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 const build = spawnSync(process.execPath, ['tools/build-all.mjs', ...only], { stdio: ['ignore', 2, 2] });
 if (build.status !== 0) {
   console.log('0 passed, 1 failed');
