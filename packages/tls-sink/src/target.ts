@@ -1,0 +1,66 @@
+import { closeSync, fsyncSync, writeSync } from 'node:fs';
+
+/** Where captured bytes go, written synchronously so a chunk is on its way to the kernel before the next one is read. */
+export interface Target {
+  /** Names the output in error messages (a path, `stdout`, `stream`). */
+  readonly name: string;
+  /** Bytes written so far through this target. */
+  readonly position: number;
+  write(b: Uint8Array): void;
+  /** Flushes to stable storage where that means something (files); a no-op for pipes and streams. */
+  sync(): void;
+  close(): void;
+}
+
+/** A minimal sleep for the EAGAIN retry below, without spinning a core. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A file descriptor written with fs.writeSync (TOOLCHAIN.md #14: a write stream is ~4× slower here; #13: Deno's
+ * node:tls needs the socket never paused, which synchronous writes guarantee). Partial writes are continued; EAGAIN
+ * (a pipe that someone else made non-blocking, e.g. stdout sharing a pipe with stderr) is retried after 1 ms.
+ */
+export class FdTarget implements Target {
+  position = 0;
+  constructor(readonly fd: number, readonly name: string, private readonly owned: boolean) {}
+
+  write(b: Uint8Array): void {
+    let off = 0;
+    while (off < b.length) {
+      try {
+        off += writeSync(this.fd, b, off, b.length - off);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EAGAIN') throw err;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+    this.position += b.length;
+  }
+
+  sync(): void {
+    try {
+      fsyncSync(this.fd);
+    } catch (err) {
+      // Pipes, sockets and terminals cannot be fsynced; that is not a failure of the capture.
+      const code = (err as { code?: string }).code;
+      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EROFS' && code !== 'EBADF') throw err;
+    }
+  }
+
+  close(): void {
+    if (this.owned) closeSync(this.fd);
+  }
+}
+
+/** A caller's stream (anything with write(bytes)); the caller owns flushing and closing it. */
+export class StreamTarget implements Target {
+  position = 0;
+  readonly name = 'stream';
+  constructor(private readonly stream: { write(b: Uint8Array): unknown }) {}
+  write(b: Uint8Array): void {
+    this.stream.write(b);
+    this.position += b.length;
+  }
+  sync(): void {}
+  close(): void {}
+}
