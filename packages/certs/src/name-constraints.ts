@@ -71,7 +71,7 @@ export function readNameConstraints(cert: forge.pki.Certificate): NameConstraint
       let bits = 0;
       for (const x of mask) bits += x.toString(2).replace(/0/g, '').length;
       const addr = b.subarray(0, half);
-      nc.ip.push(`${half === 4 ? Array.from(addr).join('.') : ipv6Text(addr)}/${bits}`);
+      nc.ip.push(`${ipString(addr)}/${bits}`);
     }
   }
   return nc;
