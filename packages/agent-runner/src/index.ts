@@ -4,3 +4,9 @@ export type {
   MessageSelector, SimFaults, SimFaultRecord,
 } from './manifest.js';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, MANIFEST_EVENTS_FILE } from './manifest.js';
+export { runWorkload, manifestFromEvents, type WorkloadOptions, type WorkloadObservations } from './workload/run.js';
+export { DEFAULT_PROFILE, resolveProfile, loadProfile, validateProfile, type ProfileInput } from './workload/profile.js';
+export { startDnsResponder, answerFor, type DnsResponder, type DnsQueryLog } from './workload/dns-responder.js';
+export { encodeQuery, parseQuestion, parseResponse, encodeResponse } from './workload/dns-wire.js';
+export { AgentClock } from './clock.js';
+export { AgentRunnerError, UsageError, WouldOverwriteError, TimeoutError, UnreachableError, AuthzRejectedError, PreflightError, WorkloadError } from './errors.js';
