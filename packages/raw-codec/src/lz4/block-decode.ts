@@ -1,0 +1,147 @@
+// LZ4 block decoder (lz4_Block_format.md): sequences of token | literal length bytes | literals | offset (u16 LE) |
+// match length bytes. This is the hot loop of every intake decode, so it works on plain indices into Uint8Arrays,
+// allocates nothing per sequence, and reports failures as negative return codes (the caller builds the error
+// object with the absolute offset). Checks: every read stays inside [sStart, sEnd), every write inside
+// [dStart, dEnd), every match source inside [dLow, dp).
+
+/** Failure codes of decodeBlockInto (negative, so a valid output end position is never confused with one). */
+export const BlockFail = {
+  LiteralLengthTruncated: -1,
+  LiteralsPastEnd: -2,
+  OutputOverflow: -3,
+  OffsetZero: -4,
+  OffsetOutOfWindow: -5,
+  OffsetTruncated: -6,
+  MatchLengthTruncated: -7,
+  EndsWithMatch: -8,
+} as const;
+
+const FAIL_REASONS: Record<number, string> = {
+  [BlockFail.LiteralLengthTruncated]: 'literal length runs past the end of the block',
+  [BlockFail.LiteralsPastEnd]: 'literals run past the end of the block',
+  [BlockFail.OutputOverflow]: 'decoded data exceeds the block maximum size (output overflow)',
+  [BlockFail.OffsetZero]: 'match offset 0',
+  [BlockFail.OffsetOutOfWindow]: 'match offset reaches before the start of the window',
+  [BlockFail.OffsetTruncated]: 'match offset runs past the end of the block',
+  [BlockFail.MatchLengthTruncated]: 'match length runs past the end of the block',
+  [BlockFail.EndsWithMatch]: 'block ends with a match instead of literals',
+};
+
+export function blockFailReason(code: number): string {
+  return FAIL_REASONS[code] ?? `block decode failure ${code}`;
+}
+
+/** Position in the source at which the last failing decodeBlockInto call stopped. */
+export let blockFailPos = 0;
+
+/**
+ * Decodes the block src[sStart, sEnd) into dst at dStart, writing nothing at or after dEnd; a match may copy from
+ * as far back as dLow (the start of the window: the previous 64 KB of linked blocks, or a dictionary).
+ * Returns the end position in dst, or a BlockFail code (< 0) with blockFailPos set.
+ */
+export function decodeBlockInto(
+  src: Uint8Array,
+  sStart: number,
+  sEnd: number,
+  dst: Uint8Array,
+  dStart: number,
+  dEnd: number,
+  dLow: number,
+): number {
+  let sp = sStart;
+  let dp = dStart;
+  for (;;) {
+    if (sp >= sEnd) {
+      blockFailPos = sp;
+      return BlockFail.EndsWithMatch;
+    }
+    const token = src[sp++];
+    // Literals.
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let b: number;
+      do {
+        if (sp >= sEnd) {
+          blockFailPos = sp;
+          return BlockFail.LiteralLengthTruncated;
+        }
+        b = src[sp++];
+        lit += b;
+      } while (b === 255);
+    }
+    if (lit !== 0) {
+      if (lit > sEnd - sp) {
+        blockFailPos = sp;
+        return BlockFail.LiteralsPastEnd;
+      }
+      if (lit > dEnd - dp) {
+        blockFailPos = sp;
+        return BlockFail.OutputOverflow;
+      }
+      if (lit < 32) {
+        const e = sp + lit;
+        while (sp < e) dst[dp++] = src[sp++];
+      } else {
+        dst.set(src.subarray(sp, sp + lit), dp);
+        sp += lit;
+        dp += lit;
+      }
+    }
+    // The last sequence of a block has literals only.
+    if (sp === sEnd) return dp;
+    if (sEnd - sp < 2) {
+      blockFailPos = sp;
+      return BlockFail.OffsetTruncated;
+    }
+    const off = src[sp] | (src[sp + 1] << 8);
+    if (off === 0) {
+      blockFailPos = sp;
+      return BlockFail.OffsetZero;
+    }
+    if (off > dp - dLow) {
+      blockFailPos = sp;
+      return BlockFail.OffsetOutOfWindow;
+    }
+    sp += 2;
+    let ml = token & 15;
+    if (ml === 15) {
+      let b: number;
+      do {
+        if (sp >= sEnd) {
+          blockFailPos = sp;
+          return BlockFail.MatchLengthTruncated;
+        }
+        b = src[sp++];
+        ml += b;
+      } while (b === 255);
+    }
+    ml += 4; // MINMATCH (lz4_Block_format.md: "the minimum length of a match is 4")
+    if (ml > dEnd - dp) {
+      blockFailPos = sp;
+      return BlockFail.OutputOverflow;
+    }
+    let mp = dp - off;
+    if (ml <= 32) {
+      // Short: a byte loop is faster than copyWithin's call cost, and is right for overlapping copies too.
+      const e = dp + ml;
+      while (dp < e) dst[dp++] = dst[mp++];
+    } else if (off >= ml) {
+      dst.copyWithin(dp, mp, mp + ml);
+      dp += ml;
+    } else if (off === 1) {
+      dst.fill(dst[mp], dp, dp + ml);
+      dp += ml;
+    } else {
+      // Long overlapping match: the output repeats with period `off`; copy ever larger whole periods.
+      const e = dp + ml;
+      let period = off;
+      while (dp < e) {
+        const n = Math.min(period, e - dp);
+        dst.copyWithin(dp, mp, mp + n);
+        dp += n;
+        period += n;
+        // mp stays: [mp, dp) now holds `period` bytes of the repeating pattern.
+      }
+    }
+  }
+}

@@ -1,0 +1,432 @@
+// Streaming, push-based LZ4 frame decoder (lz4_Frame_format.md). Input may arrive in pieces of any size; a block is
+// decoded straight from the caller's chunk when it is whole there, else staged in one buffer of the block's size.
+// Output goes into a window buffer (64 KB of history for linked blocks + room for the next blocks) and leaves as one
+// copied Uint8Array per block, so memory stays at about 2 × block max + 64 KB whatever the stream length.
+// push() stops right after a frame's end so the caller can look at what follows (the intake stream puts a raw
+// version_info record between connections' frames: wire-format.md (d)).
+
+import { blockFailPos, blockFailReason, decodeBlockInto } from './block-decode.js';
+import { Lz4Error, Lz4TruncatedError } from './errors.js';
+import {
+  LZ4_BLOCK_UNCOMPRESSED,
+  LZ4_FRAME_MAGIC,
+  LZ4_LEGACY_BLOCK_SIZE,
+  LZ4_LEGACY_MAGIC,
+  LZ4_SKIPPABLE_MAGIC_MASK,
+  LZ4_SKIPPABLE_MAGIC_MIN,
+  LZ4_WINDOW,
+  blockMaxSize,
+} from './frame-format.js';
+import { Xxh32, xxh32 } from './xxh32.js';
+
+export interface Lz4FrameDecoderOptions {
+  /** Verify block and content checksums when a frame has them (default true). The header checksum is always checked. */
+  verifyChecksums?: boolean;
+}
+
+export interface Lz4PushResult {
+  /** Bytes of `input` (from `offset`) taken by this call. */
+  consumed: number;
+  /** Decompressed chunks produced by this call, in order (one per data block). */
+  output: Uint8Array[];
+  /** True when this call stopped right after the end of a frame (end mark + content checksum, or a skippable frame). */
+  frameEnded: boolean;
+}
+
+// Decoder states: what the next bytes are.
+const S_MAGIC = 0;
+const S_FLG = 1; // FLG byte (first byte of the frame descriptor)
+const S_DESC = 2; // rest of the descriptor: BD, [content size], [dict id], HC
+const S_BLOCK_SIZE = 3;
+const S_BLOCK_DATA = 4; // block data [+ block checksum]
+const S_CONTENT_CHECKSUM = 5;
+const S_SKIP_SIZE = 6;
+const S_SKIP_DATA = 7;
+const S_LEGACY_SIZE = 8;
+const S_LEGACY_DATA = 9;
+
+const STATE_WANTS = ['a frame magic number', 'the frame descriptor', 'the frame descriptor', 'a block size',
+  'block data', 'the content checksum', 'a skippable frame size', 'skippable frame data', 'a legacy block size',
+  'legacy block data'];
+
+/** Largest compressed legacy block: LZ4_compressBound(8 MB) (lz4.h LZ4_COMPRESSBOUND). */
+const LEGACY_MAX_COMPRESSED = LZ4_LEGACY_BLOCK_SIZE + ((LZ4_LEGACY_BLOCK_SIZE / 255) | 0) + 16;
+
+function readU32(b: Uint8Array, i: number): number {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+
+export class Lz4FrameDecoder {
+  private readonly verify: boolean;
+  private state = S_MAGIC;
+  private total = 0; // absolute bytes consumed before the current push
+  private frameIndex = -1;
+  private failed: Lz4Error | null = null;
+
+  // Gathering of a fixed number of bytes that may span pushes.
+  private stage = new Uint8Array(64);
+  private staged = 0;
+  private gBuf: Uint8Array = this.stage; // where the gathered bytes are (stage or the caller's input)
+  private gAt = 0;
+  private gAbs = 0; // absolute offset of the first gathered byte
+
+  // Frame descriptor.
+  private flg = 0;
+  private independent = false;
+  private blockChecksum = false;
+  private contentChecksum = false;
+  private contentSize = -1;
+  private blockMax = 0;
+  private produced = 0;
+  private hash: Xxh32 | null = null;
+
+  // Current block.
+  private blockLen = 0;
+  private blockStored = false;
+  private skipLeft = 0;
+
+  // Output window.
+  private win = new Uint8Array(0);
+  private wpos = 0;
+
+  constructor(opts: Lz4FrameDecoderOptions = {}) {
+    this.verify = opts.verifyChecksums ?? true;
+  }
+
+  /** True between the first byte of a frame and the end of that frame. */
+  get inFrame(): boolean {
+    return this.state !== S_MAGIC || this.staged !== 0;
+  }
+
+
+  /** Total input bytes consumed so far, across pushes. */
+  get bytesConsumed(): number {
+    return this.total;
+  }
+
+  /** Index of the current (or last) frame, -1 before the first one. */
+  get frame(): number {
+    return this.frameIndex;
+  }
+
+  /** Declares the end of input: throws Lz4TruncatedError when it falls inside a frame. */
+  finish(): void {
+    if (this.failed) throw this.failed;
+    if (this.state === S_LEGACY_SIZE && this.staged === 0) {
+      // A legacy frame has no end mark: it ends with the input.
+      this.state = S_MAGIC;
+      return;
+    }
+    if (this.state !== S_MAGIC || this.staged !== 0) {
+      const have = this.state === S_BLOCK_DATA || this.state === S_LEGACY_DATA ? ` (${this.staged} of ${this.blockLen + (this.blockChecksum && this.state === S_BLOCK_DATA ? 4 : 0)} bytes)` : '';
+      this.failed = new Lz4TruncatedError(`input ends inside frame, expecting ${STATE_WANTS[this.state]}${have}`, {
+        offset: this.total,
+        frame: this.frameIndex,
+      });
+      throw this.failed;
+    }
+  }
+
+  /**
+   * Consumes bytes of input from offset: decodes what is complete, buffers the rest. Stops right after a frame end
+   * (frameEnded true) even if more input follows; call again with offset + consumed to go on.
+   */
+  push(input: Uint8Array, offset = 0): Lz4PushResult {
+    if (this.failed) throw this.failed;
+    const output: Uint8Array[] = [];
+    const end = input.length;
+    if (offset < 0 || offset > end) throw new RangeError(`lz4 push: offset ${offset} outside input of ${end} bytes`);
+    let p = offset;
+    const abs0 = this.total - offset; // absolute offset of input[0]
+    let frameEnded = false;
+    try {
+      loop: while (true) {
+        switch (this.state) {
+          case S_MAGIC: {
+            if (p >= end) break loop;
+            if (this.staged === 0) this.frameIndex++;
+            const q = this.gather(input, p, end, 4, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            const magic = readU32(this.gBuf, this.gAt);
+            if (magic === LZ4_FRAME_MAGIC) {
+              this.state = S_FLG;
+            } else if (((magic & LZ4_SKIPPABLE_MAGIC_MASK) >>> 0) === LZ4_SKIPPABLE_MAGIC_MIN) {
+              this.state = S_SKIP_SIZE;
+            } else if (magic === LZ4_LEGACY_MAGIC) {
+              this.startLegacy();
+              this.state = S_LEGACY_SIZE;
+            } else {
+              throw this.corrupt(`bad magic number 0x${magic.toString(16).padStart(8, '0')} (not an LZ4 frame)`, this.gAbs);
+            }
+            break;
+          }
+          case S_FLG: {
+            const q = this.gather(input, p, end, 1, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            const flg = this.gBuf[this.gAt];
+            // FLG: version (bits 7-6) must be 01; bit 1 reserved, must be 0 (§"FLG byte").
+            if (flg >> 6 !== 1) throw this.corrupt(`unsupported frame version ${flg >> 6} in FLG byte 0x${hex2(flg)}`, this.gAbs);
+            if (flg & 0x02) throw this.corrupt(`reserved bit set in FLG byte 0x${hex2(flg)}`, this.gAbs);
+            if (flg & 0x01) throw this.corrupt('frame needs a dictionary (dictID flag set), which is not supported', this.gAbs);
+            this.flg = flg;
+            this.state = S_DESC;
+            break;
+          }
+          case S_DESC: {
+            const flg = this.flg;
+            const n = 2 + (flg & 0x08 ? 8 : 0); // BD, [content size], HC
+            const q = this.gather(input, p, end, n, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            const b = this.gBuf;
+            const at = this.gAt;
+            const bd = b[at];
+            // BD: bit 7 and bits 3-0 reserved; bits 6-4 block max size id 4..7 (§"BD byte").
+            if (bd & 0x8f) throw this.corrupt(`reserved bits set in BD byte 0x${hex2(bd)}`, this.gAbs);
+            const id = (bd >> 4) & 7;
+            if (id < 4) throw this.corrupt(`invalid block maximum size id ${id} in BD byte 0x${hex2(bd)}`, this.gAbs);
+            // HC = (XXH32(FLG..last descriptor byte, 0) >> 8) & 0xFF (§"Header Checksum").
+            const desc = new Uint8Array(n);
+            desc[0] = flg;
+            desc.set(b.subarray(at, at + n - 1), 1);
+            const hc = (xxh32(desc, 0) >>> 8) & 0xff;
+            if (hc !== b[at + n - 1]) {
+              throw this.corrupt(`header checksum mismatch (stored 0x${hex2(b[at + n - 1])}, computed 0x${hex2(hc)})`, this.gAbs + n - 1);
+            }
+            this.independent = (flg & 0x20) !== 0;
+            this.blockChecksum = (flg & 0x10) !== 0;
+            this.contentChecksum = (flg & 0x04) !== 0;
+            this.contentSize = flg & 0x08 ? readU32(b, at + 1) + readU32(b, at + 5) * 0x100000000 : -1;
+            this.blockMax = blockMaxSize(id);
+            this.produced = 0;
+            this.hash = this.contentChecksum && this.verify ? new Xxh32(0) : null;
+            this.prepareWindow(this.blockMax);
+            this.wpos = 0;
+            this.state = S_BLOCK_SIZE;
+            break;
+          }
+          case S_BLOCK_SIZE: {
+            const q = this.gather(input, p, end, 4, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            const v = readU32(this.gBuf, this.gAt);
+            if (v === 0) {
+              // EndMark.
+              if (this.contentSize >= 0 && this.produced !== this.contentSize) {
+                throw this.corrupt(`content size mismatch: header says ${this.contentSize} bytes, frame decodes to ${this.produced}`, this.gAbs);
+              }
+              if (this.contentChecksum) {
+                this.state = S_CONTENT_CHECKSUM;
+                break;
+              }
+              this.state = S_MAGIC;
+              frameEnded = true;
+              break loop;
+            }
+            const len = v & 0x7fffffff;
+            this.blockStored = v >= LZ4_BLOCK_UNCOMPRESSED;
+            if (len > this.blockMax) {
+              throw this.corrupt(`block of ${len} bytes exceeds the frame's block maximum size ${this.blockMax}`, this.gAbs);
+            }
+            this.blockLen = len;
+            this.state = S_BLOCK_DATA;
+            break;
+          }
+          case S_BLOCK_DATA: {
+            const n = this.blockLen + (this.blockChecksum ? 4 : 0);
+            const q = this.gather(input, p, end, n, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            output.push(this.decodeBlock(this.gBuf, this.gAt, this.blockLen, this.gAbs));
+            this.state = S_BLOCK_SIZE;
+            break;
+          }
+          case S_CONTENT_CHECKSUM: {
+            const q = this.gather(input, p, end, 4, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            if (this.hash) {
+              const want = readU32(this.gBuf, this.gAt);
+              const got = this.hash.digest();
+              if (want !== got) throw this.corrupt(`content checksum mismatch (stored 0x${hex8(want)}, computed 0x${hex8(got)})`, this.gAbs);
+            }
+            this.state = S_MAGIC;
+            frameEnded = true;
+            break loop;
+          }
+          case S_SKIP_SIZE: {
+            const q = this.gather(input, p, end, 4, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            this.skipLeft = readU32(this.gBuf, this.gAt);
+            this.state = S_SKIP_DATA;
+            break;
+          }
+          case S_SKIP_DATA: {
+            const n = Math.min(this.skipLeft, end - p);
+            this.skipLeft -= n;
+            p += n;
+            if (this.skipLeft > 0) break loop;
+            this.state = S_MAGIC;
+            frameEnded = true;
+            break loop;
+          }
+          case S_LEGACY_SIZE: {
+            if (p >= end) break loop;
+            // A legacy frame has no end mark: it ends where the next frame's magic number appears (lz4 CLI rule).
+            if (this.staged === 0 && end - p >= 4) {
+              const v = readU32(input, p);
+              if (v === LZ4_FRAME_MAGIC || v === LZ4_LEGACY_MAGIC || ((v & LZ4_SKIPPABLE_MAGIC_MASK) >>> 0) === LZ4_SKIPPABLE_MAGIC_MIN) {
+                this.state = S_MAGIC;
+                frameEnded = true;
+                break loop;
+              }
+            }
+            const q = this.gather(input, p, end, 4, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            const v = readU32(this.gBuf, this.gAt);
+            if (v === LZ4_FRAME_MAGIC || v === LZ4_LEGACY_MAGIC || ((v & LZ4_SKIPPABLE_MAGIC_MASK) >>> 0) === LZ4_SKIPPABLE_MAGIC_MIN) {
+              // The magic arrived split across pushes: its bytes are consumed already, so carry on into that frame.
+              this.frameIndex++;
+              this.state = v === LZ4_FRAME_MAGIC ? S_FLG : v === LZ4_LEGACY_MAGIC ? S_LEGACY_SIZE : S_SKIP_SIZE;
+              if (v === LZ4_LEGACY_MAGIC) this.startLegacy();
+              break;
+            }
+            if (v === 0 || v > LEGACY_MAX_COMPRESSED) {
+              throw this.corrupt(`legacy block size ${v} out of range 1..${LEGACY_MAX_COMPRESSED}`, this.gAbs);
+            }
+            this.blockLen = v;
+            this.state = S_LEGACY_DATA;
+            break;
+          }
+          case S_LEGACY_DATA: {
+            const q = this.gather(input, p, end, this.blockLen, abs0);
+            if (q < 0) { p = end; break loop; }
+            p = q;
+            this.wpos = 0;
+            const r = decodeBlockInto(this.gBuf, this.gAt, this.gAt + this.blockLen, this.win, 0, LZ4_LEGACY_BLOCK_SIZE, 0);
+            if (r < 0) throw this.corrupt(blockFailReason(r), this.gAbs + (blockFailPos - this.gAt));
+            output.push(this.win.slice(0, r));
+            this.state = S_LEGACY_SIZE;
+            break;
+          }
+        }
+      }
+    } catch (e) {
+      if (e instanceof Lz4Error) this.failed = e;
+      throw e;
+    }
+    this.total = abs0 + p;
+    return { consumed: p - offset, output, frameEnded };
+  }
+
+  private startLegacy(): void {
+    this.blockChecksum = false;
+    this.prepareWindow(LZ4_LEGACY_BLOCK_SIZE);
+  }
+
+  /**
+   * Makes n bytes available at this.gBuf[this.gAt..]: straight from the input when no earlier bytes are staged and
+   * all n are there, else via the stage buffer. Returns the new input position, or -1 when the input ran out first
+   * (everything was staged).
+   */
+  private gather(input: Uint8Array, p: number, end: number, n: number, abs0: number): number {
+    if (this.staged === 0) {
+      this.gAbs = abs0 + p;
+      if (end - p >= n) {
+        this.gBuf = input;
+        this.gAt = p;
+        return p + n;
+      }
+    }
+    if (this.stage.length < n) {
+      const bigger = new Uint8Array(Math.max(n, 64));
+      bigger.set(this.stage.subarray(0, this.staged));
+      this.stage = bigger;
+    }
+    const take = Math.min(n - this.staged, end - p);
+    this.stage.set(input.subarray(p, p + take), this.staged);
+    this.staged += take;
+    if (this.staged < n) return -1;
+    this.staged = 0;
+    this.gBuf = this.stage;
+    this.gAt = 0;
+    return p + take;
+  }
+
+  private prepareWindow(blockMax: number): void {
+    // Linked blocks need the previous 64 KB; room for several blocks after it makes the shift back rare.
+    const want = LZ4_WINDOW + (blockMax <= 262144 ? 4 * blockMax : blockMax);
+    if (this.win.length < want) this.win = new Uint8Array(want);
+  }
+
+  private decodeBlock(src: Uint8Array, at: number, len: number, abs: number): Uint8Array {
+    if (this.blockChecksum && this.verify) {
+      const want = readU32(src, at + len);
+      const got = xxh32(src, 0, at, at + len);
+      if (want !== got) throw this.corrupt(`block checksum mismatch (stored 0x${hex8(want)}, computed 0x${hex8(got)})`, abs + len);
+    }
+    const win = this.win;
+    if (this.independent) {
+      this.wpos = 0;
+    } else if (this.wpos + this.blockMax > win.length) {
+      win.copyWithin(0, this.wpos - LZ4_WINDOW, this.wpos);
+      this.wpos = LZ4_WINDOW;
+    }
+    const start = this.wpos;
+    let stop: number;
+    if (this.blockStored) {
+      win.set(src.subarray(at, at + len), start);
+      stop = start + len;
+    } else {
+      stop = decodeBlockInto(src, at, at + len, win, start, start + this.blockMax, 0);
+      if (stop < 0) throw this.corrupt(blockFailReason(stop), abs + (blockFailPos - at));
+    }
+    this.wpos = stop;
+    this.produced += stop - start;
+    if (this.contentSize >= 0 && this.produced > this.contentSize) {
+      throw this.corrupt(`content size mismatch: header says ${this.contentSize} bytes, frame decodes to more`, abs);
+    }
+    if (this.hash) this.hash.update(win, start, stop);
+    return win.slice(start, stop);
+  }
+
+  private corrupt(reason: string, offset: number): Lz4Error {
+    return new Lz4Error(reason, { offset, frame: this.frameIndex });
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/** Decodes all concatenated frames of buf (standard, skippable, legacy) and returns their content joined. */
+export function lz4DecodeFrames(buf: Uint8Array, opts?: Lz4FrameDecoderOptions): Uint8Array {
+  const dec = new Lz4FrameDecoder(opts);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let p = 0;
+  while (p < buf.length) {
+    const r = dec.push(buf, p);
+    p += r.consumed;
+    for (const c of r.output) {
+      parts.push(c);
+      size += c.length;
+    }
+  }
+  dec.finish();
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of parts) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
