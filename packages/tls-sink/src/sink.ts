@@ -63,6 +63,11 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
+function peerOf(sock: Socket): string {
+  const s = sock.remoteAddress ? sock : (sock as Socket & { _parent?: Socket })._parent;
+  return s?.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : 'unknown';
+}
+
 /**
  * Listens for agent connections and writes each connection's decrypted bytes unchanged. Never writes to the agent
  * unless a fault asks for it (the agent needs no acks, agent-protocol.md §2.7), never pauses a connection unless a
@@ -121,7 +126,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
       return;
     }
     if (opts.once) server.close(); // nothing after the first connection
-    const info: ConnectionInfo = { id: connections.length + 1, peer: `${sock.remoteAddress}:${sock.remotePort}`, start: new Date().toISOString(), bytes: 0 };
+    const info: ConnectionInfo = { id: connections.length + 1, peer: peerOf(sock), start: new Date().toISOString(), bytes: 0 };
     if (keys) {
       const t = sock as TLSSocket;
       info.tlsVersion = t.getProtocol() ?? undefined;
@@ -217,6 +222,9 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   };
 
   if (keys) {
+    // A client that resets right after its handshake leaves a TLS socket without a peer address; asking the TCP
+    // socket at accept time caches it there (Node and Deno keep it as the TLS socket's `_parent`).
+    server.on('connection', (raw: Socket) => void raw.remoteAddress);
     server.on('secureConnection', onSocket);
     server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
       emit({ type: 'tls-error', peer: `${sock.remoteAddress}:${sock.remotePort}`, message: reason(err) });
