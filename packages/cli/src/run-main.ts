@@ -35,7 +35,9 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
       process.exitCode = exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    const code = await r.value;
+    let code: unknown = await r.value;
+    // `subcommands` wraps the handler's result as { command, value }
+    if (code && typeof code === 'object' && 'command' in code && 'value' in code) code = await (code as { value: unknown }).value;
     process.exitCode = typeof code === 'number' ? code : ExitCode.ok;
   } catch (err) {
     const code = exitCodeFor(err, opts.codes);

@@ -1,0 +1,144 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { spawnChild, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
+import { agentCommand, agentEnvironment, type AgentTarget } from './agent-env.js';
+import type { RecipeDeps, SimAgentLike } from './deps.js';
+import { AgentNotFoundError } from './errors.js';
+import type { PrefixedLog } from './log-prefix.js';
+import type { Stoppable } from './flow-control/teardown.js';
+import { firstLine } from './flow-control/wait-ready.js';
+
+/** Which agent a run uses. */
+export type AgentChoice =
+  | { kind: 'simulated'; faults?: unknown }
+  | { kind: 'binary'; path: string; sudo?: boolean }
+  | { kind: 'docker'; image: string };
+
+/** The agent's readiness line (agent-protocol.md §5.3); the simulated agent says the same. */
+export const AGENT_READY = /Agent connected successfully\. Telemetry is flowing!/;
+
+/** What SIGTERM makes the agent exit with: exit(-signo) = 256 − 15 (agent-protocol.md §5.1). */
+export const AGENT_SIGTERM_EXIT = 241;
+
+/** A started agent, real or simulated, behind one face. */
+export interface AgentRun extends Stoppable {
+  kind: AgentChoice['kind'];
+  /** The command line (real agents), for run.json and the log. */
+  argv?: string[];
+  pid?: number;
+  /** Resolves at "Telemetry is flowing!". */
+  ready: Promise<void>;
+  /** Resolves when it ends on its own or after stop. */
+  exited: Promise<ExitInfo>;
+  readonly stopping: boolean;
+  /** Its exit once it ended. */
+  exit?: ExitInfo;
+  /** The in-process simulated agent follows the workload's events as they happen. */
+  onWorkloadEvent?: (e: unknown) => void;
+}
+
+export interface StartAgentOptions {
+  choice: AgentChoice;
+  target: AgentTarget;
+  log: PrefixedLog;
+  deps: Pick<RecipeDeps, 'runSimAgent'>;
+  /** Paths a docker agent needs mounted at the same place (run dir, keys). */
+  mounts?: string[];
+  /** Name for the docker container (so it can be found and removed). */
+  containerName?: string;
+  graceMs?: number;
+  spawn?: SpawnFn;
+  baseEnv?: Record<string, string | undefined>;
+  uid?: number;
+  signal?: AbortSignal;
+}
+
+/** Refuses a missing or non-executable agent binary before anything else is started (exit 66). */
+export function checkAgentBinary(path: string): void {
+  if (!existsSync(path)) throw new AgentNotFoundError(path, 'no such file');
+  try {
+    accessSync(path, constants.X_OK);
+  } catch (err) {
+    throw new AgentNotFoundError(path, 'not executable', err);
+  }
+}
+
+export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
+  if (o.choice.kind === 'simulated') return startSim(o, o.choice.faults);
+  const { env, args } = agentEnvironment(o.target);
+  const argv =
+    o.choice.kind === 'binary'
+      ? agentCommand({ binary: o.choice.path, sudo: o.choice.sudo ?? (o.uid ?? 0) !== 0 }, o.target.era, env, args)
+      : agentCommand({ image: o.choice.image, name: o.containerName ?? `flowmill-recipe-${process.pid}`, mounts: o.mounts ?? [] }, o.target.era, env, args);
+  o.log.line(`$ ${argv.join(' ')}`);
+  const child: ChildHandle = await spawnChild('agent', argv, { env: { ...(o.baseEnv ?? {}), ...env }, log: o.log, graceMs: o.graceMs, spawn: o.spawn });
+  const run: AgentRun = {
+    kind: o.choice.kind,
+    name: `agent (pid ${child.pid})`,
+    argv,
+    pid: child.pid,
+    ready: firstLine(child, AGENT_READY).then(() => {}),
+    exited: child.exited,
+    get stopping() {
+      return child.stopping;
+    },
+    get exit() {
+      return child.exit;
+    },
+    stop: () => child.stop(),
+    kill: () => child.kill?.(),
+  };
+  return run;
+}
+
+async function startSim(o: StartAgentOptions, faults: unknown): Promise<AgentRun> {
+  const t = o.target;
+  let stopping = false;
+  let exit: ExitInfo | undefined;
+  const sim: SimAgentLike = await o.deps.runSimAgent({
+    era: t.era,
+    authzUrl: t.authzUrl,
+    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeHost, ca: t.caFile },
+    keyId: t.keyId ?? '',
+    secret: t.secret ?? '',
+    recordPath: t.recordPath ?? '',
+    bpfDumpPath: t.bpfDumpPath ?? '',
+    faults,
+    log: (l) => o.log.line(l),
+    signal: o.signal,
+  });
+  let resolveExit!: (e: ExitInfo) => void;
+  const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
+  const finish = (code: number) => {
+    if (!exit) {
+      exit = { code, signal: null };
+      resolveExit(exit);
+    }
+  };
+  sim.exited?.then(finish, () => finish(255));
+  let stopped: Promise<void> | undefined;
+  return {
+    kind: 'simulated',
+    name: 'agent (simulated)',
+    onWorkloadEvent: sim.onWorkloadEvent,
+    ready: sim.ready,
+    exited,
+    get stopping() {
+      return stopping;
+    },
+    get exit() {
+      return exit;
+    },
+    stop() {
+      stopping = true;
+      stopped ??= sim.stop().then(finish, (err) => {
+        finish(255);
+        throw err;
+      });
+      return stopped;
+    },
+    kill() {
+      stopping = true;
+      void sim.stop().then(finish, () => finish(255));
+    },
+  };
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { boolean, command, flag, oneOf, option, optional, string, subcommands } from 'cmd-ts';
+import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
+import type { AgentChoice } from './agent.js';
+import { defaultDeps } from './default-deps.js';
+import { InterruptedError, UsageError } from './errors.js';
+import { serveCloud } from './serve.js';
+import { renderSummary } from './summary.js';
+import { resolveStateDir } from './state.js';
+import { down, envScript, renderStatus, status, up } from './up-down.js';
+import { runRecipe } from './recipe-run.js';
+import type { Era } from './types.js';
+import { VERSION } from './version.js';
+
+const BIN = 'recipe';
+const stderr = process.stderr;
+const color = !process.env.NO_COLOR && (!!process.env.FORCE_COLOR || !!process.stderr.isTTY);
+const codes = { ERR_INTERRUPTED: 130 };
+const exitFor = (err: unknown) => exitCodeFor(err, codes);
+
+const era = option({ long: 'era', type: oneOf<Era>(['flowmill', 'otel']), defaultValue: () => 'flowmill' as Era, defaultValueIsSerializable: true, description: 'agent era: flowmill (TLS intake + mock-authz) or otel (plain intake, no authz)' });
+const plain = flag({ long: 'plain', type: boolean, description: 'Flowmill era without TLS: plain TCP intake, plain HTTP authz' });
+const keys = option({ long: 'keys', type: string, defaultValue: () => 'keys', defaultValueIsSerializable: true, description: 'directory of the CA and leaf certificates (created if missing)' });
+const host = option({ long: 'host', type: ListenHost, defaultValue: () => '127.0.0.1', defaultValueIsSerializable: true, description: 'address the servers listen on' });
+const intakeName = option({ long: 'intake-name', type: string, defaultValue: () => 'localhost', defaultValueIsSerializable: true, description: 'name the agent connects to and verifies (certificate name)' });
+const authzPort = option({ long: 'authz-port', type: optional(Port), description: 'mock-authz port (run with the simulated agent: 0 = any; otherwise 8001)' });
+const intakePort = option({ long: 'intake-port', type: optional(Port), description: 'intake port (run with the simulated agent: 0 = any; otherwise 7001 TLS, 8000 plain)' });
+const runs = option({ long: 'runs', type: string, defaultValue: () => 'runs', defaultValueIsSerializable: true, description: 'parent of the timestamped run directories (and of `current`)' });
+const json = flag({ long: 'json', type: boolean, description: 'machine output: JSON on stdout, NDJSON progress on stderr' });
+const stateDir = option({ long: 'dir', type: optional(string), description: 'run directory of `recipe up` (default $RECIPE_DIR, else <runs>/current)' });
+
+function selfCommand(): string[] {
+  const script = process.argv[1];
+  return (globalThis as { Deno?: unknown }).Deno ? [process.execPath, 'run', '-A', script] : [process.execPath, script];
+}
+
+function readFaults(s: string | undefined): unknown {
+  if (s === undefined) return undefined;
+  try {
+    return JSON.parse(s.startsWith('@') ? readFileSync(s.slice(1), 'utf8') : s);
+  } catch (err) {
+    throw new UsageError(`bad --faults: ${s}: ${(err as Error).message}`);
+  }
+}
+
+function readProfile(s: string | undefined): unknown {
+  if (s === undefined) return undefined;
+  if (s.trim().startsWith('{')) {
+    try {
+      return JSON.parse(s);
+    } catch (err) {
+      throw new UsageError(`bad --profile: ${s}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(readFileSync(s, 'utf8'));
+  } catch (err) {
+    throw Object.assign(new Error(`cannot read the workload profile: ${s}: ${(err as Error).message}`), { code: (err as { code?: string }).code ?? 'ERR_USAGE' });
+  }
+}
+
+const run = command({
+  name: 'run',
+  description: 'keys, mock-authz, tls-sink, the agent (simulated unless --agent/--docker), the workload, decode, check; one run directory',
+  args: {
+    era, plain, keys, host, intakeName, authzPort, intakePort, runs, json,
+    agent: option({ long: 'agent', type: optional(string), description: 'path of a real kernel collector binary (run as root, through sudo -n unless root)' }),
+    docker: option({ long: 'docker', type: optional(string), description: 'docker image of a real kernel collector' }),
+    noSudo: flag({ long: 'no-sudo', type: boolean, description: 'run --agent directly even when not root' }),
+    out: option({ long: 'out', type: optional(string), description: 'run directory (default <runs>/<timestamp>)' }),
+    force: flag({ long: 'force', type: boolean, description: 'reuse an --out directory that already holds a run' }),
+    profile: option({ long: 'profile', type: optional(string), description: 'workload profile: a JSON file or inline JSON (agent-runner ProfileInput)' }),
+    faults: option({ long: 'faults', type: optional(string), description: 'simulated agent faults: inline JSON or @file (agent-runner SimFaults)' }),
+    keepGoing: flag({ long: 'keep-going', type: boolean, description: 'decode and check what was recorded even after a failure' }),
+    timeout: option({ long: 'timeout', type: optional(Duration), description: 'bound on the whole run (default 2m simulated, 10m real)' }),
+    readyTimeout: option({ long: 'ready-timeout', type: optional(Duration), description: 'bound on waiting for "Telemetry is flowing!" (default 15s simulated, 2m real)' }),
+    catchUp: option({ long: 'catch-up', type: optional(Duration), description: 'time the agent gets after the workload (default 300ms simulated, 3s real)' }),
+    grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace per process (default 5s)' }),
+    quiet: flag({ long: 'quiet', short: 'q', type: boolean, description: 'no progress or logs on stderr; stdout: the run directory only' }),
+  },
+  handler: async (a) => {
+    if (a.agent && a.docker) throw new UsageError('choose one agent: --agent PATH or --docker IMAGE');
+    if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
+    const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults) };
+    const stop = new AbortController();
+    const force = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        if (!a.quiet) stderr.write(`${BIN}: ${sig}: stopping everything (again to force)\n`);
+        stop.abort(new InterruptedError(sig));
+      } else {
+        stderr.write(`${BIN}: second ${sig}: killing what is left\n`);
+        force.abort();
+        process.exit(sig === 'SIGTERM' ? 143 : 130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const r = await runRecipe({
+      deps: defaultDeps(),
+      era: a.era, plain: a.plain, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
+      authzPort: a.authzPort, intakePort: a.intakePort, profile: readProfile(a.profile), keepGoing: a.keepGoing,
+      timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, graceMs: a.grace,
+      progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,
+      signal: stop.signal, forceSignal: force.signal, exitCodeFor: exitFor, argv: process.argv.slice(2),
+      baseEnv: process.env, uid: process.getuid?.(),
+    });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (a.json) process.stdout.write(`${JSON.stringify(r.runJson)}\n`);
+    else if (a.quiet) process.stdout.write(`${r.dir}\n`);
+    else process.stdout.write(renderSummary(r, { cwd: process.cwd(), color: color && !!process.stdout.isTTY }));
+    if (r.error && r.status !== 'failed') stderr.write(`${BIN}: ${(r.error as Error).message ?? String(r.error)}\n`);
+    return r.exitCode;
+  },
+});
+
+const serveArgs = { era, plain, keys, host, intakeName, authzPort, intakePort };
+
+const serve = command({
+  name: 'serve',
+  description: '(internal, what `up` starts in the background) mock-authz + tls-sink in one process until SIGTERM',
+  args: { ...serveArgs, dir: option({ long: 'dir', type: string, description: 'run directory' }) },
+  handler: async (a) => {
+    const s = await serveCloud({ deps: defaultDeps(), dir: a.dir, keysDir: a.keys, log: stderr, cloud: { era: a.era, plain: a.plain, host: a.host, intakeName: a.intakeName, authzPort: a.authzPort, intakePort: a.intakePort } });
+    stderr.write(`${BIN}: ready: fake cloud in ${a.dir}\n`);
+    await new Promise<void>((resolve) => {
+      const onSignal = () => resolve();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    await s.close();
+    stderr.write(`${BIN}: stopped\n`);
+    return ExitCode.ok;
+  },
+});
+
+const upCmd = command({
+  name: 'up',
+  description: 'start the fake cloud (mock-authz + tls-sink) in the background; returns once it listens',
+  args: {
+    ...serveArgs, runs, json,
+    dir: option({ long: 'dir', type: optional(string), description: 'run directory (default <runs>/<timestamp>, linked as <runs>/current)' }),
+    force: flag({ long: 'force', type: boolean, description: 'reuse a --dir that already holds a run' }),
+    timeout: option({ long: 'timeout', type: optional(Duration), description: 'bound on waiting for it to listen (default 30s)' }),
+  },
+  handler: async (a) => {
+    const pass: string[] = ['--era', a.era, '--keys', a.keys, '--host', a.host, '--intake-name', a.intakeName];
+    if (a.plain) pass.push('--plain');
+    if (a.authzPort !== undefined) pass.push('--authz-port', String(a.authzPort));
+    if (a.intakePort !== undefined) pass.push('--intake-port', String(a.intakePort));
+    const state = await up({ self: selfCommand(), serveArgs: pass, dir: a.dir, runsDir: a.runs, force: a.force, timeoutMs: a.timeout, env: process.env });
+    if (a.json) process.stdout.write(`${JSON.stringify(state)}\n`);
+    else {
+      process.stdout.write(renderStatus(status(state.dir)));
+      stderr.write(`${BIN}: next: eval "$(${BIN} env${a.dir ? ` --dir ${a.dir}` : ''})", run the agent, then \`${BIN} down\`\n`);
+    }
+    return ExitCode.ok;
+  },
+});
+
+const envCmd = command({
+  name: 'env',
+  description: 'print the agent\'s environment as shell exports (eval "$(recipe env)") and its command line',
+  args: {
+    dir: stateDir, runs,
+    agent: option({ long: 'agent', type: optional(string), description: 'agent path to show in the command line (default ~/agent, or kernel-collector in the otel era)' }),
+    keyId: option({ long: 'key-id', type: optional(string), description: 'agent key id (must start with KFII; default the recipe\'s example)' }),
+  },
+  handler: async (a) => {
+    const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
+    const { readState } = await import('./state.js');
+    const { script, command: line } = envScript(readState(dir), { agent: a.agent, keyId: a.keyId });
+    process.stdout.write(script);
+    stderr.write(`${BIN}: agent command: ${line}\n`);
+    return ExitCode.ok;
+  },
+});
+
+const downCmd = command({
+  name: 'down',
+  description: 'stop what `up` started, flushing the captures',
+  args: { dir: stateDir, runs, json, grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace (default 15s)' }) },
+  handler: async (a) => {
+    const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
+    const r = await down(dir, { graceMs: a.grace });
+    if (a.json) process.stdout.write(`${JSON.stringify({ dir, pid: r.state.pid, wasRunning: r.wasRunning, killed: r.killed, run: r.runJson })}\n`);
+    else {
+      const files = (r.runJson as { files?: Record<string, { bytes: number }> } | undefined)?.files ?? {};
+      const list = Object.entries(files).map(([f, e]) => `  ${f}  ${e.bytes} bytes\n`).join('');
+      process.stdout.write(`${r.wasRunning ? `stopped fake cloud pid ${r.state.pid}${r.killed ? ' (killed after the grace period)' : ''}` : `fake cloud pid ${r.state.pid} was not running (stale state)`}: ${relative(process.cwd(), dir) || dir}\n${list}`);
+    }
+    if (!r.wasRunning) {
+      const { rmSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      rmSync(join(dir, 'cloud.json'), { force: true });
+    }
+    return ExitCode.ok;
+  },
+});
+
+const statusCmd = command({
+  name: 'status',
+  description: 'what `up` started, where, and what has arrived (exit 0 running, 69 stale, 66 nothing there)',
+  args: { dir: stateDir, runs, json },
+  handler: async (a) => {
+    const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
+    const s = status(dir);
+    process.stdout.write(a.json ? `${JSON.stringify(s)}\n` : renderStatus(s));
+    return s.running ? ExitCode.ok : ExitCode.unavailable;
+  },
+});
+
+const app = subcommands({
+  name: BIN,
+  version: VERSION,
+  description: 'From nothing to a checked recording in one command (`recipe run`, the default), or the fake cloud in the background for your own agent (`up`, `env`, `down`, `status`).',
+  cmds: { run, up: upCmd, env: envCmd, down: downCmd, status: statusCmd, serve },
+});
+
+// `recipe` alone, or `recipe --era otel …`, means `recipe run …`.
+const argv = process.argv.slice(2);
+const names = new Set(['run', 'up', 'env', 'down', 'status', 'serve', '--help', '-h', '--version', '-v', 'help']);
+if (argv.length === 0 || !names.has(argv[0])) argv.unshift('run');
+
+await runMain(app, { bin: BIN, codes, argv });

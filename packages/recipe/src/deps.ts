@@ -1,0 +1,103 @@
+/**
+ * What the recipe needs from the packages it composes, as narrow structural types (the subsets of CONTRACTS.md it
+ * uses). `defaultDeps()` (default-deps.ts) wires the real packages; tests pass fakes, e.g. an agent that exits early.
+ */
+import type { Writable } from './types.js';
+
+export interface CertFiles {
+  caCert: string;
+  cert: string;
+  key: string;
+  created: string[];
+}
+
+export interface AuthzLike {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SinkConnection {
+  id: number;
+  file?: string;
+  bytes: number;
+  ended?: string;
+  sha256?: string;
+}
+
+export interface SinkLike {
+  url: string;
+  port: number;
+  connections: SinkConnection[];
+  close(): Promise<void>;
+}
+
+/** The simulated agent as the recipe drives it: started, ready once telemetry flows, stopped with SIGTERM's 241. */
+export interface SimAgentLike {
+  ready: Promise<void>;
+  /** Resolves if the agent ends on its own (a crash, a fault): the recipe treats that as "ended early". */
+  exited?: Promise<number>;
+  /** Feed a workload event (in-process sim follows the workload as it happens). */
+  onWorkloadEvent?: (e: unknown) => void;
+  stop(): Promise<number>;
+}
+
+export interface SimStartOptions {
+  era: 'flowmill' | 'otel';
+  authzUrl?: string;
+  intake: { host: string; port: number; tls: boolean; name?: string; ca?: string };
+  keyId: string;
+  secret: string;
+  recordPath: string;
+  bpfDumpPath: string;
+  /** Fault switches (agent-runner's SimFaults). */
+  faults?: unknown;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface WorkloadRunOptions {
+  profile?: unknown;
+  manifestPath: string;
+  eventsPath?: string;
+  simulated: boolean;
+  agent: { kind: 'sim' | 'real'; era: 'flowmill' | 'otel'; binary?: string; image?: string };
+  onEvent?: (e: unknown) => void;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CheckInputs {
+  wire?: string | string[];
+  record?: string;
+  bpf?: string;
+  manifest?: string;
+  authzLog?: string;
+  schema?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: 'pass' | 'fail' | 'not-run';
+  reason?: string;
+}
+
+export interface CheckReportLike {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export interface RecipeDeps {
+  /** Package versions for run.json (`{ '@flowmill/certs': '0.1.0', ... }`). */
+  versions: Record<string, string>;
+  ensureCerts(o: { dir: string; names: string[] }): Promise<CertFiles>;
+  startAuthz(o: { host: string; port: number; tls: { cert: string; key: string } | false; intake: string; onRequest: (e: Record<string, unknown>) => void }): Promise<AuthzLike>;
+  startSink(o: { host: string; port: number; tls: { cert: string; key: string } | false; dir: string; onEvent: (e: { type: string; [k: string]: unknown }) => void }): Promise<SinkLike>;
+  runSimAgent(o: SimStartOptions): Promise<SimAgentLike>;
+  runWorkload(o: WorkloadRunOptions): Promise<unknown>;
+  /** Decodes recordings (one kind, several files read back to back) to NDJSON lines; returns the record count. */
+  decodeToNdjson(o: { kind: 'intake' | 'record' | 'bpf'; files: string[]; schema: 'flowmill' | 'ebpf_net'; out: Writable }): Promise<number>;
+  runChecks(inputs: CheckInputs): Promise<CheckReportLike>;
+  renderHtml(r: CheckReportLike): string;
+}

@@ -1,0 +1,403 @@
+import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { arch, platform, release } from 'node:os';
+import { join, relative } from 'node:path';
+import { AGENT_SIGTERM_EXIT, checkAgentBinary, startAgent, type AgentChoice, type AgentRun } from './agent.js';
+import type { AgentTarget } from './agent-env.js';
+import { DEFAULT_KEY_ID } from './agent-env.js';
+import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
+import { InterruptedError, RecipeError, StepTimeoutError, UsageError } from './errors.js';
+import { startFakeCloud } from './fake-cloud.js';
+import { fileLog, tee, type FileLog } from './file-log.js';
+import { Flow } from './flow-control/flow.js';
+import { killOthers } from './flow-control/kill-others.js';
+import { runStep } from './flow-control/start.js';
+import { waitReady } from './flow-control/wait-ready.js';
+import { prefixedLog, type PrefixedLog } from './log-prefix.js';
+import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
+import { createRunDir, hashRunFiles, PARTIAL, RUN_FILES, writeJsonAtomic, type FileEntry, type RunDir } from './run-dir.js';
+import type { Era, Writable } from './types.js';
+import { VERSION } from './version.js';
+
+export interface RunOptions {
+  deps: RecipeDeps;
+  era?: Era;
+  /** Plain TCP intake and plain HTTP authz (Flowmill era). */
+  plain?: boolean;
+  agent?: AgentChoice;
+  /** Run directory; default `<runsDir>/<timestamp>/`. */
+  out?: string;
+  runsDir?: string;
+  /** Reuse an --out directory that already holds a run. */
+  force?: boolean;
+  keysDir?: string;
+  /** Listen address of the servers. */
+  host?: string;
+  /** Name the agent connects to (certificate name, token `intake`). */
+  intakeName?: string;
+  /** undefined: 0 (any free port) for the simulated agent, the recipe's fixed defaults for a real one. */
+  authzPort?: number;
+  intakePort?: number;
+  /** Workload profile overrides (agent-runner's ProfileInput). */
+  profile?: unknown;
+  /** Decode and check whatever was recorded even after a failure (agent ended early, a decode error). */
+  keepGoing?: boolean;
+  /** Bound on the whole run (ms). */
+  timeoutMs?: number;
+  /** Bound on waiting for "Telemetry is flowing!" (ms). */
+  readyTimeoutMs?: number;
+  /** How long the agent gets to report the workload after it ended (ms). */
+  catchUpMs?: number;
+  /** SIGTERM → SIGKILL grace per child (ms). */
+  graceMs?: number;
+  /** Progress on `stderr`: human lines, NDJSON (`--json`), or nothing. */
+  progress?: ProgressMode;
+  stderr?: Writable;
+  color?: boolean;
+  /** First Ctrl-C / SIGTERM: abort with its reason (InterruptedError) and tear down in reverse order. */
+  signal?: AbortSignal;
+  /** Second Ctrl-C: kill everything still running at once. */
+  forceSignal?: AbortSignal;
+  /** Maps an error to the exit code recorded in run.json (the CLI passes the shared table). */
+  exitCodeFor?: (err: unknown) => number;
+  /** What was typed, for run.json. */
+  argv?: string[];
+  /** Environment a real agent inherits (PATH, HOME); the library never reads process.env itself. */
+  baseEnv?: Record<string, string | undefined>;
+  uid?: number;
+  now?: () => Date;
+}
+
+export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+
+export interface RunResult {
+  dir: string;
+  status: RunStatus;
+  exitCode: number;
+  error?: unknown;
+  report?: CheckReportLike;
+  runJson: RunJson;
+}
+
+/** run.json: what ran, how, how long, and what it produced. */
+export interface RunJson {
+  tool: '@flowmill/recipe';
+  version: string;
+  command: 'run';
+  argv: string[];
+  status: RunStatus | 'running';
+  exitCode?: number;
+  error?: { code?: string; message: string; step?: string };
+  era: Era;
+  simulated: boolean;
+  agent: { kind: AgentChoice['kind']; path?: string; image?: string; argv?: string[]; pid?: number; exit?: { code: number | null; signal: string | null }; expectedExit: number };
+  flags: Record<string, unknown>;
+  versions: Record<string, string>;
+  runtime: { name: string; version: string; platform: string; arch: string; kernel: string };
+  servers: { authz?: string; intake?: string; tls: boolean; intakeName: string; keys?: { ca: string; cert: string; created: string[] } };
+  started: string;
+  ended?: string;
+  ms?: number;
+  timings: { step: string; ms: number; status: string }[];
+  /** The points the bench reads: ms from start to all servers listening + keys present, to telemetry flowing. */
+  milestones: Record<string, number>;
+  checks?: { ok: boolean; passed: number; failed: number; notRun: number; failedIds: string[] };
+  records?: Record<string, number>;
+  files: Record<string, FileEntry>;
+}
+
+const STEPS_TOTAL = 9;
+
+/**
+ * `recipe run`: keys, fake cloud, agent, workload, catch-up, stop, decode, check; a run directory with everything
+ * and a run.json. Never throws for a run that went wrong: the result says how (status, exitCode, error); the
+ * teardown has run and run.json is final when it resolves.
+ */
+export async function runRecipe(o: RunOptions): Promise<RunResult> {
+  const now = o.now ?? (() => new Date());
+  const era: Era = o.era ?? 'flowmill';
+  if (era === 'otel' && o.plain === false) throw new UsageError('the OpenTelemetry era has no TLS intake (eras.md §2.2): drop --tls');
+  const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
+  if (agent.kind === 'binary') checkAgentBinary(agent.path); // before anything is created (exit 66)
+  const simulated = agent.kind === 'simulated';
+  const plain = era === 'otel' || !!o.plain;
+  const tls = !plain;
+  const host = o.host ?? '127.0.0.1';
+  const intakeName = o.intakeName ?? 'localhost';
+  // Port 0 for the simulated agent (parallel CI runs never collide); the recipe's fixed ports for a real agent
+  // (its command line in recorder-recipe.md, and what people type).
+  const authzPort = o.authzPort ?? (simulated ? 0 : undefined);
+  const intakePort = o.intakePort ?? (simulated ? 0 : undefined);
+  const stderr = o.stderr;
+  const reporterOut: Writable | undefined = o.progress === 'quiet' ? undefined : stderr;
+  const childConsole = o.progress === 'human' || o.progress === undefined ? stderr : undefined;
+
+  const rd: RunDir = createRunDir({ out: o.out, base: o.runsDir, force: o.force, now: now() });
+  const recipeLog = fileLog(rd.path('recipeLog'));
+  const reporter: Reporter = createReporter(o.progress ?? 'human', tee(reporterOut, undefined), { color: o.color });
+  const fileReporter = createReporter('json', recipeLog);
+  const both: Reporter = { emit: (e) => (reporter.emit(e), fileReporter.emit(e)) };
+  const flow = new Flow(both, STEPS_TOTAL, { graceMs: o.graceMs });
+  const t0 = performance.now();
+  const milestones: Record<string, number> = {};
+  const mark = (k: string) => (milestones[k] = Math.round(performance.now() - t0));
+
+  const logs: FileLog[] = [recipeLog];
+  const open = (name: keyof typeof RUN_FILES) => {
+    const l = fileLog(rd.path(name));
+    logs.push(l);
+    return l;
+  };
+  const width = 8;
+  const plog = (role: string, file?: Writable): PrefixedLog => prefixedLog(role, { console: childConsole, color: o.color, file, width });
+
+  const runJson: RunJson = {
+    tool: '@flowmill/recipe',
+    version: VERSION,
+    command: 'run',
+    argv: o.argv ?? [],
+    status: 'running',
+    era,
+    simulated,
+    agent: { kind: agent.kind, path: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined, expectedExit: AGENT_SIGTERM_EXIT },
+    flags: {
+      era, plain, host, intakeName, authzPort: authzPort ?? 'default', intakePort: intakePort ?? 'default', keepGoing: !!o.keepGoing,
+      timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs, catchUpMs: o.catchUpMs, profile: o.profile ?? 'default', faults: agent.kind === 'simulated' ? agent.faults : undefined,
+    },
+    versions: { '@flowmill/recipe': VERSION, ...o.deps.versions },
+    runtime: { name: (globalThis as { Deno?: unknown }).Deno ? 'deno' : 'node', version: process.version, platform: platform(), arch: arch(), kernel: release() },
+    servers: { tls, intakeName },
+    started: now().toISOString(),
+    timings: flow.timings,
+    milestones,
+    files: {},
+  };
+  writeJsonAtomic(rd.path('runJson'), runJson);
+
+  // Wiring: Ctrl-C, the second Ctrl-C, the whole-run timeout.
+  const onAbort = () => flow.abort(o.signal!.reason instanceof Error ? o.signal!.reason : new InterruptedError(String(o.signal!.reason ?? 'SIGINT')));
+  const onForce = () => flow.teardown.force();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  o.forceSignal?.addEventListener('abort', onForce, { once: true });
+  if (o.signal?.aborted) onAbort();
+  const timeoutMs = o.timeoutMs ?? (simulated ? 120_000 : 600_000);
+  const overall = setTimeout(() => flow.abort(new StepTimeoutError('the whole run', timeoutMs, 'raise --timeout')), timeoutMs);
+
+  const incomplete = new Set<string>();
+  let recorded = false; // the agent was stopped normally and the sink flushed
+  let error: unknown;
+  let report: CheckReportLike | undefined;
+  const records: Record<string, number> = {};
+  let agentRun: AgentRun | undefined;
+  const files = { record: rd.path('record'), bpf: rd.path('bpf'), manifest: rd.path('manifest'), authzLog: rd.path('authzLog') };
+
+  try {
+    // 1-2. keys, servers
+    const certs: CertFiles | undefined = tls
+      ? await runStep(flow, { id: 'keys', title: `keys in ${o.keysDir ?? 'keys'}`, detail: (c) => (c.created.length ? `created ${c.created.length} file(s)` : 'reused') }, () =>
+          o.deps.ensureCerts({ dir: o.keysDir ?? 'keys', names: [intakeName] }),
+        )
+      : await runStep(flow, { id: 'keys', title: 'keys (not needed: plain transport)' }, async () => undefined);
+    if (certs) runJson.servers.keys = { ca: certs.caCert, cert: certs.cert, created: certs.created };
+    const authzJsonl = era === 'flowmill' ? open('authzLog') : undefined;
+    const sinkJsonl = open('sinkLog');
+    const cloud = await runStep(flow, { id: 'servers', title: era === 'flowmill' ? 'mock-authz and tls-sink' : 'intake sink (plain)', detail: (c) => [c.authzUrl && `authz ${c.authzUrl}`, `intake ${intakeName}:${c.intakePort} (${tls ? 'tls' : 'tcp'})`].filter(Boolean).join(', ') }, () =>
+      startFakeCloud(
+        { era, plain, host, intakeName, authzPort, intakePort },
+        rd.dir,
+        certs,
+        o.deps,
+        { authzJsonl: authzJsonl ?? { write() {} }, authz: plog('authz'), sinkJsonl, sink: plog('sink') },
+        (name, close) => flow.teardown.push({ name, stop: close }),
+      ),
+    );
+    runJson.servers.authz = cloud.authzUrl;
+    runJson.servers.intake = `${tls ? 'tls' : 'tcp'}://${intakeName}:${cloud.intakePort}`;
+    mark('ready');
+
+    // 3. the agent, until "Telemetry is flowing!"
+    const target: AgentTarget = {
+      era, intakeHost: intakeName, intakePort: cloud.intakePort, tls, authzUrl: cloud.authzUrl, caFile: certs?.caCert,
+      recordPath: files.record, bpfDumpPath: files.bpf, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID,
+    };
+    const agentLog = plog('agent', open('agentLog'));
+    const readyTimeoutMs = o.readyTimeoutMs ?? (simulated ? 15_000 : 120_000);
+    agentRun = await runStep<AgentRun>(flow, { id: 'agent', title: `agent (${agent.kind === 'simulated' ? 'simulated' : agent.kind === 'docker' ? `docker ${agent.image}` : agent.path}) until telemetry flows`, detail: (a) => (a.pid ? `pid ${a.pid}` : undefined) }, async (signal) => {
+      const a = await startAgent({
+        choice: agent, target, log: agentLog, deps: o.deps, mounts: [rd.dir, ...(certs ? [certs.caCert] : [])], graceMs: o.graceMs, baseEnv: o.baseEnv, uid: o.uid, signal,
+      });
+      flow.teardown.push(a);
+      runJson.agent.argv = a.argv;
+      runJson.agent.pid = a.pid;
+      killOthers((r) => flow.abort(r), 'agent', a.exited, { expected: () => a.stopping, logFile: relative(process.cwd(), rd.path('agentLog')) });
+      await waitReady('agent readiness ("Telemetry is flowing!")', a.ready, { timeoutMs: readyTimeoutMs, signal, hint: `see ${rd.path('agentLog')}` });
+      return a;
+    });
+    mark('telemetry');
+
+    // 4-5. the workload, then the agent catches up
+    const workloadLog = plog('workload', open('workloadLog'));
+    await runStep(flow, { id: 'workload', title: 'crafted workload', detail: () => `manifest ${RUN_FILES.manifest}` }, (signal) =>
+      o.deps.runWorkload({
+        profile: o.profile,
+        manifestPath: files.manifest,
+        simulated,
+        agent: { kind: simulated ? 'sim' : 'real', era, binary: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined },
+        log: (l) => workloadLog.line(l),
+        onEvent: agentRun?.onWorkloadEvent,
+        signal,
+      }),
+    );
+    // Real agent: one 1 s slow poll plus a 2 s heartbeat flush (agent-protocol.md §2.4 steps 7, 9) and margin.
+    const catchUpMs = o.catchUpMs ?? (simulated ? 300 : 3000);
+    await runStep(flow, { id: 'catch-up', title: `agent catches up (${fmtMs(catchUpMs)})` }, (signal) => delay(catchUpMs, signal));
+
+    // 6. stop the agent (SIGTERM, expect 241), 7. stop the servers (flush + fsync the captures)
+    const a = agentRun!;
+    await runStep(flow, { id: 'stop', title: 'stop the agent and the servers', detail: () => `agent ${a.exit?.signal ?? `exit ${a.exit?.code}`}` }, async () => {
+      await flow.teardown.release(a);
+      runJson.agent.exit = a.exit ? { code: a.exit.code, signal: a.exit.signal } : undefined;
+      await flow.teardown.run();
+    });
+    recorded = true;
+  } catch (err) {
+    error = err;
+  }
+  // Whatever happened, nothing keeps running: stop what is left, newest first.
+  await flow.teardown.run();
+  if (agentRun?.exit) runJson.agent.exit = { code: agentRun.exit.code, signal: agentRun.exit.signal };
+  if (!recorded) for (const f of [RUN_FILES.record, RUN_FILES.bpf, RUN_FILES.manifest]) incomplete.add(f);
+
+  // 8-9. decode and check: after a clean recording, or with --keep-going after anything but Ctrl-C.
+  const interrupted = () => flow.signal.aborted && flow.signal.reason instanceof InterruptedError;
+  if (recorded || (o.keepGoing && !interrupted())) {
+    const schema = era === 'flowmill' ? 'flowmill' : 'ebpf_net';
+    const wire = wireFiles(rd.dir);
+    if (!recorded) incomplete.add(RUN_FILES.intakeDir);
+    try {
+      await runStep(flow, { id: 'decode', title: 'decode the recordings', detail: () => Object.entries(records).map(([k, n]) => `${k} ${n}`).join(', ') }, async (signal) => {
+        const jobs: [string, 'intake' | 'record' | 'bpf', string[], keyof typeof RUN_FILES][] = [
+          ['intake', 'intake', wire, 'intakeNdjson'],
+          ['record', 'record', existsSync(files.record) ? [files.record] : [], 'recordNdjson'],
+          ['bpf', 'bpf', existsSync(files.bpf) ? [files.bpf] : [], 'bpfNdjson'],
+        ];
+        const errors: unknown[] = [];
+        for (const [label, kind, inputs, outName] of jobs) {
+          if (inputs.length === 0) continue;
+          try {
+            records[label] = await decodeTo(o.deps, kind, inputs, schema, rd.path(outName), signal);
+          } catch (err) {
+            if (!o.keepGoing || signal.aborted) throw err;
+            errors.push(err);
+          }
+        }
+        if (errors.length) error ??= errors[0];
+      });
+    } catch (err) {
+      error ??= err;
+    }
+    if (!error || (o.keepGoing && !interrupted())) {
+      try {
+        report = await runStep<CheckReportLike>(flow, { id: 'check', title: 'run the checker', detail: (r) => summarizeChecks(r) }, async (signal) => {
+          const r = await o.deps.runChecks({
+            wire, record: existsSync(files.record) ? files.record : undefined, bpf: existsSync(files.bpf) ? files.bpf : undefined,
+            manifest: existsSync(files.manifest) ? files.manifest : undefined, authzLog: era === 'flowmill' ? files.authzLog : undefined, schema,
+          });
+          if (signal.aborted) throw signal.reason;
+          writeDone(rd.path('checkJson'), `${JSON.stringify(r, null, 2)}\n`, signal);
+          writeDone(rd.path('checkHtml'), o.deps.renderHtml(r), signal);
+          return r;
+        });
+      } catch (err) {
+        error ??= err;
+      }
+    }
+  }
+
+  clearTimeout(overall);
+  o.signal?.removeEventListener('abort', onAbort);
+  o.forceSignal?.removeEventListener('abort', onForce);
+  if (flow.signal.aborted && !error) error = flow.signal.reason;
+
+  const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : report?.ok ? 'passed' : 'failed';
+  const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? defaultExitCode)(error);
+  runJson.status = status;
+  runJson.exitCode = exitCode;
+  if (error) {
+    const e = error as { code?: string; message?: string; step?: string };
+    runJson.error = { code: e.code, message: e.message ?? String(error), step: e.step ?? (error instanceof RecipeError ? error.step : undefined) ?? flow.current };
+  }
+  if (report) runJson.checks = countChecks(report);
+  runJson.records = records;
+  runJson.ended = now().toISOString();
+  runJson.ms = Math.round(performance.now() - t0);
+  both.emit({ event: 'info', message: `run ${status} in ${fmtMs(runJson.ms)}: ${rd.dir}` });
+  for (const l of logs) l.close();
+  runJson.files = await hashRunFiles(rd.dir, incomplete);
+  writeJsonAtomic(rd.path('runJson'), runJson);
+  return { dir: rd.dir, status, exitCode, error, report, runJson };
+}
+
+/** The wire captures in connection order (tls-sink's --out-dir names sort that way). */
+export function wireFiles(dir: string): string[] {
+  const d = join(dir, RUN_FILES.intakeDir);
+  if (!existsSync(d)) return [];
+  return readdirSorted(d)
+    .filter((n) => /^conn-\d+\.raw$/.test(n))
+    .map((n) => join(d, n))
+    .filter((p) => statSync(p).size > 0);
+}
+
+function readdirSorted(d: string): string[] {
+  return readdirSync(d).sort();
+}
+
+/** Decodes to `<out>.partial`, renamed to `<out>` only when complete: an interrupted decode stays marked. */
+async function decodeTo(deps: RecipeDeps, kind: 'intake' | 'record' | 'bpf', inputs: string[], schema: 'flowmill' | 'ebpf_net', out: string, signal: AbortSignal): Promise<number> {
+  const partial = `${out}${PARTIAL}`;
+  const f = fileLog(partial);
+  try {
+    const n = await deps.decodeToNdjson({ kind, files: inputs, schema, out: f });
+    f.close();
+    if (signal.aborted) throw signal.reason;
+    renameSync(partial, out);
+    return n;
+  } finally {
+    f.close();
+  }
+}
+
+function writeDone(path: string, text: string, signal: AbortSignal): void {
+  writeFileSync(`${path}${PARTIAL}`, text, { mode: 0o600 });
+  if (signal.aborted) throw signal.reason;
+  renameSync(`${path}${PARTIAL}`, path);
+}
+
+export function countChecks(r: CheckReportLike): NonNullable<RunJson['checks']> {
+  const by = (s: string) => r.checks.filter((c) => c.status === s);
+  return { ok: r.ok, passed: by('pass').length, failed: by('fail').length, notRun: by('not-run').length, failedIds: by('fail').map((c) => c.id) };
+}
+
+function summarizeChecks(r: CheckReportLike): string {
+  const c = countChecks(r);
+  return `${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}${c.failedIds.length ? ` (${c.failedIds.join(', ')})` : ''}`;
+}
+
+function defaultExitCode(err: unknown): number {
+  const e = err as { exitCode?: number; code?: string };
+  if (typeof e?.exitCode === 'number') return e.exitCode;
+  return 70;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

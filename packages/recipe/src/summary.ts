@@ -1,0 +1,34 @@
+import { relative } from 'node:path';
+import { fmtMs } from './progress.js';
+import type { RunResult } from './recipe-run.js';
+import { RUN_FILES } from './run-dir.js';
+
+/** The short human summary `recipe run` prints on stdout: the verdict and where everything is. */
+export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolean } = {}): string {
+  const j = r.runJson;
+  const rel = (p: string) => (opts.cwd ? relative(opts.cwd, p) || '.' : p);
+  const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const verdict =
+    r.status === 'passed' ? paint(32, 'PASSED') : r.status === 'failed' ? paint(31, 'FAILED') : r.status === 'interrupted' ? paint(33, 'INTERRUPTED') : paint(31, 'ERROR');
+  const c = j.checks;
+  const what = `${j.simulated ? 'simulated agent' : `real agent (${j.agent.path ?? j.agent.image})`}, ${j.era} era`;
+  const lines = [`${verdict}${c ? `: ${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}` : ''} (${what}) in ${fmtMs(j.ms ?? 0)}, exit ${r.exitCode}`];
+  if (c?.failedIds.length) {
+    for (const ch of r.report?.checks.filter((x) => x.status === 'fail') ?? []) lines.push(`  failed: ${ch.id}: ${ch.title}${ch.reason ? `: ${ch.reason}` : ''}`);
+  }
+  if (j.error && r.status !== 'failed') lines.push(`  error: ${j.error.message}${j.error.step ? ` (step ${j.error.step})` : ''}`);
+  const dir = rel(r.dir);
+  lines.push(`  run dir   ${dir}/`);
+  const has = (f: string) => Object.keys(j.files).some((k) => k === f || k.startsWith(`${f}/`));
+  const row = (label: string, f: string, note = '') => has(f) && lines.push(`  ${label.padEnd(9)} ${dir}/${f}${note}`);
+  const wire = Object.keys(j.files).filter((k) => k.startsWith(`${RUN_FILES.intakeDir}/conn-`));
+  row('wire', RUN_FILES.intakeDir, wire.length ? `/ (${wire.length} connection${wire.length === 1 ? '' : 's'})` : '/');
+  row('record', RUN_FILES.record);
+  row('bpf dump', RUN_FILES.bpf);
+  row('decoded', RUN_FILES.intakeNdjson, j.records ? `  (${Object.entries(j.records).map(([k, n]) => `${k} ${n}`).join(', ')} records)` : '');
+  row('manifest', RUN_FILES.manifest);
+  row('report', RUN_FILES.checkHtml);
+  row('checks', RUN_FILES.checkJson);
+  lines.push(`  run.json  ${dir}/${RUN_FILES.runJson}`);
+  return `${lines.join('\n')}\n`;
+}
