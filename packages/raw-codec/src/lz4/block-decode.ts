@@ -50,6 +50,12 @@ export function decodeBlockInto(
 ): number {
   let sp = sStart;
   let dp = dStart;
+  // 32-bit loads and stores through DataViews copy 4 bytes per step (unaligned access is fine, and V8 inlines
+  // them); a copy may overshoot its end by up to 3 bytes, so it is used only with that much room before dEnd
+  // (output) and the end of src (input: reading past sEnd inside src is harmless, the bytes are never used).
+  const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+  const srcLen = src.length;
   for (;;) {
     if (sp >= sEnd) {
       blockFailPos = sp;
@@ -78,7 +84,18 @@ export function decodeBlockInto(
         blockFailPos = sp;
         return BlockFail.OutputOverflow;
       }
-      if (lit < 32) {
+      if (lit <= 64 && dEnd - dp >= lit + 4 && srcLen - sp >= lit + 4) {
+        const e = dp + lit;
+        let s = sp;
+        let d = dp;
+        do {
+          dv.setUint32(d, sv.getUint32(s, true), true);
+          d += 4;
+          s += 4;
+        } while (d < e);
+        sp += lit;
+        dp = e;
+      } else if (lit < 16) {
         const e = sp + lit;
         while (sp < e) dst[dp++] = src[sp++];
       } else {
@@ -121,27 +138,36 @@ export function decodeBlockInto(
       return BlockFail.OutputOverflow;
     }
     let mp = dp - off;
-    if (ml <= 32) {
-      // Short: a byte loop is faster than copyWithin's call cost, and is right for overlapping copies too.
-      const e = dp + ml;
-      while (dp < e) dst[dp++] = dst[mp++];
+    const e = dp + ml;
+    if (off < 4 && off !== 1 && ml >= 16 && dEnd - e >= 4) {
+      // Period 2 or 3: write one period-multiple of at least 4 bytes byte by byte, then copy 4 bytes at a time
+      // from that distance (the output repeats with period off, so also with period 2 * off).
+      const d2 = off * 2;
+      const e2 = dp + d2;
+      while (dp < e2) dst[dp++] = dst[mp++];
+      mp = dp - d2;
+      do {
+        dv.setUint32(dp, dv.getUint32(mp, true), true);
+        dp += 4;
+        mp += 4;
+      } while (dp < e);
+      dp = e;
+    } else if (off >= 4 && dEnd - e >= 4 && (ml <= 64 || off < ml)) {
+      // Each 4-byte step reads bytes already final (off >= 4), so overlapping matches come out right too.
+      do {
+        dv.setUint32(dp, dv.getUint32(mp, true), true);
+        dp += 4;
+        mp += 4;
+      } while (dp < e);
+      dp = e;
     } else if (off >= ml) {
       dst.copyWithin(dp, mp, mp + ml);
-      dp += ml;
+      dp = e;
     } else if (off === 1) {
-      dst.fill(dst[mp], dp, dp + ml);
-      dp += ml;
+      dst.fill(dst[mp], dp, e);
+      dp = e;
     } else {
-      // Long overlapping match: the output repeats with period `off`; copy ever larger whole periods.
-      const e = dp + ml;
-      let period = off;
-      while (dp < e) {
-        const n = Math.min(period, e - dp);
-        dst.copyWithin(dp, mp, mp + n);
-        dp += n;
-        period += n;
-        // mp stays: [mp, dp) now holds `period` bytes of the repeating pattern.
-      }
+      while (dp < e) dst[dp++] = dst[mp++];
     }
   }
 }

@@ -33,8 +33,39 @@ function writeU32(b: Uint8Array, i: number, v: number): void {
   b[i + 3] = (v >>> 24) & 0xff;
 }
 
-/** Encodes data as one LZ4 frame. */
+/**
+ * State of a linked-block compression stream kept across frames, as one liblz4 LZ4F_cctx reused for every
+ * flush (the agent keeps one per connection): the hash table and the stream offset survive; at each frame start
+ * LZ4_resetStream_fast moves the offset on by 64 KB so old entries are out of reach (lz4.c LZ4_prepareTable).
+ */
+interface LinkedState {
+  table: Int32Array;
+  offset: number;
+}
+
+/** Encodes data as one LZ4 frame (each call behaves like a fresh liblz4 compression context). */
 export function lz4EncodeFrame(data: Uint8Array, opts: Lz4EncodeOptions = {}): Uint8Array {
+  return encodeFrame(data, opts, null);
+}
+
+/**
+ * Encodes a sequence of frames the way one reused liblz4 context does (LZ4F_compressBegin/Update/End per call),
+ * so that the default options give the agent's exact bytes for every flush, not only the first.
+ */
+export class Lz4FrameEncoder {
+  private readonly opts: Lz4EncodeOptions;
+  private readonly state: LinkedState = { table: new Int32Array(tableSize('u32')), offset: 0 };
+
+  constructor(opts: Lz4EncodeOptions = {}) {
+    this.opts = { ...opts };
+  }
+
+  encode(data: Uint8Array): Uint8Array {
+    return encodeFrame(data, this.opts, this.state);
+  }
+}
+
+function encodeFrame(data: Uint8Array, opts: Lz4EncodeOptions, linked: LinkedState | null): Uint8Array {
   const id = opts.blockSizeId ?? 4; // LZ4F_BLOCKSIZEID_DEFAULT (lz4frame.c): max64KB
   if (id !== 4 && id !== 5 && id !== 6 && id !== 7) throw new RangeError(`lz4EncodeFrame: blockSizeId ${String(id)} is not 4..7`);
   const independent = opts.blockIndependence ?? false;
@@ -64,7 +95,20 @@ export function lz4EncodeFrame(data: Uint8Array, opts: Lz4EncodeOptions = {}): U
   let scratch: Uint8Array | null = null;
   if (compress && blocks > 0) {
     scratch = new Uint8Array(compressBound(Math.min(n, blockMax)));
-    if (!independent) tables.u32.fill(0);
+    if (!independent && !linked) tables.u32.fill(0);
+  }
+  // Stream offset of data[0] (liblz4's currentOffset at this frame's start) and the table the blocks share.
+  let startIndex = 0;
+  let table = tables.u32;
+  if (linked && !independent) {
+    table = linked.table;
+    if (linked.offset > 0x40000000) {
+      table.fill(0); // LZ4_prepareTable: past 1 GB the table is cleared and the offset starts again at 0
+      linked.offset = 0;
+    }
+    if (linked.offset !== 0) linked.offset += 65536;
+    startIndex = linked.offset;
+    linked.offset += n;
   }
   for (let s = 0; s < n; s += blockMax) {
     const e = Math.min(n, s + blockMax);
@@ -79,7 +123,7 @@ export function lz4EncodeFrame(data: Uint8Array, opts: Lz4EncodeOptions = {}): U
         csize = compressBlockInto({ src: data, start: s, end: e, dst: scratch, dstStart: 0, dstCapacity: len - 1, table, type, base: s, lowLimit: s });
       } else {
         // LZ4_compress_fast_continue over one contiguous stream: indices count from the frame start.
-        csize = compressBlockInto({ src: data, start: s, end: e, dst: scratch, dstStart: 0, dstCapacity: len - 1, table: tables.u32, type: 'u32', base: 0, lowLimit: 0 });
+        csize = compressBlockInto({ src: data, start: s, end: e, dst: scratch, dstStart: 0, dstCapacity: len - 1, table, type: 'u32', base: -startIndex, lowLimit: 0 });
       }
     }
     const bodyAt = op + 4;

@@ -3,7 +3,7 @@ export { Lz4Error, Lz4TruncatedError } from './errors.js';
 export type { Lz4ErrorWhere } from './errors.js';
 export { Lz4FrameDecoder, lz4DecodeFrames } from './frame-decoder.js';
 export type { Lz4FrameDecoderOptions, Lz4PushResult } from './frame-decoder.js';
-export { lz4EncodeFrame } from './frame-encoder.js';
+export { Lz4FrameEncoder, lz4EncodeFrame } from './frame-encoder.js';
 export type { Lz4EncodeOptions } from './frame-encoder.js';
 export { lz4CompressBlock, lz4DecompressBlock } from './block-api.js';
 export { LZ4_FRAME_MAGIC, isLz4FrameStart } from './frame-format.js';
