@@ -61,6 +61,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
   const faults: AuthzFaults = opts.faults ?? {};
   const issued: AuthzLogEntry[] = [];
   let tokenRequests = 0;
+  let requests = 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -71,6 +72,8 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
     const entry: AuthzLogEntry = { time: new Date(now()).toISOString(), method: req.method ?? '', path, keyId, agentId, status: 0, latencyMs: 0 };
     const fault: string[] = [];
     let logged = false;
+    // Logged as soon as the answer is handed to the socket (so a client that got it can read the entry), or when
+    // the connection ends without an answer (faults hang/close, a client that gave up).
     const log = () => {
       if (logged) return;
       logged = true;
@@ -80,19 +83,18 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
       if (entry.token !== undefined && entry.status === 200) issued.push(entry);
       opts.onRequest?.(entry);
     };
-    res.on('finish', log);
     res.on('close', log);
     req.resume(); // a GET has no body; drain whatever comes
+    requests++;
 
-    const bodiless = (status: number) => {
-      res.writeHead(status, { 'content-length': '0' });
-      res.end();
+    const send = (status: number, body: string, headers: Record<string, string | number> = {}) => {
+      res.writeHead(status, body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : { 'content-length': '0', ...headers });
+      res.end(body);
+      log();
     };
+    const bodiless = (status: number, headers: Record<string, string> = {}) => send(status, '', headers);
     if (keyId === null) return bodiless(404);
-    if (req.method !== 'GET') {
-      res.setHeader('allow', 'GET');
-      return bodiless(405);
-    }
+    if (req.method !== 'GET') return bodiless(405, { allow: 'GET' });
 
     const serve = () => {
       if (opts.strict) {
@@ -100,9 +102,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
         if (refusal) {
           entry.reason = refusal.reason;
           // A body, unlike injected faults: a strict refusal repeats on every attempt anyway (§1.5 does not matter).
-          const body = JSON.stringify({ error: refusal.reason });
-          res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-          return res.end(body);
+          return send(refusal.status, JSON.stringify({ error: refusal.reason }));
         }
       }
       const nowS = Math.floor(now() / 1000);
@@ -121,9 +121,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
       if (faults.omitIntake) fault.push('omit-intake');
       else body.intake = intake;
       Object.assign(entry, { token, issuedAtS: String(iat), expirationS: String(exp) }, faults.omitIntake ? {} : { intake });
-      const text = JSON.stringify(body);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      send(200, JSON.stringify(body));
     };
 
     const n = tokenRequests++;
@@ -134,9 +132,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
         const status = faults.failStatus ?? DEFAULT_FAIL_STATUS;
         if (!faults.failBody) return bodiless(status); // bodiless: the agent's shared buffer stays clean (§1.5)
         fault.push('body');
-        const text = JSON.stringify({ error: 'injected failure', attempt: n + 1 });
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        return res.end(text);
+        return send(status, JSON.stringify({ error: 'injected failure', attempt: n + 1 }));
       }
       if (mode === 'close') return void req.socket.destroy();
       if (mode === 'hang') return; // answered never; close() or the client ends it
@@ -178,6 +174,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
     host,
     port,
     issued,
+    get requests() { return requests; },
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

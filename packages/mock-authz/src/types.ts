@@ -51,6 +51,8 @@ export interface AuthzServer {
   port: number;
   /** Every entry that handed out a token. */
   issued: AuthzLogEntry[];
+  /** Requests received so far (also those not answered yet). */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
