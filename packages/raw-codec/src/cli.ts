@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// raw-codec: the bin. Thin wiring of flags onto the library; the one place that exits (through runMain).
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { command, flag, multioption, option, optional, positional, string, subcommands, array } from 'cmd-ts';
+import { onStopSignal, runMain } from '@flowmill/cli';
+import {
+  Stats, StreamDecoder, TruncatedError, UsageError, decodeNdjson, encodeRecording, loadSchema, schemaToJson,
+  type DecodeInfo, type InputKind, type Schema, RawCodecError,
+} from './index.js';
+import { readFileChunks, readStreamChunks } from './node.js';
+import { renderStatsTable } from './stats-table.js';
+
+const BIN = 'raw-codec';
+const KINDS = ['auto', 'intake', 'record', 'bpf'] as const;
+
+class CliUsageError extends UsageError {}
+
+function kindOf(s: string | undefined, allowAuto = true): InputKind | 'auto' {
+  const k = s ?? 'auto';
+  if (!(KINDS as readonly string[]).includes(k) || (!allowAuto && k === 'auto')) throw new CliUsageError(`bad flags: --kind ${k}: one of ${(allowAuto ? KINDS : KINDS.slice(1)).join(', ')}`);
+  return k as InputKind | 'auto';
+}
+
+async function schemaOf(s: string | undefined, allowAuto = true): Promise<Schema | 'auto'> {
+  const v = s ?? (allowAuto ? 'auto' : undefined);
+  if (v === undefined) throw new CliUsageError('bad flags: --schema: required here (flowmill, ebpf_net or a .render file)');
+  if (v === 'auto') { if (!allowAuto) throw new CliUsageError('bad flags: --schema auto: name the schema (flowmill, ebpf_net or a .render file)'); return 'auto'; }
+  if (v !== 'flowmill' && v !== 'ebpf_net' && !v.endsWith('.render') && !v.includes('/')) throw new CliUsageError(`bad flags: --schema ${v}: flowmill, ebpf_net, auto or a path to a .render file`);
+  return loadSchema(v);
+}
+
+function input(file: string | undefined, follow: boolean, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  if (!file || file === '-') {
+    if (follow) throw new CliUsageError('bad flags: --follow: needs a FILE, not stdin');
+    return readStreamChunks(process.stdin as AsyncIterable<Uint8Array>, signal);
+  }
+  return readFileChunks(file, { follow, signal });
+}
+
+function infoLine(i: DecodeInfo): string {
+  const kinds: Record<InputKind, string> = { intake: 'intake wire capture', record: 'record file', bpf: 'BPF dump' };
+  return `${BIN}: reading ${kinds[i.kind]} (${i.kindConfidence}) with schema ${i.schema} (${i.schemaConfidence})${i.reason ? `: ${i.reason}` : ''}\n`;
+}
+
+/** stdout writes that wait for 'drain', so memory stays flat when the reader is slow. */
+function stdoutWriter(): (s: string | Uint8Array) => Promise<void> | void {
+  return (s) => {
+    if (process.stdout.write(s)) return;
+    return new Promise<void>((res) => process.stdout.once('drain', () => res()));
+  };
+}
+
+const common = {
+  file: positional({ type: optional(string), displayName: 'FILE', description: 'the recording (default or "-": stdin)' }),
+  kind: option({ long: 'kind', type: optional(string), description: 'auto (default), intake (wire capture), record (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH file) or bpf (--bpf-dump-file)' }),
+  schema: option({ long: 'schema', type: optional(string), description: 'auto (default), flowmill, ebpf_net, or PATH.render from your agent checkout' }),
+  quiet: flag({ long: 'quiet', short: 'q', description: 'no "reading … with schema …" line on stderr' }),
+};
+
+const decodeCmd = command({
+  name: 'decode',
+  description: 'Decode a recording to NDJSON on stdout: {"name","rpc_id","timestamp","ref"?,"data":{…},"segment"} per record.',
+  args: {
+    ...common,
+    names: multioption({ long: 'name', type: array(string), description: 'only records of this message (repeatable)' }),
+    follow: flag({ long: 'follow', short: 'f', description: 'keep reading as FILE grows (like tail -f) until SIGINT/SIGTERM' }),
+  },
+  handler: async (a) => {
+    const kind = kindOf(a.kind);
+    const schema = await schemaOf(a.schema);
+    const ac = new AbortController();
+    const off = a.follow ? onStopSignal(() => ac.abort()) : () => {};
+    try {
+      await decodeNdjson(input(a.file, a.follow, ac.signal), {
+        kind, schema, names: a.names.length ? a.names : undefined, write: stdoutWriter(),
+        onInfo: (i) => { if (!a.quiet) process.stderr.write(infoLine(i)); },
+      });
+    } catch (e) {
+      // A stop while following a file that is being written may land mid-record: not an error.
+      if (a.follow && ac.signal.aborted && e instanceof TruncatedError) return 0;
+      throw e;
+    } finally {
+      off();
+    }
+    return 0;
+  },
+});
+
+const statsCmd = command({
+  name: 'stats',
+  description: 'Counts and bytes per message, time span, segments and frames: a table on a terminal, JSON otherwise (or with --json).',
+  args: { ...common, json: flag({ long: 'json', description: 'JSON even on a terminal' }) },
+  handler: async (a) => {
+    const kind = kindOf(a.kind);
+    const schema = await schemaOf(a.schema);
+    const st = new Stats();
+    const d = new StreamDecoder(st, { kind, schema, onInfo: (i) => { if (!a.quiet) process.stderr.write(infoLine(i)); } });
+    let error: unknown;
+    try {
+      for await (const c of input(a.file, false, new AbortController().signal)) d.push(c);
+      d.end();
+    } catch (e) {
+      if (!(e instanceof RawCodecError) || e.code === 'ERR_MISSING_INPUT') throw e;
+      error = e;
+    }
+    const rep = st.report({ info: d.info, inputBytes: d.bytes, frames: d.frames, error: error ? (error as Error).message : undefined });
+    process.stdout.write(a.json || !isatty(1) ? `${JSON.stringify(rep)}\n` : renderStatsTable(rep));
+    if (error) throw error; // counts are out; the error line and exit 65 follow
+    return 0;
+  },
+});
+
+const encodeCmd = command({
+  name: 'encode',
+  description: 'Encode NDJSON records (decode\'s output, edited or not) back into a recording of the given kind; intake captures get the raw version_info and one LZ4 frame per ≤16 KiB flush.',
+  args: {
+    file: positional({ type: optional(string), displayName: 'FILE', description: 'NDJSON input (default or "-": stdin)' }),
+    kind: option({ long: 'kind', type: optional(string), description: 'intake (default), record or bpf' }),
+    schema: option({ long: 'schema', type: optional(string), description: 'flowmill, ebpf_net or PATH.render (required: NDJSON does not say its era)' }),
+    out: option({ long: 'out', short: 'o', type: optional(string), description: 'write FILE (created 0600, refused if it exists) instead of stdout' }),
+    force: flag({ long: 'force', description: 'replace an existing --out FILE' }),
+    flushSize: option({ long: 'flush-size', type: optional(string), description: 'plaintext bytes per LZ4 frame (default 16384, the agent\'s buffer)' }),
+  },
+  handler: async (a) => {
+    const kind = kindOf(a.kind ?? 'intake', false) as InputKind;
+    const schema = (await schemaOf(a.schema, false)) as Schema;
+    const flushSize = a.flushSize === undefined ? undefined : Number(a.flushSize);
+    if (flushSize !== undefined && (!Number.isInteger(flushSize) || flushSize < 64 || flushSize > 4 << 20)) throw new CliUsageError(`bad flags: --flush-size ${a.flushSize}: a whole number of bytes, 64..4194304`);
+    if (a.force && !a.out) throw new CliUsageError('bad flags: --force: only with --out FILE');
+    if (!a.out && isatty(1)) throw new CliUsageError('refusing to write binary data to a terminal: stdout: redirect it or use --out FILE');
+    let fd = 1;
+    if (a.out) {
+      try { fd = openSync(a.out, a.force ? 'w' : 'wx', 0o600); } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EEXIST') throw Object.assign(new RawCodecError('ERR_WOULD_OVERWRITE', `cannot write recording: ${a.out}: exists (use --force to replace it)`), { path: a.out });
+        throw e;
+      }
+    }
+    const src = !a.file || a.file === '-' ? readStreamChunks(process.stdin as AsyncIterable<Uint8Array>) : readFileChunks(a.file);
+    const write = stdoutWriter();
+    try {
+      for await (const chunk of encodeRecording(src, { kind, schema, flushSize })) {
+        if (fd === 1) await write(chunk);
+        else for (let o = 0; o < chunk.length;) o += writeSync(fd, chunk, o);
+      }
+    } finally {
+      if (fd !== 1) closeSync(fd);
+    }
+    return 0;
+  },
+});
+
+const schemaCmd = command({
+  name: 'schema',
+  description: 'Print the resolved schema (every message\'s rpc id and byte layout) as JSON.',
+  args: {
+    schema: option({ long: 'schema', type: optional(string), description: 'flowmill (default), ebpf_net or PATH.render' }),
+    app: option({ long: 'app', type: optional(string), description: 'only this app (e.g. ingest, agent_internal)' }),
+  },
+  handler: async (a) => {
+    const s = (await schemaOf(a.schema ?? 'flowmill', false)) as Schema;
+    const j = schemaToJson(s) as { apps: Record<string, unknown> };
+    if (a.app) {
+      if (!j.apps[a.app]) throw new CliUsageError(`bad flags: --app ${a.app}: schema ${s.name} has ${Object.keys(j.apps).join(', ')}`);
+      j.apps = { [a.app]: j.apps[a.app] };
+    }
+    process.stdout.write(`${JSON.stringify(j, null, 1)}\n`);
+    return 0;
+  },
+});
+
+const cli = subcommands({
+  name: BIN,
+  description: 'Decode and encode the Flowmill / OpenTelemetry eBPF agent\'s recordings (intake wire captures, record files, BPF dumps), schema-driven, both eras.',
+  cmds: { decode: decodeCmd, stats: statsCmd, encode: encodeCmd, schema: schemaCmd },
+});
+
+// A reader that stops early (`| head`) is not an error: stop quietly, like other Unix filters.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
+await runMain(cli, { bin: BIN });

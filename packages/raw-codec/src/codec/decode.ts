@@ -1,0 +1,64 @@
+import type { Schema } from '../schema/types.js';
+import type { CompiledMessage } from './compile.js';
+import type { DecodedRecord } from './record.js';
+import type { RecordSink } from './splitter.js';
+import { StreamDecoder, type DecodeInfo, type InputKind } from './stream.js';
+
+export interface DecodeOptions {
+  kind?: InputKind | 'auto';
+  /** A schema (see builtinSchema/loadSchema/parseRender) or 'auto' (the built-in flowmill or ebpf_net, from the input). */
+  schema?: Schema | 'auto';
+  /** Only yield records of these message names (all records are still checked). */
+  names?: string[];
+  /** Called once kind and schema are settled, with how sure the decoder is. */
+  onInfo?: (info: DecodeInfo) => void;
+}
+
+/** A sink that keeps only the wanted names; the wrapped function sees every wanted record. */
+export function filterSink(names: string[] | undefined, record: RecordSink['record']): RecordSink {
+  if (!names || names.length === 0) return { record };
+  const want = new Set(names);
+  return { record(m, dv, u8, off, size, segment, offset, frame) { if (want.has(m.name)) record(m, dv, u8, off, size, segment, offset, frame); } };
+}
+
+export function toRecord(m: CompiledMessage, dv: DataView, u8: Uint8Array, off: number, size: number, segment: number, offset: number, frame: number): DecodedRecord {
+  const len = size - 8;
+  const r: DecodedRecord = { name: m.name, rpc_id: m.rpcId, timestamp: dv.getBigUint64(off, true), data: m.data(dv, u8, off, len), segment, offset, size, app: m.schema.app };
+  const ref = m.ref(dv, u8, off, len);
+  if (ref !== undefined) r.ref = ref;
+  if (frame >= 0) r.frame = frame;
+  return r;
+}
+
+/**
+ * Decodes a recording given as chunks of bytes (any sizes: a file, stdin, a socket), yielding records as they
+ * complete. Memory stays flat: at most one chunk's records are held. On bad input every complete record before
+ * the fault is yielded, then a TruncatedError or CorruptError (with byte offset, frame and last good record) is thrown.
+ */
+export async function* decode(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<DecodedRecord, void, undefined> {
+  let batch: DecodedRecord[] = [];
+  const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { batch.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  for await (const chunk of input) {
+    let err: unknown = null;
+    try { d.push(chunk); } catch (e) { err = e; }
+    const out = batch;
+    batch = [];
+    yield* out;
+    if (err) throw err;
+  }
+  let err: unknown = null;
+  try { d.end(); } catch (e) { err = e; }
+  yield* batch;
+  if (err) throw err;
+}
+
+/** All records of an in-memory recording (convenience for tests and small files). */
+export function decodeBytes(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { out.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  d.push(bytes);
+  d.end();
+  return out;
+}

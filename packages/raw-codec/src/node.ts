@@ -1,0 +1,49 @@
+// Node-only helpers (file and stdin reading, --follow). Not imported by the library entry; the CLI bundles them.
+// Deno runs them too through its node: compatibility layer.
+import { open } from 'node:fs/promises';
+import { MissingInputError } from './schema/load.js';
+
+export interface ReadOptions {
+  /** Keep reading a growing file like `tail -f` until `signal` aborts. */
+  follow?: boolean;
+  /** How often to look for new bytes when following (ms). */
+  pollMs?: number;
+  signal?: AbortSignal;
+  chunkSize?: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((res) => {
+  const t = setTimeout(res, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
+});
+
+/** Chunks of a file (or FIFO), each a fresh Uint8Array. Throws MissingInputError (exit 66) when it cannot be opened. */
+export async function* readFileChunks(path: string, opts: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new MissingInputError(path, err);
+  }
+  const size = opts.chunkSize ?? 1 << 20;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const buf = new Uint8Array(size);
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead > 0) { yield buf.subarray(0, bytesRead); continue; }
+      if (!opts.follow) return;
+      await sleep(opts.pollMs ?? 200, opts.signal);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Chunks of a readable stream (process.stdin), until it ends or `signal` aborts. */
+export async function* readStreamChunks(stream: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  for await (const c of stream) {
+    if (signal?.aborted) return;
+    yield c;
+  }
+}
