@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PORTS } from './agent-env.js';
 import type { AuthzLike, CertFiles, RecipeDeps, SinkLike } from './deps.js';
@@ -65,7 +66,8 @@ export async function startFakeCloud(
   onStarted: (name: string, close: () => Promise<void>) => void,
 ): Promise<FakeCloud> {
   const ports = defaultPorts(cfg);
-  const tls = tlsFor(cfg) && certs ? { cert: certs.cert, key: certs.key } : false;
+  // PEM text, not paths: mock-authz takes the material itself (CONTRACTS.md), tls-sink either
+  const tls = tlsFor(cfg) && certs ? { cert: readFileSync(certs.cert, 'utf8'), key: readFileSync(certs.key, 'utf8') } : false;
   let authz: AuthzLike | undefined;
   if (cfg.era === 'flowmill') {
     const port = cfg.authzPort ?? ports.authz!;

@@ -268,13 +268,17 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   if (!recorded) for (const f of [RUN_FILES.record, RUN_FILES.bpf, RUN_FILES.manifest]) incomplete.add(f);
 
   // 8-9. decode and check: after a clean recording, or with --keep-going after anything but Ctrl-C.
-  const interrupted = () => flow.signal.aborted && flow.signal.reason instanceof InterruptedError;
+  const interrupted = () => (flow.signal.aborted && flow.signal.reason instanceof InterruptedError) || !!o.signal?.aborted;
   if (recorded || (o.keepGoing && !interrupted())) {
+    // A fresh signal for the steps after the recording: Ctrl-C still stops them, an earlier failure does not.
+    const post = flow.signal.aborted ? flow.fork() : flow;
+    const onPostAbort = () => post.abort(o.signal!.reason instanceof Error ? o.signal!.reason : new InterruptedError('SIGINT'));
+    if (post !== flow) o.signal?.addEventListener('abort', onPostAbort, { once: true });
     const schema = era === 'flowmill' ? 'flowmill' : 'ebpf_net';
     const wire = wireFiles(rd.dir);
     if (!recorded) incomplete.add(RUN_FILES.intakeDir);
     try {
-      await runStep(flow, { id: 'decode', title: 'decode the recordings', detail: () => Object.entries(records).map(([k, n]) => `${k} ${n}`).join(', ') }, async (signal) => {
+      await runStep(post, { id: 'decode', title: 'decode the recordings', detail: () => Object.entries(records).map(([k, n]) => `${k} ${n}`).join(', ') }, async (signal) => {
         const jobs: [string, 'intake' | 'record' | 'bpf', string[], keyof typeof RUN_FILES][] = [
           ['intake', 'intake', wire, 'intakeNdjson'],
           ['record', 'record', existsSync(files.record) ? [files.record] : [], 'recordNdjson'],
@@ -297,7 +301,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     }
     if (!error || (o.keepGoing && !interrupted())) {
       try {
-        report = await runStep<CheckReportLike>(flow, { id: 'check', title: 'run the checker', detail: (r) => summarizeChecks(r) }, async (signal) => {
+        report = await runStep<CheckReportLike>(post, { id: 'check', title: 'run the checker', detail: (r) => summarizeChecks(r) }, async (signal) => {
           const r = await o.deps.runChecks({
             wire, record: existsSync(files.record) ? files.record : undefined, bpf: existsSync(files.bpf) ? files.bpf : undefined,
             manifest: existsSync(files.manifest) ? files.manifest : undefined, authzLog: era === 'flowmill' ? files.authzLog : undefined, schema,
@@ -311,6 +315,8 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
         error ??= err;
       }
     }
+    o.signal?.removeEventListener('abort', onPostAbort);
+    if (post !== flow && post.signal.aborted) error = post.signal.reason;
   }
 
   clearTimeout(overall);

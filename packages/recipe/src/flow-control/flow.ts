@@ -17,9 +17,20 @@ export class Flow {
   constructor(
     readonly reporter: Reporter,
     readonly total: number,
-    opts: { graceMs?: number } = {},
+    opts: { graceMs?: number; timings?: Flow['timings'] } = {},
   ) {
     this.teardown = new Teardown(reporter, opts.graceMs);
+    if (opts.timings) this.timings = opts.timings;
+  }
+
+  /**
+   * A fresh flow for the steps after a failure (--keep-going decodes and checks what was recorded): same reporter,
+   * numbering and timings, its own abort signal and teardown.
+   */
+  fork(): Flow {
+    const f = new Flow(this.reporter, this.total, { timings: this.timings });
+    f.index = this.index;
+    return f;
   }
 
   get signal(): AbortSignal {
