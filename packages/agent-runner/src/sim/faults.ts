@@ -1,0 +1,46 @@
+import type { MessageSelector, SimFaultRecord, SimFaults } from '../manifest.js';
+
+type Kind = 'drop' | 'duplicate' | 'reorder' | 'corrupt';
+export interface Rec { name: string; ts: bigint; bytes: Uint8Array }
+
+/** rpc_id written over a corrupted record: unused in both eras' apps (render ids stop well below it). */
+export const CORRUPT_RPC_ID = 0xffff;
+
+/**
+ * Applies the sim's fault switches to one stream ('intake' or 'bpf') of encoded records, counting occurrences per
+ * message name (1-based, whole run). Every applied fault is reported through `record`.
+ */
+export class FaultStream {
+  private counts = new Map<string, number>();
+  private held: Rec | undefined;
+  constructor(private readonly stream: 'intake' | 'bpf', private readonly faults: SimFaults, private readonly record: (r: SimFaultRecord) => void, private readonly session: () => number) {}
+
+  private match(kind: Kind, name: string, nth: number): boolean {
+    const list: MessageSelector[] | undefined = this.faults[kind];
+    return !!list?.some((s) => s.name === name && (s.stream ?? 'intake') === this.stream && (!s.nth || s.nth.includes(nth)));
+  }
+
+  /** Records to really write for one input record (0, 1 or 2 of them, possibly an earlier held one). */
+  apply(r: Rec): Rec[] {
+    const nth = (this.counts.get(r.name) ?? 0) + 1;
+    this.counts.set(r.name, nth);
+    const log = (fault: SimFaultRecord['fault']) => this.record({ fault, name: r.name, nth, stream: this.stream, timestampNs: String(r.ts), session: this.session() });
+    const out: Rec[] = [];
+    let cur: Rec | undefined = r;
+    if (this.match('drop', r.name, nth)) { log('drop'); cur = undefined; }
+    else if (this.match('corrupt', r.name, nth)) {
+      log('corrupt');
+      const b = r.bytes.slice();
+      b[8] = CORRUPT_RPC_ID & 0xff; b[9] = CORRUPT_RPC_ID >> 8;
+      cur = { ...r, bytes: b };
+    }
+    if (cur && this.match('reorder', r.name, nth) && !this.held) { log('reorder'); this.held = cur; return []; }
+    if (cur) out.push(cur);
+    if (cur && this.match('duplicate', r.name, nth)) { log('duplicate'); out.push(cur); }
+    if (this.held && cur) { out.push(this.held); this.held = undefined; }
+    return out;
+  }
+
+  /** A held (reordered) record still waiting when the stream ends. */
+  flushHeld(): Rec[] { const h = this.held; this.held = undefined; return h ? [h] : []; }
+}

@@ -1,0 +1,252 @@
+/**
+ * The simulated kernel side: turns workload items into the BPF messages (render app `agent_internal`) the agent's
+ * probes would emit, with plausible timestamps inside each item's [startNs, endNs] (checker-facts.md §3).
+ * Field values follow the agent's conventions: IPv4 `dest/src` as raw u32 in network byte order, ports host order,
+ * UDP addresses v4-mapped (::ffff:a.b.c.d), comm 16 bytes NUL-padded.
+ */
+import type { DnsItem, HttpItem, ProcessItem, TcpItem, UdpItem, WorkloadManifest } from '../manifest.js';
+import { encodeQuery, encodeResponse } from '../workload/dns-wire.js';
+
+export interface BpfMsg { name: string; ts: bigint; data: Record<string, unknown>; seq: number }
+
+/** AF_INET on Linux: the `changed_af` value of an IPv4 address change (checker-facts.md §3.2). */
+const AF_INET = 2;
+/** tx_rx values of set_state_* (checker-facts.md §1): 0 unknown/existing, 1 connect, 2 listen/accept. */
+export const TX_RX = { existing: 0, connect: 1, accept: 2 } as const;
+/** IPv4 + UDP header bytes counted at udp_send_skb for TX (checker-facts.md §3.2, inferred). */
+const UDP_TX_OVERHEAD = 28;
+/** Loopback MSS-ish segment size used to make packet counts believable. */
+const SEG = 32768;
+
+export function ipv4Raw(ip: string): number {
+  const b = ip.split('.').map(Number);
+  // the kernel's __be32 read as a little-endian u32 (network order bytes in memory)
+  return ((b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0);
+}
+export function v4Mapped(ip: string): Uint8Array {
+  const a = new Uint8Array(16);
+  a[10] = 0xff; a[11] = 0xff;
+  ip.split('.').forEach((o, i) => { a[12 + i] = Number(o); });
+  return a;
+}
+export function comm16(s: string): Uint8Array {
+  const a = new Uint8Array(16);
+  a.set(new TextEncoder().encode(s).subarray(0, 15));
+  return a;
+}
+
+interface UdpSock { sk: bigint; pid: number; laddr: string; lport: number; dirs: { count: number; bytes: number; raddr?: string; rport?: number; changed: boolean }[] }
+
+export class SimKernel {
+  private nextSk = 0xffff888100000000n;
+  private seq = 0;
+  readonly out: BpfMsg[] = [];
+  private udp = new Map<string, UdpSock>();
+  private dnsClient?: { sock: UdpSock; lastEnd: bigint; key: string };
+  private listeners: { sk: bigint; pid: number; port: number; kind: 'tcp' | 'udp'; key?: string }[] = [];
+  /** Pids seen in a pid_info, so a new workload process gets one. */
+  readonly knownPids = new Set<number>();
+  /** Cgroup id the simulated processes live in (a kernel-pointer-looking constant). */
+  readonly cgroup = 0xffff88810a5c1000n;
+  /** Converts a workload timestamp to the agent's clock. */
+  toAgentNs: (ns: bigint) => bigint = (ns) => ns;
+
+  constructor(private readonly filterNs = 10_000_000n) { void this.filterNs; }
+
+  allocSk(): bigint { const sk = this.nextSk; this.nextSk += 0x1000n; return sk; }
+
+  emit(name: string, ts: bigint, data: Record<string, unknown>): void {
+    this.out.push({ name, ts, data, seq: this.seq++ });
+  }
+
+  /** Take the messages generated so far (the caller orders them by ts like the perf-ring merge). */
+  drain(): BpfMsg[] {
+    return this.out.splice(0, this.out.length);
+  }
+
+  // --- initial scan (checker-facts.md §2 6b, 6f)
+  scanProcess(ts: bigint, pid: number, comm: string, parentPid: number): void {
+    this.knownPids.add(pid);
+    this.emit('pid_info', ts, { pid, comm: comm16(comm), cgroup: this.cgroup, parent_pid: parentPid });
+  }
+  /** An existing TCP socket (e.g. the agent's own intake connection): reset_tcp_counters + set_state_ipv4(tx_rx=0). */
+  scanTcpSocket(ts: bigint, pid: number, local: { ip: string; port: number }, remote: { ip: string; port: number }, sent: number, received: number): bigint {
+    const sk = this.allocSk();
+    this.emit('reset_tcp_counters', ts, { sk, bytes_acked: BigInt(sent), packets_delivered: Math.ceil(sent / SEG), packets_retrans: 0, bytes_received: BigInt(received), pid });
+    this.emit('set_state_ipv4', ts, { dest: ipv4Raw(remote.ip), src: ipv4Raw(local.ip), dport: remote.port, sport: local.port, sk, tx_rx: TX_RX.existing });
+    return sk;
+  }
+
+  // --- UDP model: first packet per direction announces the address (packets=0, changed_af), the rest is held and
+  //     flushed at destroy (all within FILTER_NS of each other in a quick workload): checker-facts.md §3.2
+  udpOpen(ts: bigint, pid: number, laddr: string, lport: number): UdpSock {
+    const s: UdpSock = { sk: this.allocSk(), pid, laddr, lport, dirs: [{ count: 0, bytes: 0, changed: false }, { count: 0, bytes: 0, changed: false }] };
+    this.emit('udp_new_socket', ts, { pid, sk: s.sk, laddr: v4Mapped(laddr), lport });
+    return s;
+  }
+  udpPacket(ts: bigint, s: UdpSock, isRx: 0 | 1, raddr: string, rport: number, bytes: number): void {
+    const d = s.dirs[isRx];
+    if (d.raddr !== raddr || d.rport !== rport) {
+      if (d.count > 0) this.udpFlushDir(ts, s, isRx);
+      d.raddr = raddr; d.rport = rport;
+      this.emit('udp_stats', ts, this.udpStats(s, isRx, 0, 0, AF_INET));
+    }
+    d.count++; d.bytes += bytes;
+  }
+  private udpStats(s: UdpSock, isRx: 0 | 1, packets: number, bytes: number, changedAf: number) {
+    const d = s.dirs[isRx];
+    return { sk: s.sk, raddr: v4Mapped(d.raddr ?? '0.0.0.0'), packets, bytes, changed_af: changedAf, rport: d.rport ?? 0, is_rx: isRx, laddr: v4Mapped(s.laddr), lport: s.lport, drops: 0 };
+  }
+  private udpFlushDir(ts: bigint, s: UdpSock, isRx: 0 | 1): void {
+    const d = s.dirs[isRx];
+    if (d.count === 0) return;
+    this.emit('udp_stats', ts, this.udpStats(s, isRx, d.count, d.bytes, 0));
+    d.count = 0; d.bytes = 0;
+  }
+  udpClose(ts: bigint, s: UdpSock): void {
+    this.udpFlushDir(ts, s, 0);
+    this.udpFlushDir(ts, s, 1);
+    this.emit('udp_destroy_socket', ts, { sk: s.sk });
+  }
+
+  // --- TCP lifetimes
+  private tcpOpen(ts: bigint, pid: number): bigint {
+    const sk = this.allocSk();
+    this.emit('new_sock_created', ts, { pid, sk });
+    return sk;
+  }
+  private rtt(ts: bigint, sk: bigint, acked: number, received: number, final: boolean): void {
+    // the final report clears the low 2 bits of both byte counters (checker-facts.md §7 Q3, render_bpf.c:722-728)
+    const a = final ? acked & ~3 : acked, r = final ? received & ~3 : received;
+    this.emit('rtt_estimator', ts, {
+      srtt: 80 << 3, snd_cwnd: 10, bytes_acked: BigInt(a), ca_state: 0, sk, packets_in_flight: 0,
+      packets_delivered: Math.ceil(a / SEG) + 1, packets_retrans: 0, rcv_holes: 0, bytes_received: BigInt(r),
+      rcv_delivered: Math.ceil(r / SEG) + 1, rcv_rtt: 100,
+    });
+  }
+  private tcpClose(ts: bigint, sk: bigint, acked: number, received: number): void {
+    this.rtt(ts, sk, acked, received, true); // B3: final rtt_estimator immediately before close, same ts
+    this.emit('close_sock_info', ts, { sk });
+  }
+
+  /** One client connection + its accepted socket (checker-facts.md §3.1). Returns both sks. */
+  tcpExchange(it: { startNs: string; endNs: string; client: TcpItem['client']; server: TcpItem['server'] }, connectedNs: bigint, cBytes: number, sBytes: number, extra?: (kc: bigint, ks: bigint) => void): { kc: bigint; ks: bigint } {
+    const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
+    const c = connectedNs > s ? connectedNs : s + 2000n;
+    const cli = it.client.tuple, srv = it.server.tuple;
+    const kc = this.tcpOpen(s, it.client.pid);
+    this.emit('set_state_ipv4', s + (c - s) / 2n, { dest: ipv4Raw(cli.remote.ip), src: ipv4Raw(cli.local.ip), dport: cli.remote.port, sport: cli.local.port, sk: kc, tx_rx: TX_RX.connect });
+    // accept return: new_sock_created and set_state_ipv4(tx_rx=2) share the ts (B5)
+    const ks = this.allocSk();
+    this.emit('new_sock_created', c, { pid: it.server.pid, sk: ks });
+    this.emit('set_state_ipv4', c, { dest: ipv4Raw(srv.remote.ip), src: ipv4Raw(srv.local.ip), dport: srv.remote.port, sport: srv.local.port, sk: ks, tx_rx: TX_RX.accept });
+    const span = e - c;
+    const mid = c + span / 2n;
+    // an unadjusted report once the data is acknowledged (so Σ = exact bytes even when not a multiple of 4)
+    this.rtt(mid, kc, cBytes, sBytes, false);
+    this.rtt(mid + 1n, ks, sBytes, cBytes, false);
+    extra?.(kc, ks);
+    this.tcpClose(e - span / 8n, ks, sBytes, cBytes);
+    this.tcpClose(e - span / 16n, kc, cBytes, sBytes);
+    return { kc, ks };
+  }
+
+  // --- items
+  onStart(m: Pick<WorkloadManifest, 'startedNs' | 'servers' | 'workload'>, parentPid: number): void {
+    const t = this.toAgentNs(BigInt(m.startedNs));
+    const pid = m.workload.pid;
+    if (!this.knownPids.has(pid)) this.scanProcess(t - 4000n, pid, m.workload.comm, parentPid);
+    // listeners opened after steady state: new_sock_created + set_state(tx_rx=2, dport=0) (checker-facts.md §3.1)
+    for (const [kind, ep] of [['tcp', m.servers.tcp], ['http', m.servers.http]] as const) {
+      const sk = this.tcpOpen(t - 3000n, pid);
+      this.emit('set_state_ipv4', t - 3000n, { dest: 0, src: ipv4Raw(ep.ip), dport: 0, sport: ep.port, sk, tx_rx: TX_RX.accept });
+      this.listeners.push({ sk, pid, port: ep.port, kind: 'tcp', key: kind });
+    }
+    for (const [key, ep] of [['udp', m.servers.udp], ['dns', m.servers.dns]] as const) {
+      const s = this.udpOpen(t - 2000n, pid, ep.ip, ep.port);
+      this.udp.set(key, s);
+    }
+  }
+
+  onTcp(it: TcpItem): void {
+    this.closeDnsClient();
+    this.tcpExchange(it, this.toAgentNs(BigInt(it.connectedNs)), it.clientSentBytes, it.serverSentBytes);
+  }
+
+  onUdp(it: UdpItem): void {
+    this.closeDnsClient();
+    const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
+    const cs = this.udpOpen(s, it.client.pid, it.client.tuple.local.ip, it.client.tuple.local.port);
+    const rs = this.udp.get('udp');
+    const n = it.sentDatagrams;
+    const step = n > 0 ? (e - s) / BigInt(n + 2) : 0n;
+    for (let i = 0; i < n; i++) {
+      const t = s + step * BigInt(i + 1);
+      this.udpPacket(t, cs, 0, it.client.tuple.remote.ip, it.client.tuple.remote.port, it.bytesPerDatagram + UDP_TX_OVERHEAD);
+      if (rs && i < it.receivedDatagrams) this.udpPacket(t + 1n, rs, 1, it.client.tuple.local.ip, it.client.tuple.local.port, it.bytesPerDatagram);
+    }
+    this.udpClose(e - 1000n, cs);
+  }
+
+  onDns(it: DnsItem): void {
+    const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
+    const key = `${it.client.tuple.local.ip}:${it.client.tuple.local.port}`;
+    if (this.dnsClient && this.dnsClient.key !== key) this.closeDnsClient();
+    if (!this.dnsClient) this.dnsClient = { sock: this.udpOpen(s, it.client.pid, it.client.tuple.local.ip, it.client.tuple.local.port), lastEnd: e, key };
+    const cs = this.dnsClient.sock;
+    this.dnsClient.lastEnd = e;
+    const ss = this.udp.get('dns');
+    // the datagrams exactly as they were on the wire (same encoder as the workload's client and responder)
+    const q = encodeQuery(it.queryId, it.name, it.qtype);
+    const r = encodeResponse(q, it.rcode, it.answers.map((a) => a.address), it.answers[0]?.ttl ?? 60);
+    const d = (e - s) / 4n;
+    const srv = it.client.tuple.remote, cli = it.client.tuple.local;
+    this.emit('dns_packet', s, { sk: cs.sk, pkt: q, total_len: q.length, is_rx: 0 });
+    this.udpPacket(s, cs, 0, srv.ip, srv.port, q.length + UDP_TX_OVERHEAD);
+    if (ss) {
+      this.emit('dns_packet', s + d, { sk: ss.sk, pkt: q, total_len: q.length, is_rx: 1 });
+      this.udpPacket(s + d, ss, 1, cli.ip, cli.port, q.length);
+      this.emit('dns_packet', s + 2n * d, { sk: ss.sk, pkt: r, total_len: r.length, is_rx: 0 });
+      this.udpPacket(s + 2n * d, ss, 0, cli.ip, cli.port, r.length + UDP_TX_OVERHEAD);
+    }
+    this.emit('dns_packet', e, { sk: cs.sk, pkt: r, total_len: r.length, is_rx: 1 });
+    this.udpPacket(e, cs, 1, srv.ip, srv.port, r.length);
+  }
+
+  /** The workload closes its DNS client socket after the last lookup. */
+  closeDnsClient(): void {
+    if (!this.dnsClient) return;
+    this.udpClose(this.dnsClient.lastEnd + 1000n, this.dnsClient.sock);
+    this.dnsClient = undefined;
+  }
+
+  onProcess(it: ProcessItem): void {
+    this.closeDnsClient();
+    const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
+    const q = (e - s) / 4n;
+    this.knownPids.add(it.pid);
+    // fork: the child's comm is still the parent's (checker-facts.md §7 Q8); exec sets X; exit closes with X
+    this.emit('pid_info', s + q, { pid: it.pid, comm: comm16(it.parent.comm), cgroup: this.cgroup, parent_pid: it.parent.pid });
+    this.emit('pid_set_comm', s + 2n * q, { pid: it.pid, comm: comm16(it.comm) });
+    this.emit('pid_close', e - q, { pid: it.pid, comm: comm16(it.comm) });
+  }
+
+  onHttp(it: HttpItem): void {
+    this.closeDnsClient();
+    const start = this.toAgentNs(BigInt(it.startNs));
+    const recv = this.toAgentNs(BigInt(it.serverReceivedNs)), resp = this.toAgentNs(BigInt(it.serverRespondedNs)), cresp = this.toAgentNs(BigInt(it.clientResponseNs));
+    const connected = start + (recv - start) / 2n;
+    this.tcpExchange(it, connected, it.requestBytes, it.responseBytes, (kc, ks) => {
+      // server side: request received then response sent (cs=1); client side: round trip (cs=0) (checker-facts.md §3.5)
+      this.emit('http_response', resp, { sk: ks, pid: it.server.pid, code: it.status, latency_ns: resp - recv, client_server: 1 });
+      this.emit('http_response', cresp, { sk: kc, pid: it.client.pid, code: it.status, latency_ns: cresp - start, client_server: 0 });
+    });
+  }
+
+  onEnd(endedNs: string): void {
+    this.closeDnsClient();
+    const t = this.toAgentNs(BigInt(endedNs));
+    for (const l of this.listeners.splice(0)) this.tcpClose(t + 1000n, l.sk, 0, 0);
+    for (const [k, s] of [...this.udp]) { this.udpClose(t + 2000n, s); this.udp.delete(k); }
+  }
+}
