@@ -82,14 +82,17 @@ const cmd = command({
       host: a.host, port: a.port, tls, token: a.token, ttlS: a.ttl, intake: a.intake, strict: a.strict, onRequest: write,
       faults: { failFirst: a.failFirst, failMode: a.failMode, failStatus: a.failStatus, failBody: a.failBody, delayMs: a.delay, numericTimestamps: a.numericTimestamps, omitIntake: a.omitIntake, expired: a.expired },
     });
-    announceReady(BIN, server.url, { port: server.port, host: server.host, tls: !!tls, ...(a.log ? { log: a.log } : {}) }, { readyFile: a.readyFile });
-    await new Promise<void>((resolve) => {
+    // Stop handlers BEFORE the readiness line: whoever waits for the line may signal at once (on 2 busy cores the
+    // parent can run between our write and the next statement; the default SIGTERM action would kill us).
+    const stopped = new Promise<void>((resolve) => {
       onStopSignal(async () => {
         await server.close();
         if (logFd !== null) closeSync(logFd);
         resolve();
       }, (s) => process.stderr.write(`${BIN}: ${s}\n`));
     });
+    announceReady(BIN, server.url, { port: server.port, host: server.host, tls: !!tls, ...(a.log ? { log: a.log } : {}) }, { readyFile: a.readyFile });
+    await stopped;
     return ExitCode.ok;
   },
 });
