@@ -1,0 +1,160 @@
+import { Evidence, jsonSafe, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
+import { sig } from '../values.js';
+
+/**
+ * BPF dump ↔ intake (checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
+ * - passthrough: each BPF sample below reaches the intake as the mapped message with the *same* timestamp and the
+ *   listed fields equal; table-conditioned ones (TCP) only when the simulated tracked set says so;
+ * - orphans both ways: an intake passthrough record with no BPF source, a BPF sample with no intake record (unless
+ *   it fell outside every session's telemetry window: samples consumed while disconnected are dropped, §3.6);
+ * - derived userspace-stamped records (the tracked_process_* block written just before its pid_info_create) do not
+ *   precede their source;
+ * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written).
+ */
+interface Mapping { intake: string; fields: string[]; key: string; conditional?: 'tracked' | 'insert' | 'udp' }
+
+const PASS: Record<string, Mapping> = {
+  // unconditional 1:1 (§8.3)
+  pid_info: { intake: 'pid_info_create', fields: ['pid', 'comm', 'cgroup', 'parent_pid'], key: 'pid' },
+  pid_close: { intake: 'pid_close_info', fields: ['pid', 'comm'], key: 'pid' },
+  pid_set_comm: { intake: 'pid_set_comm', fields: ['pid', 'comm'], key: 'pid' },
+  css_populate_dir: { intake: 'cgroup_create', fields: ['cgroup', 'cgroup_parent', 'name'], key: 'cgroup' },
+  cgroup_clone_children_read: { intake: 'cgroup_create', fields: ['cgroup', 'cgroup_parent', 'name'], key: 'cgroup' },
+  kill_css: { intake: 'cgroup_close', fields: ['cgroup'], key: 'cgroup' },
+  cgroup_attach_task: { intake: 'pid_cgroup_move', fields: ['pid', 'cgroup'], key: 'pid' },
+  reset_tcp_counters: { intake: 'new_sock_info', fields: ['pid', 'sk'], key: 'sk' },
+  tcp_syn_timeout: { intake: 'syn_timeout', fields: ['sk'], key: 'sk' },
+  tcp_reset: { intake: 'tcp_reset', fields: ['sk', 'is_rx'], key: 'sk' },
+  http_response: { intake: 'http_response', fields: ['sk', 'pid', 'code', 'latency_ns', 'client_server'], key: 'sk' },
+  // table-conditioned (§8.4)
+  new_sock_created: { intake: 'new_sock_info', fields: ['pid', 'sk'], key: 'sk', conditional: 'insert' },
+  set_state_ipv4: { intake: 'set_state_ipv4', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
+  set_state_ipv6: { intake: 'set_state_ipv6', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
+  close_sock_info: { intake: 'close_sock_info', fields: ['sk'], key: 'sk', conditional: 'tracked' },
+  // sk becomes sk_id; sent at once only when lport != 0 (§1).
+  udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport'], key: 'pid', conditional: 'udp' },
+};
+const INTAKE_PASS = new Set(Object.values(PASS).map((m) => m.intake));
+/** Written with the writer's own clock at write time (§1 "ts" column, §4): a watermark for the latency figure. */
+const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
+const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command', 'set_cgroup']);
+
+interface Pending { ts: bigint; fields: string; offset: number; name: string; data: Record<string, unknown> }
+
+export const bpfIntake: CheckDef = {
+  id: 'bpf-intake',
+  title: 'BPF samples reach the intake with the same timestamp and fields; derived records follow their sources; no orphans',
+  needs: ['bpf', 'intake'],
+  create(ctx) {
+    const tol = ctx.tol.bpfIntake;
+    const ev = new Evidence(ctx.tol.report.maxEvidence);
+    const pending = new Map<string, Pending[]>(); // intake name|ts|key -> BPF samples waiting for their intake record
+    const tracked = new Set<string>();
+    let bpfPass = 0, bpfSkipped = 0, matched = 0, fieldMismatch = 0, intakeOrphans = 0, derivedEarly = 0;
+    let bpfLogDump = 0, bpfLogIntake = 0;
+    const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => sig(d[f])).join('|');
+    const keyOf = (name: string, ts: bigint, k: string) => `${name}|${ts}|${k}`;
+
+    // latency: matched passthrough samples waiting for the next stamped record
+    const bounds = tol.latencyBucketsMs;
+    const hist = new Array<number>(bounds.length + 1).fill(0);
+    const lat: number[] = [];
+    let awaiting: bigint[] = [];
+    let block: Rec[] = [];
+    return {
+      bpf(r) {
+        if (r.name === 'bpf_log') bpfLogDump++;
+        const m = PASS[r.name];
+        if (!m) return;
+        const sk = sig(r.data.sk);
+        if (m.conditional === 'insert') {
+          if (tracked.has(sk)) { bpfSkipped++; return; } // already tracked: userspace logs an error and sends nothing
+          tracked.add(sk);
+        } else if (r.name === 'reset_tcp_counters') tracked.add(sk);
+        else if (m.conditional === 'tracked') {
+          if (!tracked.has(sk)) { bpfSkipped++; return; }
+          if (r.name === 'close_sock_info') tracked.delete(sk);
+        } else if (m.conditional === 'udp' && Number(r.data.lport) === 0) { bpfSkipped++; return; }
+        bpfPass++;
+        const k = keyOf(m.intake, r.timestamp, sig(r.data[m.key]));
+        const list = pending.get(k);
+        const p = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, data: r.data };
+        if (list) list.push(p); else pending.set(k, [p]);
+      },
+      intake(r) {
+        if (r.name === 'bpf_log') bpfLogIntake++;
+        if (STAMPED.has(r.name) && awaiting.length) {
+          for (const ts of awaiting) {
+            const ms = Math.max(0, Number(r.timestamp - ts) / 1e6);
+            lat.push(ms);
+            let i = bounds.findIndex((b) => ms <= b);
+            if (i < 0) i = bounds.length;
+            hist[i]++;
+          }
+          awaiting = [];
+        }
+        if (TRACKED_BLOCK.has(r.name)) block.push(r);
+        else {
+          if (r.name === 'pid_info_create') {
+            for (const d of block) {
+              if (d.timestamp + BigInt(Math.round(tol.derivedSkewMs * 1e6)) < r.timestamp) {
+                derivedEarly++;
+                ev.add({ ...recEvidence('intake', d, `${d.name} (userspace-stamped, derived from this pid_info) precedes its BPF source`), sourceTs: r.timestamp.toString() });
+              }
+            }
+          }
+          block = [];
+        }
+        if (!INTAKE_PASS.has(r.name)) return;
+        const viaMap = Object.values(PASS).find((m) => m.intake === r.name)!;
+        const key = r.name === 'udp_new_socket' ? 'pid' : viaMap.key;
+        const k = keyOf(r.name, r.timestamp, sig(r.data[key]));
+        const list = pending.get(k);
+        if (!list || list.length === 0) {
+          intakeOrphans++;
+          ev.add(recEvidence('intake', r, `${r.name} with no BPF sample of the same timestamp and ${key}`));
+          return;
+        }
+        const want = fieldSig(viaMap, r.data);
+        let idx = list.findIndex((p) => p.fields === want);
+        if (idx < 0) {
+          idx = 0;
+          fieldMismatch++;
+          ev.add({ ...recEvidence('intake', r, `${r.name} fields differ from its BPF sample (${list[0].name})`), bpf: { offset: list[0].offset, data: jsonSafe(list[0].data) } });
+        }
+        list.splice(idx, 1);
+        if (list.length === 0) pending.delete(k);
+        matched++;
+        awaiting.push(r.timestamp);
+      },
+      finish() {
+        // BPF samples never seen in the intake: orphans, unless outside every session's telemetry window.
+        const windows = ctx.segments.map((s) => [s.telemetryTs ?? s.firstTs, s.lastTs + BigInt(Math.round(tol.tailGraceMs * 1e6))] as const);
+        const inWindow = (ts: bigint) => windows.some(([a, b]) => ts >= a && ts <= b);
+        let bpfOrphans = 0, outside = 0;
+        const orphanEv: unknown[] = [];
+        for (const list of pending.values()) for (const p of list) {
+          if (!inWindow(p.ts)) { outside++; continue; }
+          bpfOrphans++;
+          if (orphanEv.length < ctx.tol.report.maxEvidence) orphanEv.push({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), data: jsonSafe(p.data) });
+        }
+        for (const e of orphanEv) ev.add(e);
+        lat.sort((a, b) => a - b);
+        const q = (f: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(f * lat.length))] : undefined);
+        ctx.figures.latency = { boundsMs: bounds, counts: hist, samples: lat.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: lat[lat.length - 1] };
+        const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
+        if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        if (ev.empty) return { status: 'pass', figures };
+        const parts = [
+          intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
+          bpfOrphans && `${plural(bpfOrphans, 'BPF sample')} missing from the intake`,
+          fieldMismatch && `${plural(fieldMismatch, 'field mismatch', 'field mismatches')}`,
+          derivedEarly && `${plural(derivedEarly, 'derived record')} before their source`,
+          countMismatch && 'bpf_log counts differ',
+        ].filter(Boolean);
+        return { status: 'fail', reason: parts.join('; '), evidence: ev.items, figures };
+      },
+    };
+  },
+};

@@ -1,0 +1,103 @@
+import { Evidence, plural, recEvidence, verdict, type CheckDef, type Rec } from '../framework.js';
+import { sig } from '../values.js';
+
+/**
+ * Span lifecycles (checker-facts.md §5 L1-L4 in the intake, B2/B4 in the dump): each start has at most one end, no
+ * use before start or after end, no double close; a key (sk, sk_id, pid, _ref, cgroup) may be reused after its end.
+ * Each intake session starts from empty tables (a reconnect re-scans). Spans still open at the end are counted,
+ * not failed (the agent's own socket, listeners, the workload itself).
+ */
+interface Kind {
+  start: string[];
+  end: string[];
+  uses: string[];
+  key: (r: Rec) => string;
+  allowDupStart?: boolean;
+  allowEndWithoutStart?: boolean;
+}
+
+class Tracker {
+  open = new Set<string>();
+  closed = new Set<string>();
+  stillOpenAtEnd = 0;
+  constructor(readonly label: string, readonly k: Kind, readonly stream: string, readonly ev: Evidence, readonly counts: Record<string, number>) {}
+  reset(): void {
+    this.stillOpenAtEnd += this.open.size;
+    this.open.clear();
+    this.closed.clear();
+  }
+  see(r: Rec): void {
+    const k = this.k;
+    const isStart = k.start.includes(r.name), isEnd = k.end.includes(r.name), isUse = k.uses.includes(r.name);
+    if (!isStart && !isEnd && !isUse) return;
+    const key = k.key(r);
+    if (isStart) {
+      if (this.open.has(key) && !k.allowDupStart) this.fail(r, `${r.name}: ${this.label} ${key} started twice without an end`);
+      else if (this.open.has(key)) this.counts[`${this.label}DuplicateStarts`] = (this.counts[`${this.label}DuplicateStarts`] ?? 0) + 1;
+      this.open.add(key);
+      this.closed.delete(key);
+      this.counts[`${this.label}Starts`] = (this.counts[`${this.label}Starts`] ?? 0) + 1;
+    } else if (isEnd) {
+      if (!this.open.has(key)) {
+        if (this.closed.has(key)) this.fail(r, `${r.name}: ${this.label} ${key} closed twice`);
+        else if (!k.allowEndWithoutStart) this.fail(r, `${r.name}: ${this.label} ${key} ends but never started`);
+      } else {
+        this.open.delete(key);
+        this.closed.add(key);
+        this.counts[`${this.label}Ends`] = (this.counts[`${this.label}Ends`] ?? 0) + 1;
+      }
+    } else if (!this.open.has(key)) {
+      this.fail(r, `${r.name}: ${this.label} ${key} used ${this.closed.has(key) ? 'after its end' : 'before its start'}`);
+    }
+  }
+  private fail(r: Rec, note: string): void {
+    this.ev.add(recEvidence(this.stream, r, note));
+  }
+}
+
+export const lifecycles: CheckDef = {
+  id: 'lifecycles',
+  title: 'every socket, UDP socket, process, tracked process and cgroup starts once, is used only while open, ends at most once',
+  needs: ['intake'],
+  create(ctx) {
+    const t = ctx.tol.lifecycles;
+    const ev = new Evidence(ctx.tol.report.maxEvidence);
+    const counts: Record<string, number> = {};
+    const sk = (r: Rec) => sig(r.data.sk);
+    const intake = [
+      // L1: set_state, socket_stats, nat_remapping only inside new_sock_info … close_sock_info (syn_timeout, tcp_reset
+      // and http_response are not table-checked, §1). reset_tcp_counters can repeat new_sock_info.
+      new Tracker('tcp', { start: ['new_sock_info'], end: ['close_sock_info'], uses: ['set_state_ipv4', 'set_state_ipv6', 'socket_stats', 'nat_remapping'], key: sk, allowDupStart: t.allowDuplicateTcpStart }, 'intake', ev, counts),
+      // L2: UDP by sk_id.
+      new Tracker('udp', { start: ['udp_new_socket'], end: ['udp_destroy_socket'], uses: ['udp_stats_addr_unchanged', 'udp_stats_addr_changed_v4', 'udp_stats_addr_changed_v6', 'udp_stats_drops_changed', 'dns_response', 'dns_timeout'], key: (r) => sig(r.data.sk_id) }, 'intake', ev, counts),
+      // L3: processes by pid; pid_set_comm comes from exec of a group leader, so the pid was created first.
+      new Tracker('process', { start: ['pid_info_create'], end: ['pid_close_info'], uses: ['pid_set_comm'], key: (r) => sig(r.data.pid) }, 'intake', ev, counts),
+      // L3: tracked processes by _ref (reused after the end).
+      new Tracker('tracked', { start: ['tracked_process_start'], end: ['tracked_process_end'], uses: ['set_tgid', 'set_command', 'set_cgroup', 'pid_exit'], key: (r) => sig(r.data._ref ?? r.ref) }, 'intake', ev, counts),
+      // L4: cgroups; duplicate creates happen during the scan, and v2 hosts have no scan (Q7).
+      new Tracker('cgroup', { start: ['cgroup_create'], end: ['cgroup_close'], uses: [], key: (r) => sig(r.data.cgroup), allowDupStart: t.allowDuplicateCgroupCreate, allowEndWithoutStart: t.allowCgroupCloseWithoutCreate }, 'intake', ev, counts),
+    ];
+    // B4: sk ops in the dump only after new_sock_created / reset_tcp_counters; B2: one pid_info per tgid between closes.
+    const bpf = [
+      new Tracker('bpfTcp', { start: ['new_sock_created', 'reset_tcp_counters'], end: ['close_sock_info'], uses: ['set_state_ipv4', 'set_state_ipv6', 'rtt_estimator'], key: sk, allowDupStart: true, allowEndWithoutStart: false }, 'bpf', ev, counts),
+      new Tracker('bpfProcess', { start: ['pid_info'], end: ['pid_close'], uses: [], key: (r) => sig(r.data.pid), allowEndWithoutStart: true }, 'bpf', ev, counts),
+    ];
+    let seg = -1;
+    return {
+      bpf(r) {
+        for (const tr of bpf) tr.see(r);
+      },
+      intake(r) {
+        if (r.segment !== seg) {
+          seg = r.segment;
+          for (const tr of intake) tr.reset();
+        }
+        for (const tr of intake) tr.see(r);
+      },
+      finish() {
+        for (const tr of [...intake, ...bpf]) { tr.reset(); counts[`${tr.label}OpenAtEnd`] = tr.stillOpenAtEnd; }
+        return verdict(ev, (n) => `${plural(n, 'lifecycle violation')}`, { ...counts });
+      },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { array, boolean, command, flag, multioption, option, optional, string } from 'cmd-ts';
+import { ExitCode, runMain } from '@flowmill/cli';
+import { allChecks } from './checks/index.js';
+import { UsageError } from './errors.js';
+import { inputsFromRunDir } from './inputs.js';
+import { renderHtml } from './report/html.js';
+import { renderJson, renderText } from './report/text.js';
+import { runChecks } from './run.js';
+import { presets } from './tolerances.js';
+import type { CheckInputs } from './types.js';
+
+const BIN = 'checker';
+
+const cmd = command({
+  name: BIN,
+  description: `Consistency checks over a Flowmill kernel-collector run: the BPF dump, the intake wire capture, the record file, the workload manifest and the mock-authz log, held against each other. One line per check on stdout (or --json), exit 1 if any check failed. Checks: ${allChecks.map((c) => c.id).join(', ')}.`,
+  args: {
+    wire: multioption({ long: 'wire', type: array(string), description: 'intake wire capture: a file (raw version_info + LZ4 frames) or a tls-sink --out-dir (conn-*.raw); repeatable, in connection order' }),
+    record: option({ long: 'record', type: optional(string), description: 'the record file (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH)' }),
+    bpf: option({ long: 'bpf', type: optional(string), description: 'the BPF dump (--bpf-dump-file)' }),
+    manifest: option({ long: 'manifest', type: optional(string), description: "the workload manifest (agent-runner's manifest.json)" }),
+    authzLog: option({ long: 'authz-log', type: optional(string), description: 'the mock-authz request log (NDJSON)' }),
+    runDir: option({ long: 'run-dir', type: optional(string), description: 'a run directory: finds intake.raw or intake/, intake.record, bpf.raw, manifest.json, authz.jsonl (explicit flags win)' }),
+    schema: option({ long: 'schema', type: optional(string), description: 'flowmill (default), ebpf_net, auto, or a .render file' }),
+    preset: option({ long: 'preset', type: optional(string), description: `tolerance preset: ${Object.keys(presets).join(' | ')} (upstream adds the kernel_collector_test.cc thresholds)` }),
+    config: option({ long: 'config', type: optional(string), description: 'JSON file deep-merged over the preset tolerances (see README)' }),
+    json: flag({ long: 'json', type: boolean, description: 'print the machine report (JSON) on stdout instead of the text one' }),
+    html: option({ long: 'html', type: optional(string), description: 'also write a self-contained HTML report to FILE' }),
+    only: multioption({ long: 'only', type: array(string), description: 'run only these check ids (repeatable or comma-separated)' }),
+  },
+  async handler(a) {
+    const fromDir: CheckInputs = a.runDir ? inputsFromRunDir(a.runDir) : {};
+    const inputs: CheckInputs = {
+      wire: a.wire.length ? a.wire : fromDir.wire,
+      record: a.record ?? fromDir.record,
+      bpf: a.bpf ?? fromDir.bpf,
+      manifest: a.manifest ?? fromDir.manifest,
+      authzLog: a.authzLog ?? fromDir.authzLog,
+      schema: a.schema,
+    };
+    if (!inputs.wire && !inputs.record && !inputs.bpf && !inputs.manifest && !inputs.authzLog) {
+      throw new UsageError('nothing to check: give --run-dir or at least one of --wire, --record, --bpf, --manifest, --authz-log');
+    }
+    const only = a.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const report = await runChecks(inputs, { preset: a.preset, config: a.config, only });
+    if (a.html) writeFileSync(a.html, renderHtml(report));
+    process.stdout.write(a.json ? renderJson(report) : renderText(report));
+    return report.ok ? ExitCode.ok : ExitCode.checksFailed;
+  },
+});
+
+await runMain(cmd, { bin: BIN });

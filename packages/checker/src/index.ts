@@ -1,0 +1,12 @@
+export { runChecks, resolveTolerances, type StreamStatus } from './run.js';
+export { renderText, renderJson } from './report/text.js';
+export { renderHtml } from './report/html.js';
+export { defaultTolerances, presets, deepMerge, type Tolerances } from './tolerances.js';
+export { inputsFromRunDir, resolveInputs, RUN_DIR_FILES, type ResolvedInputs } from './inputs.js';
+export { allChecks } from './checks/index.js';
+export { wirePlaintext, compareStreams } from './checks/taps-agree.js';
+export { writeSynthRun, synthesize, type SynthOptions, type SynthRecord, type SynthFiles, type Edit } from './synth.js';
+export { CheckerError, MissingInputError, UsageError } from './errors.js';
+export type { CheckDef, CheckContext, Observer, Outcome, Rec } from './framework.js';
+export type { Manifest, AuthzLogEntry } from './side-inputs.js';
+export type { CheckInputs, CheckOptions, CheckReport, CheckResult, CheckStatus, InputKind, ReportFigures } from './types.js';
