@@ -99,7 +99,7 @@ function encodeFrame(data: Uint8Array, opts: Lz4EncodeOptions, linked: LinkedSta
   }
   // Stream offset of data[0] (liblz4's currentOffset at this frame's start) and the table the blocks share.
   let startIndex = 0;
-  let table = tables.u32;
+  let table: Int32Array = tables.u32;
   if (linked && !independent) {
     table = linked.table;
     if (linked.offset > 0x40000000) {
