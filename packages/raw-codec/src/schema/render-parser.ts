@@ -76,7 +76,7 @@ export function parseRenderAst(text: string, source = '<render>'): AstDocument {
       if (accept('severity')) { m.severity = int('severity'); continue; }
       if (accept('no_authorization_needed')) { m.noAuthorizationNeeded = true; continue; }
       if (accept('pipeline_only')) { m.pipelineOnly = true; continue; }
-      if (isFieldStart()) { m.fields.push(field()); continue; }
+      if (peek().kind === 'int' || isFieldStart()) { m.fields.push(field()); continue; }
       fail(`unexpected token in message ${name}`);
     }
     skipInternal();

@@ -1,0 +1,38 @@
+// Shared by the raw-codec tests: paths, hex literals, and a record-stream builder.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoDir = resolve(pkgDir, '../..');
+/** The reference documents beside the repository (not part of the package): <repo>/../shared/reference. */
+export const refDir = process.env.RAW_CODEC_REFERENCE_DIR ?? resolve(repoDir, '../shared/reference');
+export const bin = join(pkgDir, 'dist', 'raw-codec.js');
+if (!existsSync(refDir)) throw new Error(`reference directory missing: ${refDir}`);
+
+/** Bytes from hex text as written in wire-format.md: spaces and `|` separators ignored, `00×6` repeats a byte. */
+export function hex(text: string): Uint8Array {
+  const expanded = text.replace(/([0-9a-fA-F]{2})\s*×\s*(\d+)/g, (_, b: string, n: string) => ` ${b}`.repeat(Number(n)));
+  const clean = expanded.replace(/[\s|]/g, '');
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(clean)) throw new Error(`bad hex: ${text}`);
+  return Uint8Array.from(clean.match(/../g) ?? [], (x) => parseInt(x, 16));
+}
+
+export function cat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
