@@ -1,0 +1,222 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, checkAll, cleanup, change, drop, dup, all, evidenceText, statuses, synthRun } from './helpers.js';
+
+test.after(cleanup);
+
+test('a clean synthetic run passes every check; upstream-thresholds is not run without its preset', async () => {
+  const r = await checkAll(synthRun());
+  const s = statuses(r);
+  for (const [id, st] of Object.entries(s)) assert.is(st, id === 'upstream-thresholds' ? 'not-run' : 'pass', `${id}: ${check(r, id).reason}`);
+  assert.ok(r.ok);
+  assert.is(check(r, 'upstream-thresholds').reason, 'only with --preset upstream');
+  // Figures come from the inputs: 12 s of 2 s heartbeats, every passthrough matched.
+  const bi = check(r, 'bpf-intake').figures as Record<string, number>;
+  assert.is(bi.intakeOrphans, 0);
+  assert.is(bi.bpfOrphans, 0);
+  assert.ok(bi.matched > 100);
+});
+
+test('decode: an unknown rpc id appended to the BPF dump fails decode, and the checks that need the dump are not run', async () => {
+  const f = synthRun();
+  // 8-byte timestamp + rpc 0x7777 (not an agent_internal id) + 14 more bytes.
+  appendFileSync(f.bpf, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0x77, 0x77, ...new Array(14).fill(0)]));
+  const r = await checkAll(f);
+  const d = check(r, 'decode');
+  assert.is(d.status, 'fail');
+  assert.match(d.reason!, /^bpf: /);
+  const size = readFileSync(f.bpf).length;
+  assert.is((d.evidence![0] as { offset: number }).offset, size - 24, 'the error names the offset of the bad record');
+  assert.is(check(r, 'bpf-intake').status, 'not-run');
+  assert.match(check(r, 'bpf-intake').reason!, /bpf recording did not decode/);
+  assert.is(check(r, 'startup-order').status, 'pass', 'checks on other inputs still run');
+  assert.not.ok(r.ok);
+});
+
+test('decode: a manifest that is not JSON and a bad authz log line fail decode', async () => {
+  const f = synthRun();
+  writeFileSync(f.manifest, '{"tcp": [');
+  appendFileSync(f.authzLog, 'not json\n');
+  const r = await checkAll(f);
+  const d = check(r, 'decode');
+  assert.is(d.status, 'fail');
+  assert.match(d.reason!, /manifest/);
+  assert.match(d.reason!, /authzLog: 1 bad line/);
+  assert.is(check(r, 'workload').status, 'not-run');
+});
+
+test('decode: a record cut off at the end is tolerated by default and fails with allowTruncatedTail false', async () => {
+  const f = synthRun();
+  const rec = readFileSync(f.record);
+  writeFileSync(f.record, rec.subarray(0, rec.length - 3));
+  const r1 = await checkAll(f, { only: ['decode'] });
+  assert.is(check(r1, 'decode').status, 'pass');
+  assert.match(check(r1, 'decode').reason!, /cut-off record/);
+  const r2 = await checkAll(f, { only: ['decode'], config: { decode: { allowTruncatedTail: false } } });
+  assert.is(check(r2, 'decode').status, 'fail');
+  assert.match(evidenceText(check(r2, 'decode')), /ERR_TRUNCATED/);
+});
+
+test('startup-order: a missing metadata_complete, markers out of order and a repeated marker each fail', async () => {
+  const r1 = await checkAll(synthRun({ edit: drop('intake', 'metadata_complete') }), { only: ['startup-order'] });
+  assert.is(check(r1, 'startup-order').status, 'fail');
+  assert.match(evidenceText(check(r1, 'startup-order')), /never sent metadata_complete/);
+
+  // begin_telemetry moved before socket_steady_state (same session, earlier in the stream).
+  const swap = (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string }) =>
+    w.stream === 'intake' && r.name === 'socket_steady_state' ? [{ ...r, name: 'begin_telemetry', data: {} }, r] : w.stream === 'intake' && r.name === 'begin_telemetry' ? [] : [r];
+  const r2 = await checkAll(synthRun({ edit: swap }), { only: ['startup-order'] });
+  assert.match(evidenceText(check(r2, 'startup-order')), /begin_telemetry before socket_steady_state/);
+
+  const r3 = await checkAll(synthRun({ edit: dup('intake', 'bpf_compiled') }), { only: ['startup-order'] });
+  assert.match(evidenceText(check(r3, 'startup-order')), /bpf_compiled appears more than once/);
+});
+
+test('startup-order: each session of a reconnected run is checked on its own', async () => {
+  const r = await checkAll(synthRun({ sessions: 2, edit: drop('intake', 'collector_health', 2) }), { only: ['startup-order'] });
+  const c = check(r, 'startup-order');
+  assert.is(c.status, 'fail');
+  assert.is((c.figures as { sessions: number }).sessions, 2);
+  assert.match(evidenceText(c), /session 1 never sent collector_health/);
+  assert.not.match(evidenceText(c), /session 0 never sent/);
+});
+
+test('taps-agree: a record missing from the record file fails, naming the offset and the record there', async () => {
+  const f = synthRun({ editRecordOnly: (r, w) => (r.name === 'pid_set_comm' && w.nth === 2 ? [] : [r]) });
+  const r = await checkAll(f, { only: ['taps-agree'] });
+  const c = check(r, 'taps-agree');
+  assert.is(c.status, 'fail');
+  assert.match(c.reason!, /differ at plaintext byte \d+ \(session 0/);
+  // What the record file has at the difference is the record after the dropped one, which the wire still has.
+  const ev = c.evidence as { name?: string }[];
+  assert.ok(ev.some((e) => e.name !== undefined), 'evidence names the record');
+});
+
+test('taps-agree: a clean reconnected run written as a tls-sink out dir passes; the wire plaintext per session is reported', async () => {
+  const f = synthRun({ sessions: 2, wireDir: true });
+  const r = await checkAll(f, { only: ['taps-agree', 'decode'] });
+  assert.is(check(r, 'taps-agree').status, 'pass', check(r, 'taps-agree').reason);
+  const fig = check(r, 'taps-agree').figures as { sessions: number; wirePlaintextBytes: number; recordBytes: number };
+  assert.is(fig.sessions, 2);
+  assert.is(fig.wirePlaintextBytes, readFileSync(f.record).length);
+});
+
+test('bpf-intake: a dropped intake record, an extra one, a changed field and an early derived record each fail', async () => {
+  const r1 = await checkAll(synthRun({ edit: drop('intake', 'pid_set_comm', 3) }), { only: ['bpf-intake'] });
+  const c1 = check(r1, 'bpf-intake');
+  assert.is(c1.status, 'fail');
+  assert.match(c1.reason!, /1 BPF sample missing from the intake/);
+  assert.match(evidenceText(c1), /pid_set_comm never reached the intake/);
+
+  const r2 = await checkAll(synthRun({ edit: drop('bpf', 'http_response', 2) }), { only: ['bpf-intake'] });
+  assert.match(check(r2, 'bpf-intake').reason!, /1 intake record without a BPF source/);
+
+  const r3 = await checkAll(synthRun({ edit: change('intake', 'pid_info_create', 2, (r) => ({ ...r, data: { ...r.data, parent_pid: 1 } })) }), { only: ['bpf-intake'] });
+  assert.match(check(r3, 'bpf-intake').reason!, /1 field mismatch/);
+  assert.match(evidenceText(check(r3, 'bpf-intake')), /fields differ from its BPF sample \(pid_info\)/);
+
+  const r4 = await checkAll(synthRun({ edit: change('intake', 'tracked_process_start', 1, (r) => ({ ...r, ts: r.ts - 5_000_000_000n })) }), { only: ['bpf-intake'] });
+  assert.match(check(r4, 'bpf-intake').reason!, /1 derived record before their source/);
+});
+
+test('bpf-intake: the latency histogram counts every matched sample', async () => {
+  const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
+  const l = r.figures.latency!;
+  assert.is(l.counts.reduce((a, b) => a + b, 0), l.samples);
+  assert.is(l.samples, (check(r, 'bpf-intake').figures as { matched: number }).matched);
+  assert.is(l.counts.length, l.boundsMs.length + 1);
+});
+
+test('lifecycles: a double close, a use before start and a duplicate process start fail', async () => {
+  const r1 = await checkAll(synthRun({ edit: dup('intake', 'close_sock_info', 4) }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(r1, 'lifecycles')), /closed twice/);
+
+  const r2 = await checkAll(synthRun({ edit: drop('intake', 'udp_new_socket', 2) }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(r2, 'lifecycles')), /: udp \d+ used before its start/);
+
+  const r3 = await checkAll(synthRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(r3, 'lifecycles')), /process \d+ started twice/);
+
+  const r4 = await checkAll(synthRun({ edit: change('bpf', 'rtt_estimator', 3, (r) => ({ ...r, data: { ...r.data, sk: 0xdeadn } })) }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(r4, 'lifecycles')), /rtt_estimator: bpfTcp 57005 used before its start/);
+});
+
+test('workload: wrong byte totals, a missing http_response and a missing child process fail', async () => {
+  const r1 = await checkAll(synthRun({ edit: change('intake', 'socket_stats', 1, (r) => ({ ...r, data: { ...r.data, diff_bytes: 4000 } })) }), { only: ['workload'] });
+  const c1 = check(r1, 'workload');
+  assert.is(c1.status, 'fail');
+  assert.match(evidenceText(c1), /client tx bytes 4000, want 4096\.\.4097/);
+
+  const r2 = await checkAll(synthRun({ edit: all(drop('intake', 'http_response', 1)) }), { only: ['workload'] });
+  assert.match(evidenceText(check(r2, 'workload')), /server side: 0 http_response cs=1, want 1 with code 200/);
+
+  const f = synthRun();
+  const m = JSON.parse(readFileSync(f.manifest, 'utf8'));
+  m.processes.push({ ...m.processes[0], index: m.processes.length, pid: 99999 });
+  writeFileSync(f.manifest, JSON.stringify(m));
+  const r3 = await checkAll(f, { only: ['workload'] });
+  assert.match(evidenceText(check(r3, 'workload')), /no pid_info_create for pid 99999/);
+});
+
+test('cadence: a skipped heartbeat after begin_telemetry fails with the gap', async () => {
+  const r = await checkAll(synthRun({ edit: drop('intake', 'heartbeat', 4) }), { only: ['cadence'] });
+  const c = check(r, 'cadence');
+  assert.is(c.status, 'fail');
+  assert.match(c.reason!, /1 heartbeat gap out of tolerance/);
+  const gap = (c.evidence![0] as { gapMs: number }).gapMs;
+  assert.ok(gap > 3800 && gap < 4200, `gap ${gap}`);
+});
+
+test('health: lost samples, bpf_log, an error log and a reconnect each fail; a warning does not', async () => {
+  const at = (name: string, data: Record<string, unknown>) => (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string; nth: number }) =>
+    w.stream === 'intake' && r.name === 'agent_resource_usage' && w.nth === 3 ? [r, { name, ts: r.ts, data }] : [r];
+  const lost = await checkAll(synthRun({ edit: at('bpf_lost_samples', { count: 7 }) }), { only: ['health'] });
+  assert.match(check(lost, 'health').reason!, /7 perf samples lost/);
+  const log = await checkAll(synthRun({ edit: at('bpf_log', { filename: 'x.c', line: 1, code: 2, arg0: 0, arg1: 0, arg2: 0 }) }), { only: ['health'] });
+  assert.match(check(log, 'health').reason!, /1 bpf_log in the intake/);
+  const err = await checkAll(synthRun({ edit: at('log_message', { log_level: 4, message: 'boom' }) }), { only: ['health'] });
+  assert.match(check(err, 'health').reason!, /1 error-level log_message/);
+  assert.match(evidenceText(check(err, 'health')), /boom/);
+  const warn = await checkAll(synthRun({ edit: at('log_message', { log_level: 3, message: 'meh' }) }), { only: ['health'] });
+  assert.is(check(warn, 'health').status, 'pass');
+  const rc = await checkAll(synthRun({ sessions: 2 }), { only: ['health'] });
+  assert.match(check(rc, 'health').reason!, /1 reconnect/);
+  const rcOk = await checkAll(synthRun({ sessions: 2 }), { only: ['health'], config: { health: { maxReconnects: 1 } } });
+  assert.is(check(rcOk, 'health').status, 'pass');
+});
+
+test('authz: a token mock-authz never issued and an expired token fail', async () => {
+  const r1 = await checkAll(synthRun({ edit: change('intake', 'authz_authenticate', 1, (r) => ({ ...r, data: { ...r.data, token: 'forged' } })) }), { only: ['authz'] });
+  assert.is(check(r1, 'authz').status, 'fail');
+  assert.match(evidenceText(check(r1, 'authz')), /never issued/);
+  const f = synthRun();
+  const e = JSON.parse(readFileSync(f.authzLog, 'utf8').trim());
+  e.expirationS = String(Number(e.issuedAtS) - 60);
+  writeFileSync(f.authzLog, JSON.stringify(e) + '\n');
+  const r2 = await checkAll(f, { only: ['authz'] });
+  assert.match(evidenceText(check(r2, 'authz')), /expired/);
+});
+
+test('upstream preset: a short run misses the kernel_collector_test.cc counts; a bigger one meets them', async () => {
+  const small = await checkAll(synthRun({ durationS: 8, workloadPerS: 1 }), { preset: 'upstream', only: ['upstream-thresholds'] });
+  const c = check(small, 'upstream-thresholds');
+  assert.is(c.status, 'fail');
+  assert.match(c.reason!, /close_sock_info/);
+  const big = await checkAll(synthRun({ durationS: 20, workloadPerS: 4 }), { preset: 'upstream', only: ['upstream-thresholds'] });
+  assert.is(check(big, 'upstream-thresholds').status, 'pass', check(big, 'upstream-thresholds').reason);
+});
+
+test('checks whose inputs are absent are not run, with the reason; not run is not a failure', async () => {
+  const f = synthRun();
+  const r = await (await import('../src/index.js')).runChecks({ bpf: f.bpf });
+  assert.is(check(r, 'decode').status, 'pass');
+  assert.is(check(r, 'startup-order').status, 'not-run');
+  assert.match(check(r, 'startup-order').reason!, /needs an intake recording/);
+  assert.match(check(r, 'taps-agree').reason!, /needs the wire capture \(--wire\) and the record file \(--record\)/);
+  assert.match(check(r, 'authz').reason!, /mock-authz log/);
+  assert.ok(r.ok);
+  assert.is(r.summary.fail, 0);
+});
+
+test.run();
