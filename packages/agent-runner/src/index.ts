@@ -14,3 +14,7 @@ export { runSimAgent, eventsOfManifest, DISABLE_SEND, READY_MESSAGE, EXIT_SIGTER
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';
 export { connectIntake, agentNameCheck, AGENT_TLS12_CIPHERS, type IntakeConnectOptions } from './sim/connect.js';
 export type { Era } from './sim/encoding.js';
+export { buildAgentCommand, renderCommand, RUN_FILES, CONTAINER_RUN_DIR, CONTAINER_CA_FILE, MASK, type RealAgentOptions, type AgentCommand } from './real/command.js';
+export { runRealAgent, detectEra, AGENT_READY, type RunRealOptions, type RealAgent, type AgentExit } from './real/run.js';
+export { describeAgentExit } from './real/exit-status.js';
+export { preflight, type PreflightOptions, type PreflightReport, type PreflightCheck } from './real/preflight.js';
