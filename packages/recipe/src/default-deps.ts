@@ -6,6 +6,8 @@ import { ensureCerts } from '@flowmill/certs';
 import { startAuthz } from '@flowmill/mock-authz';
 import { startSink } from '@flowmill/tls-sink';
 import { runWorkload } from '@flowmill/agent-runner';
+import { builtinSchema, decodeNdjson } from '@flowmill/raw-codec';
+import { readFileChunks } from '@flowmill/raw-codec/node';
 import type { RecipeDeps } from './deps.js';
 
 const V = '0.1.0';
@@ -31,7 +33,15 @@ export function defaultDeps(): RecipeDeps {
         log: o.log,
         signal: o.signal,
       }),
-    decodeToNdjson: missing('decoding (@flowmill/raw-codec)'),
+    async decodeToNdjson(o) {
+      // the files one after another: each wire capture starts with its raw version_info, so the decoder numbers
+      // the connections as segments 0, 1, … (CONTRACTS.md, DecodedRecord.segment)
+      async function* chunks() {
+        for (const f of o.files) yield* readFileChunks(f);
+      }
+      const d = await decodeNdjson(chunks(), { kind: o.kind, schema: builtinSchema(o.schema), write: (t) => o.out.write(t) });
+      return d.records;
+    },
     runChecks: missing('the checker (@flowmill/checker)'),
     renderHtml: () => '',
   };

@@ -49,13 +49,21 @@ export function readState(dir: string): CloudState {
   }
 }
 
-/** Whether a process is alive (signal 0). */
+/**
+ * Whether a process is alive: signal 0 reaches it and it is not a zombie (a container's PID 1 may never reap the
+ * orphaned `recipe serve`, and a zombie still answers signal 0).
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust the signal
   }
 }
 

@@ -17,6 +17,8 @@ export interface Stoppable {
  */
 export class Teardown {
   private items: Stoppable[] = [];
+  /** Being stopped right now (a second Ctrl-C must reach it too). */
+  private inFlight = new Set<Stoppable>();
   private late: Promise<void>[] = [];
   private state: 'open' | 'running' | 'done' = 'open';
   private running?: Promise<void>;
@@ -54,7 +56,7 @@ export class Teardown {
 
   /** The second Ctrl-C: kill whatever is still there, no waiting. */
   force(): void {
-    for (const item of this.items.splice(0).reverse()) {
+    for (const item of [...this.inFlight, ...this.items.splice(0).reverse()]) {
       try {
         item.kill?.();
         this.reporter?.emit({ event: 'teardown', what: item.name, status: 'killed' });
@@ -67,6 +69,7 @@ export class Teardown {
 
   private async stopOne(item: Stoppable): Promise<void> {
     const t0 = performance.now();
+    this.inFlight.add(item);
     this.reporter?.emit({ event: 'teardown', what: item.name, status: 'stopping' });
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((resolve) => {
@@ -85,6 +88,7 @@ export class Teardown {
       this.reporter?.emit({ event: 'info', message: `stopping ${item.name} failed: ${err instanceof Error ? err.message : String(err)}` });
     } finally {
       clearTimeout(timer);
+      this.inFlight.delete(item);
     }
   }
 }
