@@ -1,4 +1,5 @@
 import type { CheckReport, CheckResult } from '../types.js';
+import { evidenceLine } from './text.js';
 import { esc, heartbeatSvg, latencySvg, segmentsSvg, timelineSvg } from './plots.js';
 
 const CSS = `
@@ -20,12 +21,13 @@ tr:last-child td{border-bottom:0}
 td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .pill{display:inline-block;white-space:nowrap;min-width:62px;text-align:center;font-size:12px;font-weight:650;padding:2px 8px;border-radius:999px}
 .pill.pass{background:#dafbe1;color:var(--pass)}.pill.fail{background:#ffebe9;color:var(--fail)}.pill.not-run{background:#eaeef2;color:var(--skip)}
-.reason{color:var(--fg)}.title{color:var(--muted);font-size:12.5px}
+.reason{color:var(--fg);font-weight:550}.title{color:var(--muted);font-size:12.5px}
 details{margin-top:6px}summary{cursor:pointer;color:#0969da;font-size:12.5px}
 pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 10px;font-size:12px;overflow:auto;max-height:320px;margin:6px 0 0}
 .figs{display:flex;flex-wrap:wrap;gap:4px 14px;margin-top:4px;font-size:12px;color:var(--muted)}.figs b{color:var(--fg);font-weight:600}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:18px}.grid2 section{margin-bottom:0}
 .inputs td{font-size:12.5px}.inputs td.path{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+.ev{margin:4px 0 4px;padding-left:18px;font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#8c1d18}.ev li{word-break:break-word}
 .muted{color:var(--muted)}.note{color:var(--muted);font-size:12px;margin:6px 0 0}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 svg .lane{font-size:13px;font-weight:650;fill:#1f2328}svg .row{font-size:11px;fill:#1f2328;font-family:ui-monospace,Menlo,Consolas,monospace}
@@ -45,7 +47,8 @@ function checkRow(c: CheckResult): string {
     ? `<details><summary>evidence (${c.evidence.length}${(c.figures?.findings as number | undefined) && (c.figures!.findings as number) > c.evidence.length ? ` of ${c.figures!.findings}` : ''})</summary><pre>${esc(JSON.stringify(c.evidence, null, 2))}</pre></details>`
     : '';
   const nested = c.figures && Object.values(c.figures).some((v) => v && typeof v === 'object') ? `<details><summary>figures</summary><pre>${esc(JSON.stringify(c.figures, null, 2))}</pre></details>` : '';
-  return `<tr data-check="${esc(c.id)}" data-status="${c.status}"><td><span class="pill ${c.status}">${c.status === 'not-run' ? 'not run' : c.status}</span></td><td class="id">${esc(c.id)}</td><td>${c.reason ? `<div class="reason">${esc(c.reason)}</div>` : ''}<div class="title">${esc(c.title)}</div>${figuresLine(c.figures)}${ev}${nested}</td></tr>`;
+  const top = c.status === 'fail' && c.evidence?.length ? `<ul class="ev">${c.evidence.slice(0, 3).map((e) => `<li>${esc(evidenceLine(e))}</li>`).join('')}</ul>` : '';
+  return `<tr data-check="${esc(c.id)}" data-status="${c.status}"><td><span class="pill ${c.status}">${c.status === 'not-run' ? 'not run' : c.status}</span></td><td class="id">${esc(c.id)}</td><td>${c.reason ? `<div class="reason">${esc(c.reason)}</div>` : ''}${top}<div class="title">${esc(c.title)}</div>${figuresLine(c.figures)}${ev}${nested}</td></tr>`;
 }
 
 /** One self-contained page: inline CSS and inline SVG, no scripts, no network. */

@@ -133,7 +133,7 @@ export function heartbeatSvg(series: NonNullable<ReportFigures['heartbeatGaps']>
       : `<circle cx="${X(q.x).toFixed(1)}" cy="${Y(q.g).toFixed(1)}" r="${out ? 3.5 : 2.5}" fill="${colour}"><title>session ${q.s}: gap ${fmt(q.g)} ms${note}</title></circle>`);
   }
   p.push(`<line x1="${left}" x2="${W - right}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`);
-  p.push(`<text x="${left + pw / 2}" y="${H - 6}" class="muted" text-anchor="middle">gap before each heartbeat (band = tolerance · amber = probe-load gap · red = out of tolerance · ▲ off the scale)</text>`);
+  p.push(`<text x="${left + pw / 2}" y="${H - 6}" class="muted" text-anchor="middle">band = tolerance · amber = probe-load gap · red = out of tolerance · ▲ off scale</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img">${p.join('')}</svg>`;
 }
 

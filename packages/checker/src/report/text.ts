@@ -3,7 +3,7 @@ import type { CheckReport, CheckResult } from '../types.js';
 const LABEL: Record<CheckResult['status'], string> = { pass: 'pass   ', fail: 'FAIL   ', 'not-run': 'not run' };
 
 /** One evidence item as one short line. */
-function evidenceLine(e: unknown): string {
+export function evidenceLine(e: unknown): string {
   if (!e || typeof e !== 'object') return String(e);
   const o = e as Record<string, unknown>;
   const where = [o.stream ?? o.input ?? o.kind, o.segment !== undefined ? `session ${o.segment}` : undefined, o.offset !== undefined ? `@${o.offset}` : undefined, o.index !== undefined ? `#${o.index}` : undefined, o.time]
