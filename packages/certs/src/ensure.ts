@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import forge from 'node-forge';
 import { BadCertError, BadKeyError, BadNameError, HalfPairError, WouldOverwriteError } from './errors.js';
 import { CERT_MODE, KEY_MODE, ensureDir, exists, replaceFile, withLock, writeNew } from './files.js';
-import { loadCert, loadKey } from './load.js';
+import { loadCert, loadKey, loadKeyWithPem } from './load.js';
 import { constraintsFor, readNameConstraints, unpermittedNames } from './name-constraints.js';
 import { leafDirName, parseName, type CertName } from './names.js';
 import { certNames, certToPem, generateKey, keyMatches, makeCaCert, makeLeafCert } from './x509.js';
@@ -33,7 +33,7 @@ export interface EnsureResult extends CertPaths {
 export const DEFAULT_DIR = 'keys';
 export const DEFAULT_NAMES = ['localhost'];
 
-interface Ca { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }
+interface Ca { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; keyPem: string }
 
 /** The paths ensureCerts uses for these names, without touching the disk. */
 export function certPaths(dir = DEFAULT_DIR, names: string[] = DEFAULT_NAMES): CertPaths {
@@ -72,12 +72,12 @@ function loadOrCreateCa(p: CertPaths, names: CertName[], now: Date, constrain: b
   if (hasCert !== hasKey) throw hasCert ? new HalfPairError(p.caCert, p.caKey) : new HalfPairError(p.caKey, p.caCert);
   if (hasCert) {
     const cert = loadCert(p.caCert);
-    const key = loadKey(p.caKey, p.caCert);
+    const { key, pem } = loadKeyWithPem(p.caKey, p.caCert);
     if (!keyMatches(cert, key)) throw new BadKeyError(p.caKey, p.caCert, 'the key does not belong to the certificate');
     const bc = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
     if (!bc?.cA) throw new BadCertError(p.caCert, 'not a CA certificate (basicConstraints CA:FALSE or absent)');
     if (cert.validity.notAfter < now) throw new BadCertError(p.caCert, `the CA expired on ${cert.validity.notAfter.toISOString()}; move ${p.caCert} and ${p.caKey} away to make a new one`);
-    return { ca: { cert, key }, constraintsAdded: [] };
+    return { ca: { cert, key, keyPem: pem }, constraintsAdded: [] };
   }
   const key = generateKey();
   const { nc, added } = constrain ? constraintsFor(names, names[0].value) : { nc: null, added: [] };
@@ -86,7 +86,7 @@ function loadOrCreateCa(p: CertPaths, names: CertName[], now: Date, constrain: b
   created.push(p.caKey);
   writeNew(p.caCert, certToPem(cert), CERT_MODE);
   created.push(p.caCert);
-  return { ca: { cert, key: key.privateKey }, constraintsAdded: added };
+  return { ca: { cert, key: key.privateKey, keyPem: key.pem }, constraintsAdded: added };
 }
 
 function ensureLeaf(p: CertPaths, names: CertName[], ca: Ca, now: Date, force: boolean, created: string[]): void {

@@ -19,6 +19,11 @@ export function loadCert(path: string): forge.pki.Certificate {
 
 /** Reads and parses a PEM RSA private key (PKCS#8 or PKCS#1); BadKeyError names the file. */
 export function loadKey(path: string, certPath?: string): forge.pki.rsa.PrivateKey {
+  return loadKeyWithPem(path, certPath).key;
+}
+
+/** loadKey, also returning the PEM text (node:crypto signs with it). */
+export function loadKeyWithPem(path: string, certPath?: string): { key: forge.pki.rsa.PrivateKey; pem: string } {
   let text: string;
   try {
     text = readText(path);
@@ -28,7 +33,7 @@ export function loadKey(path: string, certPath?: string): forge.pki.rsa.PrivateK
   try {
     const key = forge.pki.privateKeyFromPem(text) as forge.pki.rsa.PrivateKey | null;
     if (!key || !key.n) throw new Error('not an RSA key');
-    return key;
+    return { key, pem: text };
   } catch (err) {
     throw new BadKeyError(path, certPath, `not a PEM RSA private key (${(err as Error).message})`, { cause: err });
   }
