@@ -12,16 +12,19 @@ export const authz: CheckDef = {
   create(ctx) {
     const skewNs = BigInt(Math.round(ctx.tol.authz.clockSkewS * 1e9));
     const presented: Rec[] = [];
+    let otelConnects = 0;
     return {
       intake(r) {
         if (r.name === 'authz_authenticate') presented.push(r);
+        else if (r.name === 'connect') otelConnects++;
       },
       finish() {
         const ev = new Evidence(ctx.tol.report.maxEvidence);
         const issued = (ctx.authzLog ?? []).filter((e) => e.status === 200 && typeof e.token === 'string');
         const byToken = new Map<string, typeof issued>();
         for (const e of issued) byToken.set(e.token!, [...(byToken.get(e.token!) ?? []), e]);
-        if (presented.length === 0) return { status: 'fail', reason: 'no authz_authenticate in the intake (otel-era agents send none)', figures: { issued: issued.length } };
+        if (presented.length === 0 && otelConnects > 0) return { status: 'not-run', reason: 'an OpenTelemetry-era agent (connect) presents no token (eras.md)', figures: { issued: issued.length } };
+        if (presented.length === 0) return { status: 'fail', reason: 'no authz_authenticate in the intake', figures: { issued: issued.length } };
         for (const r of presented) {
           const token = cstr(r.data.token);
           const cands = byToken.get(token);

@@ -1,5 +1,5 @@
-import { Evidence, jsonSafe, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
-import { sig } from '../values.js';
+import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
+import { isoOfNs, sig } from '../values.js';
 
 /**
  * BPF dump ↔ intake (checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
@@ -39,7 +39,8 @@ const INTAKE_PASS = new Set(Object.values(PASS).map((m) => m.intake));
 const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
 const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command', 'set_cgroup']);
 
-interface Pending { ts: bigint; fields: string; offset: number; name: string; data: Record<string, unknown> }
+/** Kept per BPF sample until its intake record shows up: small on purpose (no decoded object). */
+interface Pending { ts: bigint; fields: string; offset: number; name: string }
 
 export const bpfIntake: CheckDef = {
   id: 'bpf-intake',
@@ -54,6 +55,8 @@ export const bpfIntake: CheckDef = {
     let bpfLogDump = 0, bpfLogIntake = 0;
     const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => sig(d[f])).join('|');
     const keyOf = (name: string, ts: bigint, k: string) => `${name}|${ts}|${k}`;
+    /** A pending sample's compared fields by name (values as compared), for evidence. */
+    const named = (p: Pending) => { const parts = p.fields.split('|'); return Object.fromEntries(PASS[p.name].fields.map((f, i) => [f, parts[i]])); };
 
     // latency: matched passthrough samples waiting for the next stamped record
     const bounds = tol.latencyBucketsMs;
@@ -78,7 +81,7 @@ export const bpfIntake: CheckDef = {
         bpfPass++;
         const k = keyOf(m.intake, r.timestamp, sig(r.data[m.key]));
         const list = pending.get(k);
-        const p = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, data: r.data };
+        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name };
         if (list) list.push(p); else pending.set(k, [p]);
       },
       intake(r) {
@@ -120,7 +123,7 @@ export const bpfIntake: CheckDef = {
         if (idx < 0) {
           idx = 0;
           fieldMismatch++;
-          ev.add({ ...recEvidence('intake', r, `${r.name} fields differ from its BPF sample (${list[0].name})`), bpf: { offset: list[0].offset, data: jsonSafe(list[0].data) } });
+          ev.add({ ...recEvidence('intake', r, `${r.name} fields differ from its BPF sample (${list[0].name})`), bpf: { offset: list[0].offset, fields: named(list[0]) } });
         }
         list.splice(idx, 1);
         if (list.length === 0) pending.delete(k);
@@ -136,7 +139,7 @@ export const bpfIntake: CheckDef = {
         for (const list of pending.values()) for (const p of list) {
           if (!inWindow(p.ts)) { outside++; continue; }
           bpfOrphans++;
-          if (orphanEv.length < ctx.tol.report.maxEvidence) orphanEv.push({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), data: jsonSafe(p.data) });
+          if (orphanEv.length < ctx.tol.report.maxEvidence) orphanEv.push({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
         }
         for (const e of orphanEv) ev.add(e);
         lat.sort((a, b) => a - b);

@@ -30,6 +30,7 @@ export const workload: CheckDef = {
     const watchPids = new Set<number>((m.processes ?? []).map((p) => p.pid));
     const procs = new Map<number, { create: Rec[]; setComm: string[]; close: string[] }>();
     const lifetimes: Lifetime[] = [];
+    const tcpPorts = new Set<number>([...(m.tcp ?? []), ...(m.http ?? [])].flatMap((t) => [t.client.tuple.local.port, t.server.tuple.local.port]));
     const openTcp = new Map<string, Lifetime>();
     const udpLives: UdpLife[] = [];
     const openUdp = new Map<string, UdpLife>();
@@ -54,13 +55,14 @@ export const workload: CheckDef = {
           case 'new_sock_info': {
             const l: Lifetime = { segment: seg, sk: sig(d.sk), pid: num(d.pid), startTs: r.timestamp, tx: 0n, rx: 0n, http: [], closed: false };
             openTcp.set(l.sk, l);
-            lifetimes.push(l);
             break;
           }
           case 'set_state_ipv4': {
             const l = openTcp.get(sig(d.sk));
             if (!l || l.txRx !== undefined) break;
             Object.assign(l, { txRx: num(d.tx_rx), src: ipv4FromRaw(d.src), dst: ipv4FromRaw(d.dest), sport: num(d.sport), dport: num(d.dport) });
+            // Keep only the lifetimes the manifest can ask about (memory stays proportional to the workload).
+            if (tcpPorts.has(l.sport!) || tcpPorts.has(l.dport!)) lifetimes.push(l);
             break;
           }
           case 'socket_stats': {
