@@ -335,7 +335,7 @@ export interface SimFaults {
   /** Swap each selected message with the next message in the same stream. */
   reorder?: MessageSelector[];
   /**
-   * Damage the selected messages so a decoder must notice: the rpc_id is replaced by an unused id (0xFFFF).
+   * Damage the selected messages so a decoder must notice: the rpc_id is replaced by 0, an id in no app's range.
    * Applied before LZ4, so the frames stay valid and the damage shows in the decoded stream.
    */
   corrupt?: MessageSelector[];

@@ -3,8 +3,11 @@ import type { MessageSelector, SimFaultRecord, SimFaults } from '../manifest.js'
 type Kind = 'drop' | 'duplicate' | 'reorder' | 'corrupt';
 export interface Rec { name: string; ts: bigint; bytes: Uint8Array }
 
-/** rpc_id written over a corrupted record: unused in both eras' apps (render ids stop well below it). */
-export const CORRUPT_RPC_ID = 0xffff;
+/**
+ * rpc_id written over a corrupted record: 0 is in no app's namespace ranges in either era (ingest starts at 301,
+ * agent_internal at 331: wire-format.md (a) 1). Not 0xFFFF: OpenTelemetry-lineage renderc adds `pulse` = 65535.
+ */
+export const CORRUPT_RPC_ID = 0;
 
 /**
  * Applies the sim's fault switches to one stream ('intake' or 'bpf') of encoded records, counting occurrences per
