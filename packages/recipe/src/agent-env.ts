@@ -1,3 +1,4 @@
+import { buildAgentCommand, type AgentCommand } from '@flowmill/agent-runner';
 import type { Era } from './types.js';
 
 /**
@@ -29,40 +30,40 @@ export interface AgentTarget {
   authzUrl?: string;
   /** CA the agent must trust (SSL_CERT_FILE, read by its OpenSSL and libcurl: agent-protocol.md §1.3, §2.3). */
   caFile?: string;
-  recordPath?: string;
-  bpfDumpPath?: string;
+  /** Absolute run directory: the agent writes intake.record and bpf.raw there. */
+  runDir: string;
   keyId?: string;
   secret?: string;
 }
 
+/** How to run a real agent. */
+export type AgentHow = { binary: string; sudo?: boolean } | { image: string; name?: string };
+
 /**
- * The agent's environment and flags for one era (eras.md §2.1; agent-protocol.md §4, §5.4):
- * console logging without a log file, no crash reporter (it would try to upload a minidump), no proxy for
- * localhost (libcurl honours http_proxy, agent-protocol.md §1.2).
+ * The real agent's command line and environment, built by agent-runner's `buildAgentCommand` (one source of truth
+ * for eras.md §2.1/§2.5 and agent-protocol.md §4). The environment is complete (nothing inherited). When we are not
+ * root, a binary runs through `sudo -n env K=V …` (the agent loads eBPF programs; sudo would reset the environment).
  */
-export function agentEnvironment(t: AgentTarget): { env: Record<string, string>; args: string[] } {
-  const env: Record<string, string> = { no_proxy: 'localhost,127.0.0.1', NO_PROXY: 'localhost,127.0.0.1' };
-  const args = ['--log-console', '--no-log-file'];
-  if (t.era === 'flowmill') {
-    env.FLOWMILL_INTAKE_HOST = t.intakeHost;
-    env.FLOWMILL_INTAKE_PORT = String(t.intakePort);
-    // TLS verify name; overrides the token's `intake` (agent-protocol.md §2.1)
-    env.FLOWMILL_INTAKE_NAME = t.intakeHost;
-    env.FLOWMILL_AUTH_KEY_ID = t.keyId ?? DEFAULT_KEY_ID;
-    env.FLOWMILL_AUTH_SECRET = t.secret ?? t.keyId ?? DEFAULT_KEY_ID;
-    if (!t.tls) env.FLOWMILL_INTAKE_DISABLE_TLS = 'true';
-    if (t.recordPath) env.FLOWMILL_RECORD_INTAKE_OUTPUT_PATH = t.recordPath;
-    // breakpad would fork an uploader to app.flowmill.com on a crash (agent-protocol.md §1.5); OTel has no such flag
-    args.push('--disable-crash-report');
-    if (t.authzUrl) args.push(`--authz-server=${t.authzUrl}`);
-  } else {
-    env.EBPF_NET_INTAKE_HOST = t.intakeHost;
-    env.EBPF_NET_INTAKE_PORT = String(t.intakePort);
-    if (t.recordPath) env.EBPF_NET_RECORD_INTAKE_OUTPUT_PATH = t.recordPath;
+export function realAgentCommand(t: AgentTarget, how: AgentHow): AgentCommand {
+  const cmd = buildAgentCommand({
+    era: t.era,
+    ...('binary' in how ? { agent: how.binary } : { docker: how.image, containerName: how.name }),
+    runDir: t.runDir,
+    intake: { host: t.intakeHost, port: t.intakePort, tls: t.era === 'flowmill' ? t.tls : undefined, name: t.era === 'flowmill' && t.tls ? t.intakeHost : undefined },
+    authz: t.era === 'flowmill' ? { server: t.authzUrl ?? `https://${t.intakeHost}:${DEFAULT_PORTS.authz}`, keyId: t.keyId ?? DEFAULT_KEY_ID, secret: t.secret ?? t.keyId ?? DEFAULT_KEY_ID } : undefined,
+    caFile: t.caFile,
+  });
+  if ('binary' in how && how.sudo) {
+    return { ...cmd, argv: ['sudo', '-n', 'env', ...Object.entries(cmd.env).map(([k, v]) => `${k}=${v}`), ...cmd.argv] };
   }
-  if (t.caFile) env.SSL_CERT_FILE = t.caFile;
-  if (t.bpfDumpPath) args.push(`--bpf-dump-file=${t.bpfDumpPath}`);
-  return { env, args };
+  return cmd;
+}
+
+/** The agent's variables and flags alone (what `recipe env` exports), without PATH. */
+export function agentEnvironment(t: AgentTarget): { env: Record<string, string>; args: string[] } {
+  const cmd = realAgentCommand(t, { binary: 'agent' });
+  const { PATH: _path, ...env } = cmd.env;
+  return { env, args: cmd.argv.slice(1) };
 }
 
 /** POSIX shell quoting: `'…'` with embedded quotes escaped. */
@@ -75,29 +76,4 @@ export function exportLines(env: Record<string, string>): string {
   return Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
     .join('');
-}
-
-/**
- * The command line that starts a real agent: the binary directly when we are root, through `sudo env K=V …`
- * otherwise (the agent loads eBPF programs), or `docker run` with the documented minimal set of mounts (eras.md
- * §2.5) plus the run directory and the CA mounted at the same paths.
- */
-export function agentCommand(
-  how: { binary: string; sudo: boolean } | { image: string; name: string; mounts: string[] },
-  era: Era,
-  env: Record<string, string>,
-  args: string[],
-): string[] {
-  if ('binary' in how) {
-    if (!how.sudo) return [how.binary, ...args];
-    return ['sudo', '-n', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), how.binary, ...args];
-  }
-  const host = era === 'flowmill' ? '/var/run/flowmill/host' : '/hostfs';
-  const docker = ['docker', 'run', '--rm', '--name', how.name, '--privileged', '--pid', 'host', '--network', 'host'];
-  docker.push('-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', '/sys/fs/cgroup:/hostfs/sys/fs/cgroup');
-  docker.push('-v', `/etc:${host}/etc`, '-v', `/var/cache:${host}/cache`, '-v', `/usr/src:${host}/usr/src`, '-v', `/lib/modules:${host}/lib/modules`);
-  if (era === 'otel') docker.push('--env', 'EBPF_NET_HOST_DIR=/hostfs');
-  for (const m of how.mounts) docker.push('-v', `${m}:${m}`);
-  for (const [k, v] of Object.entries(env)) docker.push('--env', `${k}=${v}`);
-  return [...docker, how.image, ...args];
 }

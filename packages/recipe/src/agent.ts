@@ -1,6 +1,8 @@
 import { accessSync, constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnChild, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
-import { agentCommand, agentEnvironment, type AgentTarget } from './agent-env.js';
+import { readFileSync } from 'node:fs';
+import { realAgentCommand, type AgentTarget } from './agent-env.js';
 import type { RecipeDeps, SimAgentLike } from './deps.js';
 import { AgentNotFoundError } from './errors.js';
 import type { PrefixedLog } from './log-prefix.js';
@@ -9,7 +11,7 @@ import { firstLine } from './flow-control/wait-ready.js';
 
 /** Which agent a run uses. */
 export type AgentChoice =
-  | { kind: 'simulated'; faults?: unknown }
+  | { kind: 'simulated'; faults?: unknown; /** agent timers × this (default 0.1) */ timeScale?: number }
   | { kind: 'binary'; path: string; sudo?: boolean }
   | { kind: 'docker'; image: string };
 
@@ -34,6 +36,8 @@ export interface AgentRun extends Stoppable {
   exit?: ExitInfo;
   /** The in-process simulated agent follows the workload's events as they happen. */
   onWorkloadEvent?: (e: unknown) => void;
+  /** Simulated agent: resolves once everything the workload did is in the recordings. */
+  drained?: () => Promise<void>;
 }
 
 export interface StartAgentOptions {
@@ -41,14 +45,13 @@ export interface StartAgentOptions {
   target: AgentTarget;
   log: PrefixedLog;
   deps: Pick<RecipeDeps, 'runSimAgent'>;
-  /** Paths a docker agent needs mounted at the same place (run dir, keys). */
-  mounts?: string[];
   /** Name for the docker container (so it can be found and removed). */
   containerName?: string;
   graceMs?: number;
   spawn?: SpawnFn;
-  baseEnv?: Record<string, string | undefined>;
   uid?: number;
+  /** Replace existing recordings (a reused --out directory). */
+  force?: boolean;
   signal?: AbortSignal;
 }
 
@@ -63,14 +66,14 @@ export function checkAgentBinary(path: string): void {
 }
 
 export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
-  if (o.choice.kind === 'simulated') return startSim(o, o.choice.faults);
-  const { env, args } = agentEnvironment(o.target);
-  const argv =
+  if (o.choice.kind === 'simulated') return startSim(o, o.choice);
+  const cmd =
     o.choice.kind === 'binary'
-      ? agentCommand({ binary: o.choice.path, sudo: o.choice.sudo ?? (o.uid ?? 0) !== 0 }, o.target.era, env, args)
-      : agentCommand({ image: o.choice.image, name: o.containerName ?? `flowmill-recipe-${process.pid}`, mounts: o.mounts ?? [] }, o.target.era, env, args);
-  o.log.line(`$ ${argv.join(' ')}`);
-  const child: ChildHandle = await spawnChild('agent', argv, { env: { ...(o.baseEnv ?? {}), ...env }, log: o.log, graceMs: o.graceMs, spawn: o.spawn });
+      ? realAgentCommand(o.target, { binary: o.choice.path, sudo: o.choice.sudo ?? (o.uid ?? 0) !== 0 })
+      : realAgentCommand(o.target, { image: o.choice.image, name: o.containerName ?? `flowmill-recipe-${process.pid}` });
+  const argv = cmd.argv;
+  o.log.line(`$ ${argv.map((a) => (a.startsWith('FLOWMILL_AUTH_SECRET=') ? 'FLOWMILL_AUTH_SECRET=********' : a)).join(' ')}`);
+  const child: ChildHandle = await spawnChild('agent', argv, { env: cmd.env, log: o.log, graceMs: o.graceMs, spawn: o.spawn });
   const run: AgentRun = {
     kind: o.choice.kind,
     name: `agent (pid ${child.pid})`,
@@ -90,19 +93,24 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
   return run;
 }
 
-async function startSim(o: StartAgentOptions, faults: unknown): Promise<AgentRun> {
+/** Default time scale of the simulated agent: its 2 s heartbeat every 200 ms, so a run takes seconds. */
+export const SIM_TIME_SCALE = 0.1;
+
+async function startSim(o: StartAgentOptions, choice: { faults?: unknown; timeScale?: number }): Promise<AgentRun> {
   const t = o.target;
   let stopping = false;
   let exit: ExitInfo | undefined;
   const sim: SimAgentLike = await o.deps.runSimAgent({
     era: t.era,
     authzUrl: t.authzUrl,
-    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeHost, ca: t.caFile },
+    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeHost, ca: t.caFile ? readFileSync(t.caFile, 'utf8') : undefined },
     keyId: t.keyId ?? '',
     secret: t.secret ?? '',
-    recordPath: t.recordPath ?? '',
-    bpfDumpPath: t.bpfDumpPath ?? '',
-    faults,
+    recordPath: join(t.runDir, 'intake.record'),
+    bpfDumpPath: join(t.runDir, 'bpf.raw'),
+    faults: choice.faults,
+    timeScale: choice.timeScale ?? SIM_TIME_SCALE,
+    force: o.force,
     log: (l) => o.log.line(l),
     signal: o.signal,
   });
@@ -119,7 +127,8 @@ async function startSim(o: StartAgentOptions, faults: unknown): Promise<AgentRun
   return {
     kind: 'simulated',
     name: 'agent (simulated)',
-    onWorkloadEvent: sim.onWorkloadEvent,
+    onWorkloadEvent: sim.addEvent ? (e) => sim.addEvent!(e) : undefined,
+    drained: sim.drained ? () => sim.drained!() : undefined,
     ready: sim.ready,
     exited,
     get stopping() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { boolean, command, flag, oneOf, option, optional, string, subcommands } from 'cmd-ts';
+import { boolean, command, extendType, flag, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
 import type { AgentChoice } from './agent.js';
 import { defaultDeps } from './default-deps.js';
@@ -15,6 +15,15 @@ import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
 const BIN = 'recipe';
+
+/** A positive factor for the simulated agent's timers. */
+const TimeScale = extendType(number, {
+  displayName: 'factor',
+  async from(n) {
+    if (!(n > 0 && n <= 10)) throw new Error(`not a time scale (0 < x <= 10): ${n}`);
+    return n;
+  },
+});
 const stderr = process.stderr;
 const color = !process.env.NO_COLOR && (!!process.env.FORCE_COLOR || !!process.stderr.isTTY);
 const codes = { ERR_INTERRUPTED: 130 };
@@ -73,6 +82,9 @@ const run = command({
     force: flag({ long: 'force', type: boolean, description: 'reuse an --out directory that already holds a run' }),
     profile: option({ long: 'profile', type: optional(string), description: 'workload profile: a JSON file or inline JSON (agent-runner ProfileInput)' }),
     faults: option({ long: 'faults', type: optional(string), description: 'simulated agent faults: inline JSON or @file (agent-runner SimFaults)' }),
+    timeScale: option({ long: 'time-scale', type: optional(TimeScale), description: 'simulated agent: its timers × this (default 0.1: heartbeat every 200 ms; 1 = the real agent\'s timing)' }),
+    preset: option({ long: 'preset', type: optional(string), description: 'checker preset: default or upstream' }),
+    checkConfig: option({ long: 'check-config', type: optional(string), description: 'checker tolerance overrides, a JSON file (default for the simulated agent: cadence scaled by --time-scale)' }),
     keepGoing: flag({ long: 'keep-going', type: boolean, description: 'decode and check what was recorded even after a failure' }),
     timeout: option({ long: 'timeout', type: optional(Duration), description: 'bound on the whole run (default 2m simulated, 10m real)' }),
     readyTimeout: option({ long: 'ready-timeout', type: optional(Duration), description: 'bound on waiting for "Telemetry is flowing!" (default 15s simulated, 2m real)' }),
@@ -83,7 +95,8 @@ const run = command({
   handler: async (a) => {
     if (a.agent && a.docker) throw new UsageError('choose one agent: --agent PATH or --docker IMAGE');
     if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
-    const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults) };
+    if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
+    const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults), timeScale: a.timeScale };
     const stop = new AbortController();
     const force = new AbortController();
     let signals = 0;
@@ -103,11 +116,11 @@ const run = command({
     const r = await runRecipe({
       deps: defaultDeps(),
       era: a.era, plain: a.plain, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
-      authzPort: a.authzPort, intakePort: a.intakePort, profile: readProfile(a.profile), keepGoing: a.keepGoing,
+      authzPort: a.authzPort, intakePort: a.intakePort, profile: readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
       timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, graceMs: a.grace,
       progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,
       signal: stop.signal, forceSignal: force.signal, exitCodeFor: exitFor, argv: process.argv.slice(2),
-      baseEnv: process.env, uid: process.getuid?.(),
+      uid: process.getuid?.(),
     });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

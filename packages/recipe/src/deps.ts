@@ -2,7 +2,6 @@
  * What the recipe needs from the packages it composes, as narrow structural types (the subsets of CONTRACTS.md it
  * uses). `defaultDeps()` (default-deps.ts) wires the real packages; tests pass fakes, e.g. an agent that exits early.
  */
-import type { Writable } from './types.js';
 
 export interface CertFiles {
   caCert: string;
@@ -38,13 +37,16 @@ export interface SimAgentLike {
   /** Resolves if the agent ends on its own (a crash, a fault): the recipe treats that as "ended early". */
   exited?: Promise<number>;
   /** Feed a workload event (in-process sim follows the workload as it happens). */
-  onWorkloadEvent?: (e: unknown) => void;
+  addEvent?(e: unknown): void;
+  /** Resolves once every workload item fed so far is in the recordings (the catch-up step waits for it). */
+  drained?(): Promise<void>;
   stop(): Promise<number>;
 }
 
 export interface SimStartOptions {
   era: 'flowmill' | 'otel';
   authzUrl?: string;
+  /** `ca` is PEM text. */
   intake: { host: string; port: number; tls: boolean; name?: string; ca?: string };
   keyId: string;
   secret: string;
@@ -52,6 +54,10 @@ export interface SimStartOptions {
   bpfDumpPath: string;
   /** Fault switches (agent-runner's SimFaults). */
   faults?: unknown;
+  /** Multiplies every agent timer (heartbeat, hold-off, polls). */
+  timeScale: number;
+  /** Replace existing recordings (`recipe run --out DIR --force`). */
+  force?: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -97,7 +103,8 @@ export interface RecipeDeps {
   runSimAgent(o: SimStartOptions): Promise<SimAgentLike>;
   runWorkload(o: WorkloadRunOptions): Promise<unknown>;
   /** Decodes recordings (one kind, several files read back to back) to NDJSON lines; returns the record count. */
-  decodeToNdjson(o: { kind: 'intake' | 'record' | 'bpf'; files: string[]; schema: 'flowmill' | 'ebpf_net'; out: Writable }): Promise<number>;
-  runChecks(inputs: CheckInputs): Promise<CheckReportLike>;
+  decodeToNdjson(o: { kind: 'intake' | 'record' | 'bpf'; files: string[]; schema: 'flowmill' | 'ebpf_net'; out: { write(b: string | Uint8Array): unknown } }): Promise<number>;
+  /** `config`: tolerance overrides deep-merged over the preset (the checker's --config). */
+  runChecks(inputs: CheckInputs, opts?: { preset?: string; config?: string | object }): Promise<CheckReportLike>;
   renderHtml(r: CheckReportLike): string;
 }

@@ -4,6 +4,7 @@ import type { Writable } from './types.js';
 /** A log file in the run directory, written synchronously (nothing is lost when the process is forced down). */
 export interface FileLog extends Writable {
   readonly path: string;
+  write(s: string | Uint8Array): void;
   close(): void;
 }
 
@@ -11,8 +12,10 @@ export function fileLog(path: string): FileLog {
   let fd: number | undefined = openSync(path, 'a', 0o600);
   return {
     path,
-    write(s: string) {
-      if (fd !== undefined) writeSync(fd, s);
+    write(s: string | Uint8Array) {
+      if (fd === undefined) return;
+      if (typeof s === 'string') writeSync(fd, s);
+      else writeSync(fd, s);
     },
     close() {
       if (fd !== undefined) closeSync(fd);

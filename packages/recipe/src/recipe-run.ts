@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { join, relative } from 'node:path';
-import { AGENT_SIGTERM_EXIT, checkAgentBinary, startAgent, type AgentChoice, type AgentRun } from './agent.js';
+import { AGENT_SIGTERM_EXIT, checkAgentBinary, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
 import type { AgentTarget } from './agent-env.js';
 import { DEFAULT_KEY_ID } from './agent-env.js';
 import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
@@ -49,6 +49,10 @@ export interface RunOptions {
   catchUpMs?: number;
   /** SIGTERM → SIGKILL grace per child (ms). */
   graceMs?: number;
+  /** The checker's preset (`default`, `upstream`). */
+  checkPreset?: string;
+  /** The checker's tolerance overrides (a JSON file or an object); default: cadence scaled for the simulated agent. */
+  checkConfig?: string | object;
   /** Progress on `stderr`: human lines, NDJSON (`--json`), or nothing. */
   progress?: ProgressMode;
   stderr?: Writable;
@@ -61,8 +65,6 @@ export interface RunOptions {
   exitCodeFor?: (err: unknown) => number;
   /** What was typed, for run.json. */
   argv?: string[];
-  /** Environment a real agent inherits (PATH, HOME); the library never reads process.env itself. */
-  baseEnv?: Record<string, string | undefined>;
   uid?: number;
   now?: () => Date;
 }
@@ -119,6 +121,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
   if (agent.kind === 'binary') checkAgentBinary(agent.path); // before anything is created (exit 66)
   const simulated = agent.kind === 'simulated';
+  const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? SIM_TIME_SCALE) : 1;
   const plain = era === 'otel' || !!o.plain;
   const tls = !plain;
   const host = o.host ?? '127.0.0.1';
@@ -182,6 +185,9 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const timeoutMs = o.timeoutMs ?? (simulated ? 120_000 : 600_000);
   const overall = setTimeout(() => flow.abort(new StepTimeoutError('the whole run', timeoutMs, 'raise --timeout')), timeoutMs);
 
+  // The simulated agent's timers run `timeScale` times the agent's: the checker's cadence tolerances follow, with
+  // an absolute margin for the event loop it shares with the workload. A --check-config still wins.
+  const checkConfig = o.checkConfig ?? (timeScale !== 1 ? scaledTolerances(timeScale) : undefined);
   const incomplete = new Set<string>();
   let recorded = false; // the agent was stopped normally and the sink flushed
   let error: unknown;
@@ -217,13 +223,13 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     // 3. the agent, until "Telemetry is flowing!"
     const target: AgentTarget = {
       era, intakeHost: intakeName, intakePort: cloud.intakePort, tls, authzUrl: cloud.authzUrl, caFile: certs?.caCert,
-      recordPath: files.record, bpfDumpPath: files.bpf, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID,
+      runDir: rd.dir, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID,
     };
     const agentLog = plog('agent', open('agentLog'));
     const readyTimeoutMs = o.readyTimeoutMs ?? (simulated ? 15_000 : 120_000);
     agentRun = await runStep<AgentRun>(flow, { id: 'agent', title: `agent (${agent.kind === 'simulated' ? 'simulated' : agent.kind === 'docker' ? `docker ${agent.image}` : agent.path}) until telemetry flows`, detail: (a) => (a.pid ? `pid ${a.pid}` : undefined) }, async (signal) => {
       const a = await startAgent({
-        choice: agent, target, log: agentLog, deps: o.deps, mounts: [rd.dir, ...(certs ? [certs.caCert] : [])], graceMs: o.graceMs, baseEnv: o.baseEnv, uid: o.uid, signal,
+        choice: agent, target, log: agentLog, deps: o.deps, graceMs: o.graceMs, uid: o.uid, force: o.force, signal,
       });
       flow.teardown.push(a);
       runJson.agent.argv = a.argv;
@@ -248,8 +254,13 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
       }),
     );
     // Real agent: one 1 s slow poll plus a 2 s heartbeat flush (agent-protocol.md §2.4 steps 7, 9) and margin.
-    const catchUpMs = o.catchUpMs ?? (simulated ? 300 : 3000);
-    await runStep(flow, { id: 'catch-up', title: `agent catches up (${fmtMs(catchUpMs)})` }, (signal) => delay(catchUpMs, signal));
+    // Simulated: until it says every workload item is recorded, then one (scaled) slow poll.
+    const catchUpMs = o.catchUpMs ?? (simulated ? Math.round(1000 * timeScale) : 3000);
+    const drained = agentRun.drained;
+    await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)})` }, async (signal) => {
+      if (drained) await waitReady('the simulated agent to record the workload', drained(), { timeoutMs: readyTimeoutMs, signal });
+      await delay(catchUpMs, signal);
+    });
 
     // 6. stop the agent (SIGTERM, expect 241), 7. stop the servers (flush + fsync the captures)
     const a = agentRun!;
@@ -302,10 +313,13 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     if (!error || (o.keepGoing && !interrupted())) {
       try {
         report = await runStep<CheckReportLike>(post, { id: 'check', title: 'run the checker', detail: (r) => summarizeChecks(r) }, async (signal) => {
-          const r = await o.deps.runChecks({
-            wire, record: existsSync(files.record) ? files.record : undefined, bpf: existsSync(files.bpf) ? files.bpf : undefined,
-            manifest: existsSync(files.manifest) ? files.manifest : undefined, authzLog: era === 'flowmill' ? files.authzLog : undefined, schema,
-          });
+          const r = await o.deps.runChecks(
+            {
+              wire, record: existsSync(files.record) ? files.record : undefined, bpf: existsSync(files.bpf) ? files.bpf : undefined,
+              manifest: existsSync(files.manifest) ? files.manifest : undefined, authzLog: era === 'flowmill' ? files.authzLog : undefined, schema,
+            },
+            { preset: o.checkPreset, config: checkConfig },
+          );
           if (signal.aborted) throw signal.reason;
           writeDone(rd.path('checkJson'), `${JSON.stringify(r, null, 2)}\n`, signal);
           writeDone(rd.path('checkHtml'), o.deps.renderHtml(r), signal);
@@ -386,6 +400,16 @@ export function countChecks(r: CheckReportLike): NonNullable<RunJson['checks']> 
 function summarizeChecks(r: CheckReportLike): string {
   const c = countChecks(r);
   return `${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}${c.failedIds.length ? ` (${c.failedIds.join(', ')})` : ''}`;
+}
+
+/**
+ * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
+ * (agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale; the gap window keeps an absolute 400 ms margin
+ * above (the in-process agent shares its event loop with the workload) and half a period below.
+ */
+export function scaledTolerances(scale: number): object {
+  const hb = 2000 * scale;
+  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb + 400, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
 }
 
 function defaultExitCode(err: unknown): number {

@@ -140,8 +140,7 @@ export function envScript(state: CloudState, opts: { agent?: string; keyId?: str
     tls: state.tls,
     authzUrl: state.authz?.url,
     caFile: state.keys?.ca,
-    recordPath: state.paths.record,
-    bpfDumpPath: state.paths.bpf,
+    runDir: state.dir,
     keyId: opts.keyId ?? DEFAULT_KEY_ID,
   });
   const agent = opts.agent ?? (state.era === 'flowmill' ? '~/agent' : 'kernel-collector');
