@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { builtinSchema, compileApp, decodeBytes, parseRecordLine, RecordEncoder, toJsonLine, type FieldSchema, type MessageSchema } from '../src/index.js';
 import { cat, rng } from './helpers.js';
 
+const td = new TextDecoder();
 type Mode = 'zero' | 'max' | 'min' | 'random';
 const bits: Record<string, [bigint, bigint]> = {
   u8: [0n, 255n], s8: [-128n, 127n], u16: [0n, 65535n], s16: [-32768n, 32767n], u32: [0n, 4294967295n], s32: [-2147483648n, 2147483647n],
@@ -76,6 +77,9 @@ for (const schemaName of ['flowmill', 'ebpf_net'] as const) {
           if (ref !== undefined) rec.ref = ref;
           const line = cm.line(dv, bytes, 0, len, 3);
           assert.is(line, `${toJsonLine(rec)}\n`, `${m.name} ${mode}: compiled NDJSON equals toJsonLine`);
+          const out = new Uint8Array(cm.maxLine(len));
+          const end = cm.lineBytes(dv, bytes, 0, len, 3, out, 0);
+          assert.is(td.decode(out.subarray(0, end)), line, `${m.name} ${mode}: byte writer equals the string form`);
           const parsed = parseRecordLine(line);
           assert.is(parsed.segment, 3);
           const again = enc.encode(parsed.name, parsed.timestamp, parsed.data);
@@ -107,6 +111,61 @@ test('every ingest and agent_internal message through the streaming decoders, bo
       assert.equal(recs.map((x) => x.name), wanted, `${schemaName} ${appName}`);
       assert.ok(recs.every((x) => x.segment === 0));
     }
+  }
+});
+
+test('decimal writers agree with BigInt for 64-bit edge and random values', () => {
+  const r = rng(7);
+  const vals = [0n, 1n, 9n, 10n, 99n, 100n, (1n << 31n) - 1n, 1n << 31n, (1n << 32n) - 1n, 1n << 32n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n,
+    0x200000n << 32n, (0x200000n << 32n) - 1n, 99999999n, 100000000n, 10n ** 16n - 1n, 10n ** 16n, 10n ** 19n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
+  for (let i = 0; i < 3000; i++) vals.push(BigInt(Math.floor(r() * 2 ** 32)) << BigInt(Math.floor(r() * 33)) | BigInt(Math.floor(r() * 2 ** 32)));
+  const enc = new RecordEncoder(builtinSchema('flowmill').apps.ingest);
+  const cm = compileApp(builtinSchema('flowmill').apps.ingest).byName.get('metadata_complete')!;
+  for (const v0 of vals) {
+    const v = v0 & ((1n << 64n) - 1n);
+    const bytes = enc.encode('metadata_complete', v, { time: v });
+    const dv = new DataView(bytes.buffer);
+    const out = new Uint8Array(cm.maxLine(bytes.length - 8));
+    const line = td.decode(out.subarray(0, cm.lineBytes(dv, bytes, 0, bytes.length - 8, 0, out, 0)));
+    assert.is(line, `{"name":"metadata_complete","rpc_id":356,"timestamp":"${v}","data":{"time":"${v}"},"segment":0}\n`, String(v));
+    assert.is(cm.line(dv, bytes, 0, bytes.length - 8, 0), line);
+  }
+  const s64 = compileApp(builtinSchema('ebpf_net').apps.ingest);
+  const withS64 = builtinSchema('ebpf_net').apps.ingest.messages.find((m) => m.fields.some((f) => f.type === 's64'));
+  assert.ok(withS64, "ebpf_net ingest has an s64 field");
+  {
+    const e2 = new RecordEncoder(builtinSchema('ebpf_net').apps.ingest);
+    const f = withS64.fields.find((x) => x.type === 's64')!;
+    for (const v of [0n, -1n, -(1n << 63n), (1n << 63n) - 1n, -(1n << 53n), -(1n << 53n) - 1n, -123456789012345678n]) {
+      const data = sample(withS64, 'zero', r);
+      data[f.name] = v;
+      const bytes = e2.encode(withS64.name, 1n, data);
+      const dv = new DataView(bytes.buffer);
+      const cm2 = s64.byId[withS64.rpcId]!;
+      const out = new Uint8Array(cm2.maxLine(bytes.length - 8));
+      const line = td.decode(out.subarray(0, cm2.lineBytes(dv, bytes, 0, bytes.length - 8, 0, out, 0)));
+      assert.match(line, `"${f.name}":"${v}"`);
+      assert.is(cm2.data(dv, bytes, 0, bytes.length - 8)[f.name], v);
+    }
+  }
+});
+
+test('invalid UTF-8 of every kind becomes {hex}, valid text stays text (same rule as a fatal TextDecoder)', () => {
+  const enc = new RecordEncoder(builtinSchema('flowmill').apps.ingest);
+  const cm = compileApp(builtinSchema('flowmill').apps.ingest).byName.get('log_message')!;
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const r = rng(99);
+  const cases: number[][] = [[0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf0, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80], [0xff], [0xc3, 0xa9], [0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbb, 0xbf, 0x41]];
+  for (let i = 0; i < 2000; i++) cases.push(Array.from({ length: 1 + Math.floor(r() * 6) }, () => (r() < 0.5 ? 0x80 + Math.floor(r() * 0x80) : Math.floor(r() * 256))));
+  for (const c of cases) {
+    const bytes = enc.encode('log_message', 1n, { log_level: 1, message: { hex: c.map((x) => x.toString(16).padStart(2, '0')).join('') } });
+    const dv = new DataView(bytes.buffer);
+    let text: string | null = null;
+    try { text = fatal.decode(Uint8Array.from(c)); } catch { /* invalid */ }
+    const got = cm.data(dv, bytes, 0, bytes.length - 8).message;
+    assert.equal(got, text ?? { hex: c.map((x) => x.toString(16).padStart(2, '0')).join('') }, c.join(','));
+    const out = new Uint8Array(cm.maxLine(bytes.length - 8));
+    assert.is(td.decode(out.subarray(0, cm.lineBytes(dv, bytes, 0, bytes.length - 8, 0, out, 0))), cm.line(dv, bytes, 0, bytes.length - 8, 0));
   }
 });
 

@@ -3,6 +3,7 @@
 // NDJSON line directly, so the hot loop does no per-field dispatch. Names in the generated code come from the
 // parsed IDL, whose lexer admits only [A-Za-z0-9_] identifiers, and are emitted through JSON.stringify.
 import type { AppSchema, FieldSchema, MessageSchema } from '../schema/types.js';
+import * as J from './json-bytes.js';
 import * as H from './values.js';
 
 export interface CompiledMessage {
@@ -19,6 +20,10 @@ export interface CompiledMessage {
   ref(dv: DataView, u8: Uint8Array, off: number, len: number): bigint | undefined;
   /** One NDJSON line (with the trailing newline) in the shape of toJsonLine. */
   line(dv: DataView, u8: Uint8Array, off: number, len: number, segment: number): string;
+  /** The same line as UTF-8 written into `b` at `p`; returns the end. Needs `maxLine(len)` bytes of room. */
+  lineBytes(dv: DataView, u8: Uint8Array, off: number, len: number, segment: number, b: Uint8Array, p: number): number;
+  /** Upper bound of lineBytes' output for a record of wire length `len`. */
+  maxLine(len: number): number;
 }
 
 /** Per-app table indexed by rpc id (0..65535) for the splitter's hot loop. */
@@ -86,17 +91,49 @@ function fieldExpr(f: FieldSchema, json: boolean): string {
   return `arr${json ? 'J' : 'V'}_${f.name}(dv, u8, ${base})`;
 }
 
+const te = new TextEncoder();
+
+/** Statement(s) writing one element (at byte position expression `at`) into b at p. */
+function elemStmt(type: string, at: string, quoteSmall = false): string {
+  const q = (x: string): string => (quoteSmall ? `b[p++] = 34; ${x} b[p++] = 34;` : x);
+  if (type === 'u8') return q(`p = J.uint(b, p, u8[${at}]);`);
+  if (type === 's8') return q(`p = J.int(b, p, dv.getInt8(${at}));`);
+  const ir = intRead[type];
+  if (ir) return q(`p = J.${type[0] === 's' ? 'int' : 'uint'}(b, p, dv.${ir[0]}(${at}, true));`);
+  if (type === 'u64') return `p = J.u64q(b, p, dv, ${at});`;
+  if (type === 's64') return `p = J.s64q(b, p, dv, ${at});`;
+  if (type === 'u128') return `p = J.asciiq(b, p, String(H.u128(dv, ${at})));`;
+  if (type === 's128') return `p = J.asciiq(b, p, String(H.s128(dv, ${at})));`;
+  throw new Error(`unreachable: ${type}`);
+}
+
+/** Most bytes one element can take in NDJSON. */
+function elemMax(type: string): number {
+  const short = /^string<(\d+)>$/.exec(type);
+  if (short) return 6 * Number(short[1]) + 12;
+  return { u8: 3, s8: 4, u16: 5, s16: 6, u32: 10, s32: 11, u64: 22, s64: 22, u128: 42, s128: 43 }[type] ?? 0;
+}
+
+function fieldStmt(f: FieldSchema): string {
+  if (f.type === 'string') { const i = f.string!.dataIndex; return `p = J.str(b, p, u8, a${i}, l${i});`; }
+  const short = /^string<(\d+)>$/.exec(f.type);
+  const one = (at: string): string => (short ? `p = J.shortStr(b, p, u8, ${at}, ${short[1]});` : elemStmt(f.type, at));
+  const base = `off + ${8 + f.offset!}`;
+  if (f.arrayLength === null) return one(base);
+  return `b[p++] = 91; for (let k = 0; k < ${f.arrayLength}; k++) { if (k !== 0) b[p++] = 44; ${one(`${base} + k * ${elemSize(f.type)}`)} } b[p++] = 93;`;
+}
+
 function compileMessage(m: MessageSchema): CompiledMessage {
   const strings = m.fields.filter((f) => f.type === 'string');
   const slots = strings.filter((f) => f.string!.lengthAt !== null).map((f) => f.string!.lengthAt!);
   // String positions: slotted strings first in declaration order, the last string takes the rest of _len.
   let pre = '';
   if (strings.length > 0) {
-    pre += `let p = off + ${8 + m.wireSize};\n`;
+    pre += `let sp = off + ${8 + m.wireSize};\n`;
     for (const f of strings) {
       const i = f.string!.dataIndex;
-      if (f.string!.lengthAt !== null) pre += `const a${i} = p, l${i} = dv.getUint16(off + ${8 + f.string!.lengthAt}, true); p += l${i};\n`;
-      else pre += `const a${i} = p, l${i} = off + 8 + len - p;\n`;
+      if (f.string!.lengthAt !== null) pre += `const a${i} = sp, l${i} = dv.getUint16(off + ${8 + f.string!.lengthAt}, true); sp += l${i};\n`;
+      else pre += `const a${i} = sp, l${i} = off + 8 + len - sp;\n`;
     }
   }
   // Long arrays: one small loop function per field.
@@ -114,12 +151,34 @@ function compileMessage(m: MessageSchema): CompiledMessage {
   const refExpr = refF ? (refF.type.endsWith('64') || refF.type.endsWith('128') ? fieldExpr(refF, false) : `BigInt(${fieldExpr(refF, false)})`) : 'undefined';
   const refJson = refF ? (refF.type.endsWith('64') || refF.type.endsWith('128') ? `',"ref":' + ${fieldExpr(refF, true)}` : `',"ref":"' + ${fieldExpr(refF, true)} + '"'`) : `''`;
   const head = JSON.stringify(`{"name":${JSON.stringify(m.name)},"rpc_id":${m.rpcId},"timestamp":"`);
+  // Byte mode: constant pieces as Uint8Arrays K[i], fields written in place.
+  const K: Uint8Array[] = [];
+  // Constant text as unrolled byte stores (V8 compiles these to plain moves; faster than a copy loop or set()).
+  const k = (text: string): string => {
+    const bytes = te.encode(text);
+    if (bytes.length > 96) { K.push(bytes); return `p = J.copy(b, p, K[${K.length - 1}]);`; }
+    return `${Array.from(bytes, (x, i) => `b[p + ${i}] = ${x};`).join(' ')} p += ${bytes.length};`;
+  };
+  let bytesSrc = k(`{"name":${JSON.stringify(m.name)},"rpc_id":${m.rpcId},"timestamp":`) + ' p = J.tsq(b, p, dv, off);';
+  let maxStatic = 64 + m.name.length + 22 + 16;
+  if (refF) {
+    bytesSrc += k(',"ref":') + (refF.type.endsWith('64') || refF.type.endsWith('128') ? elemStmt(refF.type, `off + ${8 + refF.offset!}`) : elemStmt(refF.type, `off + ${8 + refF.offset!}`, true));
+    maxStatic += 8 + 44;
+  }
+  m.fields.forEach((f, i) => {
+    bytesSrc += k(`${i ? ',' : ',"data":{'}${JSON.stringify(f.name)}:`) + fieldStmt(f);
+    maxStatic += 12 + f.name.length + (f.type === 'string' ? 12 : (f.arrayLength ?? 1) * (elemMax(f.type) + 1) + 2);
+  });
+  bytesSrc += k(m.fields.length ? '},"segment":' : ',"data":{},"segment":') + ' p = J.uint(b, p, segment); b[p] = 125; b[p + 1] = 10; return p + 2;';
   const src = `${helpers}
 return {
   data(dv, u8, off, len) { ${pre} return ${obj}; },
   ref(dv, u8, off, len) { return ${refExpr}; },
   line(dv, u8, off, len, segment) { ${pre} return ${head} + H.u64Str(dv, off) + '"' + ${refJson} + ',"data":' + ${dataJson} + ',"segment":' + segment + '}\\n'; },
+  lineBytes(dv, u8, off, len, segment, b, p) { ${pre} ${bytesSrc} },
 };`;
-  const fns = new Function('H', src)(H) as Pick<CompiledMessage, 'data' | 'ref' | 'line'>;
-  return { schema: m, rpcId: m.rpcId, name: m.name, dynamic: m.dynamic, wireSize: m.wireSize, slots, data: fns.data, ref: fns.ref, line: fns.line };
+  const fns = new Function('H', 'J', 'K', src)(H, J, K) as Pick<CompiledMessage, 'data' | 'ref' | 'line' | 'lineBytes'>;
+  // Strings: at most 6 bytes per input byte (\u00XX), or 2 per byte as hex.
+  const maxLine = m.dynamic ? (len: number) => maxStatic + 6 * len : () => maxStatic;
+  return { schema: m, rpcId: m.rpcId, name: m.name, dynamic: m.dynamic, wireSize: m.wireSize, slots, data: fns.data, ref: fns.ref, line: fns.line, lineBytes: fns.lineBytes, maxLine };
 }
