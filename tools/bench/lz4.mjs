@@ -5,7 +5,8 @@
 //   intake: one frame per 16 KiB flush, written by liblz4's frame API with NULL preferences (the agent's frames,
 //           via packages/raw-codec/test/fixtures/lz4f-helper.c), i.e. what a tls-sink capture holds after version_info;
 //   stream: one big -B4 linked-block stream written by `lz4 -1 -B4 -BD`.
-// Figures: MB/s of plaintext (MB = 10^6 bytes), medians of RUNS runs, and ratios ours/peer. Peak RSS of a streaming
+// Figures: MB/s of plaintext (MB = 10^6 bytes), medians of RUNS runs, and ratios ours/peer, both by wall clock and by
+// CPU time of the decoding process (GNU time for the CLI): the machine is shared, and CPU time is the steadier one. Peak RSS of a streaming
 // decode in a child process (sampled as it goes, to show it stays flat).
 // Run: node --conditions=@flowmill/source --import tsx tools/bench/lz4.mjs [MB]   (or `npm run bench -- lz4`)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const root = new URL('../..', import.meta.url).pathname;
-const { Lz4FrameDecoder, lz4EncodeFrame } = await import(join(root, 'packages/raw-codec/src/lz4/index.ts'));
+const { Lz4FrameDecoder, Lz4FrameEncoder, lz4EncodeFrame } = await import(join(root, 'packages/raw-codec/src/lz4/index.ts'));
 
 const PUSH = 65536; // bytes per push, like socket reads
 
@@ -27,6 +28,7 @@ if (process.argv[2] === '--rss-child') {
   const fd = openSync(file, 'r');
   const buf = new Uint8Array(PUSH);
   const dec = new Lz4FrameDecoder();
+  const rssBeforeMB = +(process.memoryUsage().rss / 1e6).toFixed(1);
   let read = 0;
   let out = 0;
   const samples = [];
@@ -48,7 +50,9 @@ if (process.argv[2] === '--rss-child') {
   }
   dec.finish();
   closeSync(fd);
-  console.log(JSON.stringify({ out, samples, maxRssMB: +(process.resourceUsage().maxRSS / 1e3).toFixed(1) }));
+  // VmHWM (peak RSS of this process image); getrusage's maxRSS would include the parent's size at fork time.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  console.log(JSON.stringify({ out, rssBeforeMB, samples, peakRssMB: hwm ? +(Number(hwm[1]) / 1e3).toFixed(1) : null }));
   process.exit(0);
 }
 
@@ -65,40 +69,50 @@ function makeRecords(total) {
   let s = 0x2545f491;
   const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
   const pick = (n) => Math.floor(rnd() * n);
-  const socks = Array.from({ length: 400 }, () => [0xffff8880 >>> 0, (pick(1 << 24) << 6) >>> 0]);
-  const pids = Array.from({ length: 120 }, () => 1000 + pick(60000));
-  const ips = Array.from({ length: 80 }, () => [10, pick(4), pick(256), pick(256)]);
+  // Pools, as a host has: a few hundred sockets, ~100 processes, a few dozen peers, a handful of server ports.
+  // A socket's fields (sk, pid, addresses, ports) stay the same from one report to the next.
+  const pids = Array.from({ length: 100 }, () => 1000 + pick(60000));
+  const ips = Array.from({ length: 40 }, () => [10, pick(4), pick(256), pick(256)]);
+  const ports = [443, 80, 53, 5432, 8080, 6443, 9090, 2379];
+  const socks = Array.from({ length: 300 }, () => {
+    const b = new Uint8Array(24);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, (pick(1 << 22) << 6) >>> 0, true); v.setUint32(4, 0xffff8880, true);
+    v.setUint32(8, pids[pick(pids.length)], true);
+    b.set(ips[pick(ips.length)], 12); b.set(ips[pick(ips.length)], 16);
+    v.setUint16(20, ports[pick(ports.length)], true); v.setUint16(22, 32768 + pick(28000), true);
+    return b;
+  });
   const names = ['nginx', 'curl', 'kube-proxy', 'coredns', 'postgres', 'java', 'python3', 'envoy', 'containerd-shim', 'sshd'];
-  const te = new TextEncoder();
-  const nameBytes = names.map((n) => te.encode(n));
+  const nameBytes = names.map((n) => new TextEncoder().encode(n));
   let ts = 0x16b8000000000000n;
   let p = 0;
   while (p < total) {
-    ts += BigInt(1 + pick(50000));
+    ts += BigInt(1 + pick(20000));
     dv.setBigUint64(p, ts, true);
     const kind = pick(10);
     if (kind < 5) {
-      // tcp/udp socket stats: id, sk, pid, addresses, ports, counters (fixed 56 B)
+      // socket stats (fixed 72 B): id, sk, pid, addresses, ports, then u64 counters (small values), rtt, flags
       dv.setUint16(p + 8, 420 + pick(3), true);
-      const sk = socks[pick(socks.length)];
-      dv.setUint32(p + 16, sk[1], true); dv.setUint32(p + 20, sk[0], true);
-      dv.setUint32(p + 24, pids[pick(pids.length)], true);
-      buf.set(ips[pick(ips.length)], p + 28); buf.set(ips[pick(ips.length)], p + 32);
-      dv.setUint16(p + 36, 443, true); dv.setUint16(p + 38, 32768 + pick(28000), true);
-      dv.setUint32(p + 40, pick(1 << 20), true); dv.setUint32(p + 44, pick(4096), true);
-      dv.setUint32(p + 48, pick(200), true); dv.setUint32(p + 52, 0, true);
-      p += 56;
+      buf.set(socks[Math.min(pick(socks.length), pick(socks.length))], p + 12); // some sockets are busier
+      buf.fill(0, p + 36, p + 72);
+      dv.setUint32(p + 40, pick(1 << 16), true); // bytes (u64)
+      dv.setUint16(p + 48, pick(64), true); // packets (u64)
+      if (pick(4) === 0) dv.setUint16(p + 56, pick(200), true); // retransmits (u64)
+      dv.setUint32(p + 64, 20000 + pick(2000), true); // srtt µs (u32)
+      p += 72;
     } else if (kind < 8) {
-      // process/container info with strings (dynamic): id, len, pid, comm
+      // process / container info with a string (dynamic): id, len, pid, cgroup, comm
       const nb = nameBytes[pick(nameBytes.length)];
       dv.setUint16(p + 8, 300 + pick(6), true);
-      dv.setUint16(p + 10, 16 + nb.length, true);
+      dv.setUint16(p + 10, 20 + nb.length, true);
       dv.setUint32(p + 12, pids[pick(pids.length)], true);
-      dv.setUint32(p + 16, pick(1 << 30), true);
-      buf.set(nb, p + 20);
-      p += 20 + nb.length;
+      dv.setUint32(p + 16, 0x1000 + pick(64), true);
+      dv.setUint32(p + 20, 0, true); dv.setUint32(p + 24, 0, true);
+      buf.set(nb, p + 28);
+      p += 28 + nb.length;
     } else {
-      // heartbeat-like / small fixed records
+      // heartbeat-like small fixed records
       dv.setUint16(p + 8, 257 + pick(2), true);
       p += 10;
     }
@@ -110,10 +124,22 @@ function median(xs) {
   const a = [...xs].sort((x, y) => x - y);
   return a[a.length >> 1];
 }
+/** Runs fn; returns [wall seconds, CPU seconds of this process]. */
 function timeIt(fn) {
+  const c = process.cpuUsage();
   const t = performance.now();
   fn();
-  return (performance.now() - t) / 1000;
+  const cu = process.cpuUsage(c);
+  return [(performance.now() - t) / 1000, (cu.user + cu.system) / 1e6];
+}
+/** Runs a command with stdout to /dev/null; returns [wall seconds, CPU seconds of the child] (GNU time, 10 ms grain). */
+function timeCmd(cmd, args) {
+  const t = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+  const wall = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  const [u, sy] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return [wall, u + sy];
 }
 function mbps(bytes, s) {
   return bytes / 1e6 / s;
@@ -148,9 +174,11 @@ function oursDecode(data) {
   dec.finish();
   return out;
 }
-function cliDecode(file) {
-  const r = spawnSync('lz4', ['-d', '-c', '-q', file], { stdio: ['ignore', devnull, 'inherit'] });
-  if (r.status !== 0) throw new Error(`lz4 -d exit ${r.status}`);
+function figures(bytes, times) {
+  return { wall: +mbps(bytes, median(times.map((t) => t[0]))).toFixed(0), cpu: +mbps(bytes, median(times.map((t) => t[1]))).toFixed(0) };
+}
+function ratio(a, b) {
+  return { wall: +(a.wall / b.wall).toFixed(2), cpu: +(a.cpu / b.cpu).toFixed(2) };
 }
 
 const results = { MB, runs: RUNS, plainBytes: plain.length, shapes: {} };
@@ -191,17 +219,17 @@ for (const [shape, file] of [['intake (16 KiB frames, liblz4 NULL prefs)', intak
   };
   const t = { ours: [], cli: [], lz4js: [] };
   for (let i = 0; i < RUNS; i++) {
-    t.cli.push(timeIt(() => cliDecode(file)));
+    t.cli.push(timeCmd('lz4', ['-d', '-c', '-q', file]));
     t.ours.push(timeIt(() => oursDecode(data)));
     t.lz4js.push(timeIt(lz4jsDecode));
   }
-  const ours = mbps(plain.length, median(t.ours));
-  const cli = mbps(plain.length, median(t.cli));
-  const js = mbps(plain.length, median(t.lz4js));
+  const ours = figures(plain.length, t.ours);
+  const cli = figures(plain.length, t.cli);
+  const js = figures(plain.length, t.lz4js);
   results.shapes[shape] = {
     compressedBytes: data.length, frames: frameEnds.length, ratio: +(plain.length / data.length).toFixed(2),
-    decodeMBps: { ours: +ours.toFixed(0), lz4cli: +cli.toFixed(0), lz4js: +js.toFixed(0) },
-    oursVsLz4cli: +(ours / cli).toFixed(2), oursVsLz4js: +(ours / js).toFixed(2),
+    decodeMBps: { ours, lz4cli: cli, lz4js: js },
+    oursVsLz4cli: ratio(ours, cli), oursVsLz4js: ratio(ours, js),
   };
 }
 
@@ -210,23 +238,23 @@ for (const [shape, file] of [['intake (16 KiB frames, liblz4 NULL prefs)', intak
   const t = { flush: [], stream: [], cli: [] };
   let flushBytes = 0;
   let streamBytes = 0;
-  const cliOut = join(dir, 'cli-enc.lz4');
   for (let i = 0; i < RUNS; i++) {
-    t.cli.push(timeIt(() => execFileSync('lz4', ['-q', '-f', '-1', '-B4', '-BD', plainFile, cliOut])));
+    t.cli.push(timeCmd('lz4', ['-q', '-c', '-1', '-B4', '-BD', plainFile]));
     t.flush.push(timeIt(() => {
       flushBytes = 0;
-      for (let s = 0; s < plain.length; s += 16384) flushBytes += lz4EncodeFrame(plain.subarray(s, s + 16384)).length;
+      const enc = new Lz4FrameEncoder();
+      for (let s = 0; s < plain.length; s += 16384) flushBytes += enc.encode(plain.subarray(s, s + 16384)).length;
     }));
     t.stream.push(timeIt(() => { streamBytes = lz4EncodeFrame(plain).length; }));
   }
-  const cliBytes = statSync(cliOut).size;
+  const cliBytes = statSync(streamFile).size;
   const helperBytes = statSync(intakeFile).size;
-  const cli = mbps(plain.length, median(t.cli));
-  const flush = mbps(plain.length, median(t.flush));
-  const stream = mbps(plain.length, median(t.stream));
+  const cli = figures(plain.length, t.cli);
+  const flush = figures(plain.length, t.flush);
+  const stream = figures(plain.length, t.stream);
   results.encode = {
-    MBps: { ours16KiBFrames: +flush.toFixed(0), oursOneStream: +stream.toFixed(0), lz4cli_1: +cli.toFixed(0) },
-    oursStreamVsLz4cli: +(stream / cli).toFixed(2), ours16KiBVsLz4cli: +(flush / cli).toFixed(2),
+    MBps: { ours16KiBFrames: flush, oursOneStream: stream, lz4cli_1: cli },
+    oursStreamVsLz4cli: ratio(stream, cli), ours16KiBVsLz4cli: ratio(flush, cli),
     ratio: { ours16KiBFrames: +(plain.length / flushBytes).toFixed(3), liblz4_16KiBFrames: +(plain.length / helperBytes).toFixed(3),
       oursOneStream: +(plain.length / streamBytes).toFixed(3), lz4cli_1: +(plain.length / cliBytes).toFixed(3) },
   };

@@ -278,6 +278,33 @@ test('push stops right after each frame end; any piece sizes give the same outpu
   }
 });
 
+test("output 'view': every chunk of a push stays intact until the next push, across window moves", () => {
+  const { stream, plain } = multiFrameStream();
+  const big = recordLike(600000, 31);
+  const frames = [stream];
+  for (let s = 0; s < big.length; s += 16384) frames.push(lz4EncodeFrame(big.subarray(s, s + 16384), { blockIndependence: (s >> 14) % 2 === 0 }));
+  frames.push(lz4EncodeFrame(big)); // linked 64 KB blocks: the window moves its last 64 KB to the front
+  const input = concat(frames);
+  const want = concat([...plain, big, big]);
+  for (const piece of [input.length, 100000, 7000, 333]) {
+    const dec = new Lz4FrameDecoder({ output: 'view' });
+    const copies: Uint8Array[] = [];
+    for (let s = 0; s < input.length; s += piece) {
+      const chunk = input.subarray(s, Math.min(input.length, s + piece));
+      for (let p = 0; p < chunk.length; ) {
+        const r = dec.push(chunk, p);
+        p += r.consumed;
+        const mine = r.output.map((v) => v.slice());
+        // All views of this push, checked only now that the push is over.
+        r.output.forEach((v, i) => eq(v, mine[i], `view ${i} of a push, piece ${piece}`));
+        copies.push(...mine);
+      }
+    }
+    dec.finish();
+    eq(concat(copies), want, `view mode, piece ${piece}`);
+  }
+});
+
 test('the intake shape: raw 24-byte version_info between connections is left to the caller', () => {
   const vi = new Uint8Array(24).fill(0x36); // not an LZ4 magic
   const a = recordLike(20000, 4);

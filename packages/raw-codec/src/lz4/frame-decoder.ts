@@ -22,6 +22,12 @@ import { Xxh32, xxh32 } from './xxh32.js';
 export interface Lz4FrameDecoderOptions {
   /** Verify block and content checksums when a frame has them (default true). The header checksum is always checked. */
   verifyChecksums?: boolean;
+  /**
+   * 'copy' (default): every output chunk is a fresh Uint8Array the caller may keep. 'view': chunks are views into
+   * the decoder's window buffer, valid only until the next push() (saves one allocation and copy per block; for
+   * callers that parse or copy the bytes at once).
+   */
+  output?: 'copy' | 'view';
 }
 
 export interface Lz4PushResult {
@@ -58,6 +64,7 @@ function readU32(b: Uint8Array, i: number): number {
 
 export class Lz4FrameDecoder {
   private readonly verify: boolean;
+  private readonly copyOut: boolean;
   private state = S_MAGIC;
   private total = 0; // absolute bytes consumed before the current push
   private frameIndex = -1;
@@ -87,10 +94,13 @@ export class Lz4FrameDecoder {
 
   // Output window.
   private win = new Uint8Array(0);
-  private wpos = 0;
+  private wpos = 0; // where the next block's output goes
+  private frameLow = 0; // where the current frame's output starts: matches never reach before it
+  private outThisPush = 0;
 
   constructor(opts: Lz4FrameDecoderOptions = {}) {
     this.verify = opts.verifyChecksums ?? true;
+    this.copyOut = (opts.output ?? 'copy') === 'copy';
   }
 
   /** True between the first byte of a frame and the end of that frame. */
@@ -138,6 +148,7 @@ export class Lz4FrameDecoder {
     if (offset < 0 || offset > end) throw new RangeError(`lz4 push: offset ${offset} outside input of ${end} bytes`);
     let p = offset;
     const abs0 = this.total - offset; // absolute offset of input[0]
+    this.outThisPush = 0;
     let frameEnded = false;
     try {
       loop: while (true) {
@@ -203,7 +214,7 @@ export class Lz4FrameDecoder {
             this.produced = 0;
             this.hash = this.contentChecksum && this.verify ? new Xxh32(0) : null;
             this.prepareWindow(this.blockMax);
-            this.wpos = 0;
+            this.frameLow = this.wpos;
             this.state = S_BLOCK_SIZE;
             break;
           }
@@ -235,6 +246,7 @@ export class Lz4FrameDecoder {
             break;
           }
           case S_BLOCK_DATA: {
+            if (!this.makeRoom(this.blockMax)) break loop;
             const n = this.blockLen + (this.blockChecksum ? 4 : 0);
             const q = this.gather(input, p, end, n, abs0);
             if (q < 0) { p = end; break loop; }
@@ -303,13 +315,16 @@ export class Lz4FrameDecoder {
             break;
           }
           case S_LEGACY_DATA: {
+            if (!this.makeRoom(LZ4_LEGACY_BLOCK_SIZE)) break loop;
             const q = this.gather(input, p, end, this.blockLen, abs0);
             if (q < 0) { p = end; break loop; }
             p = q;
-            this.wpos = 0;
-            const r = decodeBlockInto(this.gBuf, this.gAt, this.gAt + this.blockLen, this.win, 0, LZ4_LEGACY_BLOCK_SIZE, 0);
+            const start = this.wpos;
+            const r = decodeBlockInto(this.gBuf, this.gAt, this.gAt + this.blockLen, this.win, start, start + LZ4_LEGACY_BLOCK_SIZE, start);
             if (r < 0) throw this.corrupt(blockFailReason(r), this.gAbs + (blockFailPos - this.gAt));
-            output.push(this.win.slice(0, r));
+            this.wpos = r;
+            this.outThisPush++;
+            output.push(this.copyOut ? this.win.slice(start, r) : this.win.subarray(start, r));
             this.state = S_LEGACY_SIZE;
             break;
           }
@@ -325,6 +340,7 @@ export class Lz4FrameDecoder {
 
   private startLegacy(): void {
     this.blockChecksum = false;
+    this.independent = true; // legacy blocks are independent (lz4_Frame_format.md §"Legacy frame")
     this.prepareWindow(LZ4_LEGACY_BLOCK_SIZE);
   }
 
@@ -360,7 +376,27 @@ export class Lz4FrameDecoder {
   private prepareWindow(blockMax: number): void {
     // Linked blocks need the previous 64 KB; room for several blocks after it makes the shift back rare.
     const want = LZ4_WINDOW + (blockMax <= 262144 ? 4 * blockMax : blockMax);
-    if (this.win.length < want) this.win = new Uint8Array(want);
+    if (this.win.length < want) {
+      // Views handed out earlier keep the old buffer; nothing of it is needed by a new frame.
+      this.win = new Uint8Array(want);
+      this.wpos = 0;
+    }
+  }
+
+  /**
+   * Makes room for a block of up to max bytes at wpos, moving the history a linked frame needs (≤ 64 KB) to the
+   * front when the window is full. In 'view' mode that move would overwrite views already handed out by this
+   * push, so it returns false instead: the push stops there and the next one goes on.
+   */
+  private makeRoom(max: number): boolean {
+    if (this.wpos + max <= this.win.length) return true;
+    if (!this.copyOut && this.outThisPush > 0) return false;
+    const keep = this.independent ? 0 : Math.min(LZ4_WINDOW, this.wpos - this.frameLow);
+    const shift = this.wpos - keep;
+    this.win.copyWithin(0, shift, this.wpos);
+    this.frameLow = Math.max(0, this.frameLow - shift);
+    this.wpos = keep;
+    return true;
   }
 
   private decodeBlock(src: Uint8Array, at: number, len: number, abs: number): Uint8Array {
@@ -370,28 +406,23 @@ export class Lz4FrameDecoder {
       if (want !== got) throw this.corrupt(`block checksum mismatch (stored 0x${hex8(want)}, computed 0x${hex8(got)})`, abs + len);
     }
     const win = this.win;
-    if (this.independent) {
-      this.wpos = 0;
-    } else if (this.wpos + this.blockMax > win.length) {
-      win.copyWithin(0, this.wpos - LZ4_WINDOW, this.wpos);
-      this.wpos = LZ4_WINDOW;
-    }
     const start = this.wpos;
     let stop: number;
     if (this.blockStored) {
       win.set(src.subarray(at, at + len), start);
       stop = start + len;
     } else {
-      stop = decodeBlockInto(src, at, at + len, win, start, start + this.blockMax, 0);
+      stop = decodeBlockInto(src, at, at + len, win, start, start + this.blockMax, this.independent ? start : this.frameLow);
       if (stop < 0) throw this.corrupt(blockFailReason(stop), abs + (blockFailPos - at));
     }
     this.wpos = stop;
+    this.outThisPush++;
     this.produced += stop - start;
     if (this.contentSize >= 0 && this.produced > this.contentSize) {
       throw this.corrupt(`content size mismatch: header says ${this.contentSize} bytes, frame decodes to more`, abs);
     }
     if (this.hash) this.hash.update(win, start, stop);
-    return win.slice(start, stop);
+    return this.copyOut ? win.slice(start, stop) : win.subarray(start, stop);
   }
 
   private corrupt(reason: string, offset: number): Lz4Error {
