@@ -473,7 +473,10 @@ class Sim implements SimAgent {
         case 'dns': this.kernel.onDns(e.item); break;
         case 'process': this.kernel.onProcess(e.item); break;
         case 'http': this.kernel.onHttp(e.item); break;
-        case 'end': this.kernel.onEnd(e.endedNs); break;
+        case 'end':
+          this.kernel.onEnd(e.endedNs);
+          this.log('info', `workload ended: ${this.stats.workloadItems} items simulated`);
+          break;
       }
     }
   }

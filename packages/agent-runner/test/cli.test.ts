@@ -1,0 +1,54 @@
+// The built bin, as the recipe or a person runs it: `sim --run-dir` follows the workload's event log written by a
+// separate `workload --run-dir` process; SIGTERM ends the sim with the agent's 241 and its stats on stdout.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAuthz } from '@flowmill/mock-authz';
+import { startSink } from '@flowmill/tls-sink';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { countNames, refApp, splitRecords } from './helpers/ref-schema.js';
+
+const BIN = join(import.meta.dirname, '..', 'dist', 'agent-runner.js');
+const dir = mkdtempSync(join(tmpdir(), 'ar-cli-test-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]) {
+  const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+  return { p, out: () => out, err: () => err, exited, waitErr: async (re: RegExp) => { while (!re.test(err)) { if (p.exitCode !== null) throw new Error(`exited ${p.exitCode}: ${err}`); await new Promise((r) => setTimeout(r, 10)); } } };
+}
+
+test('bin: sim follows a workload run in another process; SIGTERM → 241 and stats that match the record file', async () => {
+  const authz = await startAuthz({ port: 0, tls: false });
+  const sink = await startSink({ port: 0, tls: false, out: { dir: join(dir, 'intake') } });
+  try {
+    const sim = run(['sim', '--run-dir', dir, '--plain', '--intake-port', String(sink.port), '--authz-server', authz.url, '--time-scale', '0.01', '--connect-delay', '0', '--no-jitter']);
+    await sim.waitErr(/^agent-runner: ready: telemetry flowing \(SIMULATED flowmill agent\)/m);
+    const wl = run(['workload', '--run-dir', dir, '--agent-kind', 'sim', '--era', 'flowmill', '--tcp', '2', '--processes', '2', '--http', '2', '--dns', '1', '--udp', '3']);
+    assert.is(await wl.exited, 0, wl.err());
+    await sim.waitErr(/workload ended: \d+ items simulated/);
+    sim.p.kill('SIGTERM');
+    assert.is(await sim.exited, 241);
+    const stats = JSON.parse(sim.out());
+    assert.is(stats.simulated, true);
+    assert.equal(countNames(splitRecords(readFileSync(join(dir, 'intake.record')), refApp('flowmill', 'ingest'))), stats.intake);
+    assert.equal(countNames(splitRecords(readFileSync(join(dir, 'bpf.raw')), refApp('flowmill', 'agent_internal'))), stats.bpf);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.is(m.simulated, true);
+    assert.is(stats.workloadItems, m.tcp.length + m.udp.length + m.dns.length + m.processes.length + m.http.length);
+    assert.is(stats.intake.pid_set_comm >= 2, true);
+  } finally { await sink.close(); await authz.close(); }
+});
+
+test('bin: usage errors exit 64 with one line', async () => {
+  const r = run(['workload', '--tcp-client-bytes', '3']);
+  assert.is(await r.exited, 64);
+  assert.match(r.err(), /^agent-runner: bad workload profile: tcp.clientBytes: 3 is not a multiple of 4/);
+});
+
+test.run();
