@@ -93,8 +93,11 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
   return run;
 }
 
-/** Default time scale of the simulated agent: its 2 s heartbeat every 200 ms, so a run takes seconds. */
-export const SIM_TIME_SCALE = 0.1;
+/**
+ * Default time scale of the simulated agent: its 2 s heartbeat every 500 ms, so a run takes seconds, and the
+ * checker's cadence window (half a period, see scaledTolerances) still leaves 250 ms for a busy event loop.
+ */
+export const SIM_TIME_SCALE = 0.25;
 
 async function startSim(o: StartAgentOptions, choice: { faults?: unknown; timeScale?: number }): Promise<AgentRun> {
   const t = o.target;

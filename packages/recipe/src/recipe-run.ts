@@ -5,7 +5,7 @@ import { AGENT_SIGTERM_EXIT, checkAgentBinary, SIM_TIME_SCALE, startAgent, type 
 import type { AgentTarget } from './agent-env.js';
 import { DEFAULT_KEY_ID } from './agent-env.js';
 import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
-import { InterruptedError, RecipeError, StepTimeoutError, UsageError } from './errors.js';
+import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
 import { fileLog, tee, type FileLog } from './file-log.js';
 import { Flow } from './flow-control/flow.js';
@@ -47,6 +47,8 @@ export interface RunOptions {
   readyTimeoutMs?: number;
   /** How long the agent gets to report the workload after it ended (ms). */
   catchUpMs?: number;
+  /** Least time from "Telemetry is flowing!" to stopping the agent (ms); default six heartbeats (12 s × time scale). */
+  durationMs?: number;
   /** SIGTERM → SIGKILL grace per child (ms). */
   graceMs?: number;
   /** The checker's preset (`default`, `upstream`). */
@@ -117,7 +119,6 @@ const STEPS_TOTAL = 9;
 export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? (() => new Date());
   const era: Era = o.era ?? 'flowmill';
-  if (era === 'otel' && o.plain === false) throw new UsageError('the OpenTelemetry era has no TLS intake (eras.md §2.2): drop --tls');
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
   if (agent.kind === 'binary') checkAgentBinary(agent.path); // before anything is created (exit 66)
   const simulated = agent.kind === 'simulated';
@@ -164,7 +165,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     agent: { kind: agent.kind, path: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined, expectedExit: AGENT_SIGTERM_EXIT },
     flags: {
       era, plain, host, intakeName, authzPort: authzPort ?? 'default', intakePort: intakePort ?? 'default', keepGoing: !!o.keepGoing,
-      timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs, catchUpMs: o.catchUpMs, profile: o.profile ?? 'default', faults: agent.kind === 'simulated' ? agent.faults : undefined,
+      timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs, catchUpMs: o.catchUpMs, durationMs: o.durationMs, timeScale, profile: o.profile ?? 'default', faults: agent.kind === 'simulated' ? agent.faults : undefined,
     },
     versions: { '@flowmill/recipe': VERSION, ...o.deps.versions },
     runtime: { name: (globalThis as { Deno?: unknown }).Deno ? 'deno' : 'node', version: process.version, platform: platform(), arch: arch(), kernel: release() },
@@ -239,6 +240,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
       return a;
     });
     mark('telemetry');
+    const telemetryAt = performance.now();
 
     // 4-5. the workload, then the agent catches up
     const workloadLog = plog('workload', open('workloadLog'));
@@ -255,11 +257,15 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     );
     // Real agent: one 1 s slow poll plus a 2 s heartbeat flush (agent-protocol.md §2.4 steps 7, 9) and margin.
     // Simulated: until it says every workload item is recorded, then one (scaled) slow poll.
+    // Then at least `durationMs` of telemetry in all, so the checker sees a cadence (six heartbeats by default).
     const catchUpMs = o.catchUpMs ?? (simulated ? Math.round(1000 * timeScale) : 3000);
+    const durationMs = o.durationMs ?? Math.round(6 * 2000 * timeScale);
     const drained = agentRun.drained;
-    await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)})` }, async (signal) => {
+    await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)}, ≥ ${fmtMs(durationMs)} of telemetry)` }, async (signal) => {
       if (drained) await waitReady('the simulated agent to record the workload', drained(), { timeoutMs: readyTimeoutMs, signal });
       await delay(catchUpMs, signal);
+      const left = telemetryAt + durationMs - performance.now();
+      if (left > 0) await delay(left, signal);
     });
 
     // 6. stop the agent (SIGTERM, expect 241), 7. stop the servers (flush + fsync the captures)
@@ -404,12 +410,13 @@ function summarizeChecks(r: CheckReportLike): string {
 
 /**
  * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
- * (agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale; the gap window keeps an absolute 400 ms margin
- * above (the in-process agent shares its event loop with the workload) and half a period below.
+ * (agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale. The gap window is half a period either way:
+ * wide enough for the event loop the in-process agent shares with the workload (250 ms at the default scale), and
+ * still narrow enough that one skipped heartbeat (a gap of two periods) fails.
  */
 export function scaledTolerances(scale: number): object {
   const hb = 2000 * scale;
-  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb + 400, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
+  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb * 1.5, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
 }
 
 function defaultExitCode(err: unknown): number {

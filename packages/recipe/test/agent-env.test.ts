@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { agentEnvironment, agentCommand, exportLines } from '../src/index.js';
+import { agentEnvironment, realAgentCommand, exportLines } from '../src/index.js';
 
 test('Flowmill era: the recipe\'s agent command (recorder-recipe.md) with the spec\'s additions', () => {
-  const { env, args } = agentEnvironment({ era: 'flowmill', intakeHost: 'localhost', intakePort: 7001, tls: true, authzUrl: 'https://localhost:8001', caFile: '/k/ca.pem', bpfDumpPath: '/r/bpf.raw', recordPath: '/r/intake.record' });
+  const { env, args } = agentEnvironment({ era: 'flowmill', intakeHost: 'localhost', intakePort: 7001, tls: true, authzUrl: 'https://localhost:8001', caFile: '/k/ca.pem', runDir: '/r' });
   // values from recorder-recipe.md "Running the agent"
   assert.is(env.FLOWMILL_INTAKE_HOST, 'localhost');
   assert.is(env.FLOWMILL_INTAKE_PORT, '7001');
@@ -17,15 +17,16 @@ test('Flowmill era: the recipe\'s agent command (recorder-recipe.md) with the sp
   // agent-protocol.md §2.9, §2.3
   assert.is(env.FLOWMILL_RECORD_INTAKE_OUTPUT_PATH, '/r/intake.record');
   assert.is(env.SSL_CERT_FILE, '/k/ca.pem');
-  assert.is(env.FLOWMILL_INTAKE_DISABLE_TLS, undefined);
+  assert.is(env.FLOWMILL_INTAKE_DISABLE_TLS, 'false');
+  assert.is(env.PATH, undefined, 'recipe env does not export PATH');
 });
 
 test('Flowmill --plain disables TLS; OTel era uses EBPF_NET_* and no authz or crash-report flags', () => {
-  assert.is(agentEnvironment({ era: 'flowmill', intakeHost: 'localhost', intakePort: 8000, tls: false }).env.FLOWMILL_INTAKE_DISABLE_TLS, 'true');
-  const { env, args } = agentEnvironment({ era: 'otel', intakeHost: '127.0.0.1', intakePort: 8000, tls: false, recordPath: '/r/x' });
+  assert.is(agentEnvironment({ era: 'flowmill', intakeHost: 'localhost', intakePort: 8000, tls: false, runDir: '/r' }).env.FLOWMILL_INTAKE_DISABLE_TLS, 'true');
+  const { env, args } = agentEnvironment({ era: 'otel', intakeHost: '127.0.0.1', intakePort: 8000, tls: false, runDir: '/r' });
   assert.is(env.EBPF_NET_INTAKE_HOST, '127.0.0.1');
   assert.is(env.EBPF_NET_INTAKE_PORT, '8000');
-  assert.is(env.EBPF_NET_RECORD_INTAKE_OUTPUT_PATH, '/r/x');
+  assert.is(env.EBPF_NET_RECORD_INTAKE_OUTPUT_PATH, '/r/intake.record');
   assert.not.ok(Object.keys(env).some((k) => k.startsWith('FLOWMILL_')));
   assert.not.ok(args.some((a) => a.startsWith('--authz-server') || a === '--disable-crash-report'), 'eras.md: the flag is a parse error in OTel');
 });
@@ -38,14 +39,18 @@ test('exports survive a real shell: eval in bash gives back every value byte for
   assert.equal(r.stdout.split('\n').slice(0, 4), Object.values(env));
 });
 
-test('sudo and docker command lines', () => {
-  assert.equal(agentCommand({ binary: '/a', sudo: false }, 'flowmill', { K: 'v' }, ['--x']), ['/a', '--x']);
-  assert.equal(agentCommand({ binary: '/a', sudo: true }, 'flowmill', { K: 'v' }, ['--x']), ['sudo', '-n', 'env', 'K=v', '/a', '--x']);
-  const d = agentCommand({ image: 'img', name: 'n', mounts: ['/run/d'] }, 'otel', { K: 'v' }, ['--x']);
-  assert.equal(d.slice(0, 10), ['docker', 'run', '--rm', '--name', 'n', '--privileged', '--pid', 'host', '--network', 'host']);
-  assert.ok(d.join(' ').includes('-v /run/d:/run/d'));
-  assert.ok(d.join(' ').includes('--env EBPF_NET_HOST_DIR=/hostfs'), 'eras.md §2.5: CI minimal set');
-  assert.equal(d.slice(-2), ['img', '--x']);
+test('sudo wraps a binary with the complete environment; docker gets the era\'s mounts', () => {
+  const t = { era: 'flowmill' as const, intakeHost: 'localhost', intakePort: 7001, tls: true, authzUrl: 'https://localhost:8001', runDir: '/r' };
+  const direct = realAgentCommand(t, { binary: '/a' });
+  assert.is(direct.argv[0], '/a');
+  const sudo = realAgentCommand(t, { binary: '/a', sudo: true });
+  assert.equal(sudo.argv.slice(0, 3), ['sudo', '-n', 'env']);
+  assert.ok(sudo.argv.includes('FLOWMILL_INTAKE_PORT=7001'));
+  assert.equal(sudo.argv.slice(sudo.argv.indexOf('/a')), direct.argv, 'then the same agent command');
+  const d = realAgentCommand({ ...t, era: 'otel', tls: false, authzUrl: undefined }, { image: 'img', name: 'n' });
+  assert.equal(d.argv.slice(0, 5), ['docker', 'run', '--rm', '--name', 'n']);
+  assert.ok(d.argv.join(' ').includes('--privileged --pid host --network host'), 'eras.md §2.5');
+  assert.ok(d.argv.includes('img'));
 });
 
 test.run();

@@ -16,7 +16,7 @@ test('a passing run: every step in order, exit 0, run.json final with hashes of 
   const base = tmp();
   const { deps, calls } = fakeDeps();
   const err = sink();
-  const r = await runRecipe({ deps, runsDir: join(base, 'runs'), keysDir: join(base, 'keys'), stderr: err, catchUpMs: 1 });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: join(base, 'runs'), keysDir: join(base, 'keys'), stderr: err, catchUpMs: 1 });
   assert.is(r.status, 'passed');
   assert.is(r.exitCode, 0);
   assert.equal(calls.steps, ['certs', 'authz', 'sink', 'sim', 'workload', 'decode:intake', 'decode:record', 'decode:bpf', 'check']);
@@ -50,7 +50,7 @@ test('a passing run: every step in order, exit 0, run.json final with hashes of 
 test('a failed check: exit 1, status failed, the failing id in run.json', async () => {
   const base = tmp();
   const { deps } = fakeDeps({ checksOk: false });
-  const r = await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
   assert.is(r.exitCode, 1);
   assert.is(r.status, 'failed');
   assert.equal(readRunJson(r.dir).checks?.failedIds, ['heartbeat-cadence']);
@@ -60,7 +60,7 @@ test('a failed check: exit 1, status failed, the failing id in run.json', async 
 test('the OpenTelemetry era: no keys, no authz, plain intake, ebpf_net schema', async () => {
   const base = tmp();
   const { deps, calls } = fakeDeps();
-  const r = await runRecipe({ deps, era: 'otel', runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
+  const r = await runRecipe({ deps, durationMs: 0, era: 'otel', runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
   assert.is(r.exitCode, 0);
   assert.not.ok(calls.steps.includes('certs'));
   assert.not.ok(calls.steps.includes('authz'));
@@ -76,7 +76,7 @@ test('a busy port: PortBusyError naming the flag, nothing left listening, no dec
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as { port: number }).port;
   const { deps, calls } = fakeDeps();
-  const r = await runRecipe({ deps, intakePort: port, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet' });
+  const r = await runRecipe({ deps, durationMs: 0, intakePort: port, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet' });
   blocker.close();
   assert.instance(r.error, PortBusyError);
   assert.match(String((r.error as Error).message), `127.0.0.1:${port}`);
@@ -92,7 +92,7 @@ test('an agent that dies early aborts the run (kill-others) and tears the server
   const base = tmp();
   const { deps, calls } = fakeDeps({ dieAfterMs: 5, workloadMs: 2000 });
   const t0 = Date.now();
-  const r = await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet' });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet' });
   assert.ok(Date.now() - t0 < 1500, 'did not wait for the workload to finish');
   assert.instance(r.error, ChildExitedError);
   assert.match((r.error as Error).message, 'agent ended early: exit 255');
@@ -105,7 +105,7 @@ test('an agent that dies early aborts the run (kill-others) and tears the server
 test('--keep-going: an early agent death still decodes and checks what was recorded', async () => {
   const base = tmp();
   const { deps, calls } = fakeDeps({ dieAfterMs: 5, workloadMs: 2000 });
-  const r = await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', keepGoing: true });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', keepGoing: true });
   assert.ok(calls.steps.includes('check'));
   assert.is(r.status, 'error', 'the early death still decides the status');
   assert.ok(r.report);
@@ -115,7 +115,7 @@ test('--keep-going: an early agent death still decodes and checks what was recor
 test('readiness timeout: StepTimeoutError (exit 75 in the CLI), agent stopped', async () => {
   const base = tmp();
   const { deps, calls } = fakeDeps({ neverReady: true });
-  const r = await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', readyTimeoutMs: 100 });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', readyTimeoutMs: 100 });
   assert.instance(r.error, StepTimeoutError);
   assert.is((r.error as { code: string }).code, 'ERR_TIMEOUT');
   assert.equal([...calls.open], []);
@@ -127,7 +127,7 @@ test('Ctrl-C mid-workload: interrupted, exit 130, everything stopped, no unmarke
   const { deps, calls } = fakeDeps({ workloadMs: 5000 });
   const stop = new AbortController();
   const err = sink();
-  const p = runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), stderr: err, signal: stop.signal });
+  const p = runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), stderr: err, signal: stop.signal });
   while (!calls.steps.includes('workload')) await new Promise((r) => setTimeout(r, 5));
   stop.abort(new InterruptedError('SIGINT'));
   const r = await p;
@@ -149,7 +149,7 @@ test('a decode error stops before the checker (exit 65 code) unless --keep-going
   const base = tmp();
   const bad = Object.assign(new Error('corrupt input: conn-0001.raw: byte 24: bad LZ4 magic'), { code: 'ERR_CORRUPT' });
   const { deps, calls } = fakeDeps({ decodeError: bad });
-  const r = await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1, exitCodeFor: (e) => ((e as { code?: string }).code === 'ERR_CORRUPT' ? 65 : 70) });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1, exitCodeFor: (e) => ((e as { code?: string }).code === 'ERR_CORRUPT' ? 65 : 70) });
   assert.is(r.exitCode, 65);
   assert.not.ok(calls.steps.includes('check'));
   assert.ok(existsSync(join(r.dir, 'intake.ndjson.partial')), 'the half-written output keeps its .partial name');
@@ -161,17 +161,17 @@ test('--out refuses a directory that already holds a run, unless force', async (
   const base = tmp();
   const { deps } = fakeDeps();
   const out = join(base, 'here');
-  const first = await runRecipe({ deps, out, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
+  const first = await runRecipe({ deps, durationMs: 0, out, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
   assert.is(first.exitCode, 0);
   let refused: unknown;
   try {
-    await runRecipe({ deps, out, keysDir: join(base, 'keys'), progress: 'quiet' });
+    await runRecipe({ deps, durationMs: 0, out, keysDir: join(base, 'keys'), progress: 'quiet' });
   } catch (err) {
     refused = err;
   }
   assert.match(String((refused as Error)?.message), /run directory in use/);
   assert.is((refused as { code: string }).code, 'ERR_WOULD_OVERWRITE');
-  const again = await runRecipe({ deps, out, force: true, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
+  const again = await runRecipe({ deps, durationMs: 0, out, force: true, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
   assert.is(again.exitCode, 0);
   rmSync(base, { recursive: true });
 });
@@ -180,7 +180,7 @@ test('--json progress: one JSON object per line on stderr', async () => {
   const base = tmp();
   const { deps } = fakeDeps();
   const err = sink();
-  await runRecipe({ deps, runsDir: base, keysDir: join(base, 'keys'), progress: 'json', stderr: err, catchUpMs: 1 });
+  await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'json', stderr: err, catchUpMs: 1 });
   const lines = err.text().trim().split('\n');
   const events = lines.map((l) => JSON.parse(l));
   assert.ok(events.some((e) => e.event === 'step' && e.step === 'check' && e.status === 'done'));
