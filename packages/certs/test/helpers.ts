@@ -17,9 +17,9 @@ export function runBin(args: string[], cwd: string): { status: number | null; st
 }
 
 /** Runs a real peer (openssl, curl) and collects its output; stdin is closed at once. */
-export function runPeer(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<{ status: number | null; out: string }> {
+export function runPeer(cmd: string, args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -51,7 +51,12 @@ test("openssl s_client with the agent's TLS 1.2 settings (ECDHE-RSA-AES256-GCM-S
       const s13 = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-servername', 'localhost', '-CAfile', r.caCert, '-verify_return_error', '-verify_hostname', 'localhost', '-no_ign_eof']);
       assert.is(s13.status, 0, s13.out);
       assert.match(s13.out, /TLSv1\.3/);
-      assert.equal(sni, ['localhost', 'localhost']);
+      // the trust instruction for the agent's intake TLS: OpenSSL's default verify paths read SSL_CERT_FILE (no -CAfile)
+      const env = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-cipher', 'ECDHE-RSA-AES256-GCM-SHA384', '-servername', 'localhost', '-verify_return_error', '-verify_hostname', 'localhost', '-no_ign_eof'], { env: { ...process.env, SSL_CERT_FILE: r.caCert } });
+      assert.is(env.status, 0, env.out);
+      const without = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-verify_return_error', '-no_ign_eof'], { env: { ...process.env, SSL_CERT_FILE: '/dev/null', SSL_CERT_DIR: '/nonexistent' } });
+      assert.is.not(without.status, 0, 'an untrusted CA must fail, or the test above proves nothing');
+      assert.equal(sni, ['localhost', 'localhost', 'localhost']); // the refused handshake never reaches the server's callback
     } finally { server.close(); }
   } finally { t.done(); }
 });
