@@ -58,13 +58,15 @@ export async function spawnChild(role: string, argv: string[], opts: SpawnChildO
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   let stopping = false;
+  // 'exit', not 'close': a grandchild that inherited the pipes (sudo's child, a `sleep &`) keeps them open after
+  // the agent itself is gone, and the agent being gone is what matters.
   const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('close', (code, signal) => {
-      opts.log.end();
+    child.once('exit', (code, signal) => {
       handle.exit = { code, signal };
       resolve({ code, signal });
     });
   });
+  child.once('close', () => opts.log.end());
   const group = (sig: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, sig);
@@ -92,7 +94,10 @@ export async function spawnChild(role: string, argv: string[], opts: SpawnChildO
     },
     async stop() {
       stopping = true;
-      if (handle.exit) return;
+      if (handle.exit) {
+        group('SIGKILL'); // the leader is gone; what is left of its group goes too
+        return;
+      }
       group('SIGTERM');
       const t = setTimeout(() => group('SIGKILL'), graceMs);
       await exited;

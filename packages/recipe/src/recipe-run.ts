@@ -344,7 +344,9 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   o.forceSignal?.removeEventListener('abort', onForce);
   if (flow.signal.aborted && !error) error = flow.signal.reason;
 
-  const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : report?.ok ? 'passed' : 'failed';
+  // Passed means checks ran and none failed: a report with nothing checked (no recordings) is not a pass.
+  const passed = !!report?.ok && report.checks.some((c) => c.status === 'pass');
+  const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : passed ? 'passed' : 'failed';
   const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? defaultExitCode)(error);
   runJson.status = status;
   runJson.exitCode = exitCode;
