@@ -46,6 +46,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   const conn = sink.connections[0];
   assert.is(sink.connections.length, 1);
   assert.is(conn.tlsVersion, 'TLSv1.3');
+  assert.is(conn.cipher, 'TLS_AES_256_GCM_SHA384');
   assert.is(conn.sni, 'localhost');
   assert.is(conn.ended, 'eof', 'the sim closes cleanly');
 
@@ -100,6 +101,18 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   // BPF ts = intake ts for the 1:1 messages
   const bpfComm = dump.filter((r) => r.name === 'pid_set_comm').map((r) => r.ts);
   assert.equal(recs.filter((r) => r.name === 'pid_set_comm').map((r) => r.ts), bpfComm);
+});
+
+test('sim dies like the agent when authz leaves out intake: ten attempts, then status 255 and ready rejected', async () => {
+  const authz = await startAuthz({ port: 0, tls: false, faults: { omitIntake: true } });
+  const lines: string[] = [];
+  try {
+    const sim = await runSimAgent({ intake: { host: '127.0.0.1', port: 9 }, authz: { server: authz.url, keyId: 'KFII1', secret: 's' }, timeScale: 0.001, jitter: false, log: (l) => lines.push(l) });
+    await sim.ready.then(() => assert.unreachable(), (e) => assert.match(e.message, /missing metadata from authz token response/));
+    assert.is(await sim.exited, 255);
+    assert.is(authz.requests, 10);
+    assert.is(lines.filter((l) => l.includes('backing-off for')).length, 9);
+  } finally { await authz.close(); }
 });
 
 test.run();

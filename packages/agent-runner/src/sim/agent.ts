@@ -291,7 +291,9 @@ class Sim implements SimAgent {
     // F2: os_info (Linux=1, flavor 0 unknown), cores, headers source, labels sorted by key, __kernel_version
     this.w('os_info', { os: 1, flavor: 0, os_version: '', kernel_version: release() });
     this.w('report_cpu_cores', { cpu_core_count: cpus().length });
-    this.w('kernel_headers_source', { source: this.era === 'flowmill' ? 0 : 4 });
+    // KernelHeadersSource (common/kernel_headers_source.h@3598385a): 1 = pre_installed. The OTel era always sends
+    // `libbpf` (eras.md §2.1), a value added after fetched = 4: 5 is inferred, not read in the source.
+    this.w('kernel_headers_source', { source: this.era === 'flowmill' ? 1 : 5 });
     const labels = { simulated: 'agent-runner', ...(this.opts.labels ?? {}) };
     for (const k of Object.keys(labels).sort()) this.w('set_config_label', { key: k, value: labels[k as keyof typeof labels] });
     this.w('set_config_label', { key: '__kernel_version', value: release() });
@@ -306,8 +308,10 @@ class Sim implements SimAgent {
     }
     w.flush();
     this.state = 'authenticated';
-    this.every(TIMERS.heartbeatMs, () => this.heartbeat());
+    // both 2 s; the hold-off timer is started first, so the first heartbeat follows collector_health
+    // (checker-facts.md §2 step 8)
     this.after(TIMERS.holdOffMs, () => this.loadProbes(sock));
+    this.every(TIMERS.heartbeatMs, () => this.heartbeat());
   }
 
   private heartbeat(): void {

@@ -57,6 +57,11 @@ function ownComm(): string {
   try { return readFileSync('/proc/self/comm', 'utf8').trim(); } catch { return 'node'; }
 }
 
+function runtimeVersion(): string {
+  const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
+  return deno?.version?.deno ? `deno ${deno.version.deno}` : process.version;
+}
+
 function runtimeName(): 'node' | 'deno' | 'unknown' {
   if ((globalThis as { Deno?: unknown }).Deno) return 'deno';
   return process.release?.name === 'node' ? 'node' : 'unknown';
@@ -100,7 +105,7 @@ export async function runWorkload(opts: WorkloadOptions = {}): Promise<WorkloadM
     const startedNs = clock.now();
     const header = {
       format: MANIFEST_FORMAT, version: MANIFEST_VERSION, simulated: agent.kind === 'sim', agent,
-      tools: { agentRunner: VERSION, runtime: process.version, runtimeName: runtimeName(), kernel: release(), hostname: hostname() },
+      tools: { agentRunner: VERSION, runtime: runtimeVersion(), runtimeName: runtimeName(), kernel: release(), hostname: hostname() },
       profile, clock: clock.info(), started: nsToIso(startedNs), startedNs: String(startedNs), workload: me,
       servers: {
         tcp: { ip: host, port: tcpSrv.port }, udp: { ip: host, port: udpSrv.port },
