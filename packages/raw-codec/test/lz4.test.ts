@@ -242,6 +242,20 @@ test('block API: compress/decompress, with a dictionary, and too small a destina
   expectError(() => lz4DecompressBlock(lz4CompressBlock(new Uint8Array(100)), new Uint8Array(99)), Lz4Error, (e) => assert.match(e.message, /overflow/));
 });
 
+test('inputs that are views at an odd byte offset of a bigger buffer decode the same', () => {
+  const data = recordLike(100000, 17);
+  const f = lz4EncodeFrame(data, { blockChecksum: true });
+  const big = new Uint8Array(f.length + 10);
+  big.set(f, 3);
+  eq(lz4DecodeFrames(big.subarray(3, 3 + f.length)), data, 'frame at byte 3 of its buffer');
+  const c = lz4CompressBlock(data.subarray(0, 5000));
+  const cb = new Uint8Array(c.length + 5);
+  cb.set(c, 5);
+  const out = new Uint8Array(5008).subarray(3, 5003);
+  assert.is(lz4DecompressBlock(cb.subarray(5), out), 5000);
+  eq(out, data.subarray(0, 5000), 'block at byte 5 into a view at byte 3');
+});
+
 test('Lz4FrameEncoder (reused context) frames decode like lz4EncodeFrame ones', () => {
   const enc = new Lz4FrameEncoder();
   const data = recordLike(300000, 12);
