@@ -231,7 +231,10 @@ class Sim implements SimAgent {
     this.log('info', `connecting to ${name} @ ${this.opts.intake.host}:${this.opts.intake.port} (${tls ? 'tls' : 'tcp'} binary)...`);
     // the next attempt drops the old BPF handler: events not yet polled are lost (agent-protocol.md §2.8)
     const lost = this.kernel.drain().length;
-    if (lost) this.log('info', `dropped ${lost} unpolled BPF events with the old probe handler`);
+    // workload items that happened while no probes were loaded are not seen by the agent either
+    const missed = this.pendingEvents.filter((e) => e.type !== 'start' && e.type !== 'end').length;
+    this.pendingEvents = this.pendingEvents.filter((e) => e.type === 'start' || e.type === 'end');
+    if (lost || missed) this.log('info', `dropped ${lost} unpolled BPF events and ${missed} workload items while disconnected`);
     if (this.era === 'flowmill' && this.token && this.token.expirationS * 1000 < Date.now()) {
       const a = this.opts.authz!;
       this.token = await fetchToken({ server: a.server, keyId: a.keyId, secret: a.secret, agentId: this.agentId, ca: a.ca, timeScale: this.scale, log: (lvl, m) => this.log(lvl, m) });
@@ -360,7 +363,14 @@ class Sim implements SimAgent {
 
   /** One drain of the perf rings: samples with ts ≤ t, merged by ts; dump first, then translate (checker-facts.md §0). */
   private poll(inLoad: boolean): void {
-    if (!this.writer || (this.disabled && !inLoad)) return;
+    if (this.disabled && !inLoad) {
+      // DISABLE_SEND: no more polls, so workload items are never recorded; nothing more to wait for
+      this.pendingEvents = [];
+      this.kernel.drain();
+      this.releaseDrainWaiters();
+      return;
+    }
+    if (!this.writer) return;
     this.feedPending();
     const t = this.clock.now();
     const all = this.kernel.drain();
@@ -391,7 +401,12 @@ class Sim implements SimAgent {
     }
     for (const r of this.user.poll(kept, t)) this.writeIntake(r);
     if (!inLoad) this.writer.flush();
-    if (this.kernel.out.length === 0) { this.polledFed = this.fed; for (const f of this.drainWaiters.splice(0)) f(); }
+    if (this.kernel.out.length === 0 && this.pendingEvents.length === 0) this.releaseDrainWaiters();
+  }
+
+  private releaseDrainWaiters(): void {
+    this.polledFed = this.fed;
+    for (const f of this.drainWaiters.splice(0)) f();
   }
 
   private writeIntake(r: IntakeMsg): void { this.w(r.name, r.data, r.ts); }
@@ -441,6 +456,7 @@ class Sim implements SimAgent {
     this.sock = undefined;
     sock.destroy();
     this.state = 'disconnected';
+    this.releaseDrainWaiters(); // what was not polled before the disconnect never will be (agent-protocol.md §2.8)
     this.log('error', why);
     if (wasFlowing) this.log('info', 'disconnected from upstream, attempting to reconnect...');
     // retry after max(5 s, 120 s − time since the last probe load) + 0-10 s jitter (agent-protocol.md §2.8)
