@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const root = new URL('..', import.meta.url).pathname;
-const deno = join(root, 'node_modules', '.bin', 'deno');
+// The real binary, not node_modules/.bin/deno (a Node wrapper: signalling it would leave deno running).
+const deno = join(root, 'node_modules', 'deno', 'deno');
 
 export function bins(): { pkg: string; bin: string; path: string }[] {
   return readdirSync(join(root, 'packages')).flatMap((pkg) => {

@@ -19,6 +19,28 @@ export function errorLine(bin: string, err: unknown): string {
 }
 
 /**
+ * cmd-ts reports a parse error as a box of several lines (the argv with a caret under the culprit, the reason, a
+ * hint); this folds it into the house's one line: `<bin>: bad usage: <reason>: <argument> (try '<bin> --help')`.
+ */
+export function usageLine(bin: string, message: string): string {
+  const lines = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd());
+  const reasons: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const caret = /^(\s*)\^\s*(.*)$/.exec(lines[i]);
+    if (!caret) continue;
+    const above = lines[i - 1] ?? '';
+    const at = caret[1].length;
+    const token = above.slice(at).split(/\s+/)[0] ?? '';
+    reasons.push(token ? `${caret[2] || 'invalid'}: ${token}` : caret[2]);
+  }
+  if (reasons.length === 0) {
+    const rest = lines.map((l) => l.trim()).filter((l) => l && !/^error: found \d+ error/.test(l) && !/^hint:/.test(l));
+    reasons.push(rest.join('; ') || 'invalid arguments');
+  }
+  return `${bin}: bad usage: ${reasons.join('; ')} (try '${bin} --help')`;
+}
+
+/**
  * Parses the arguments and runs the handler; the handler returns its exit code (or nothing for 0).
  * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), help and version 0, a thrown error
  * the code its `code` maps to, a crash 70. `process.exitCode` is set rather than `process.exit` called, so stdout
@@ -31,7 +53,8 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
     const r = await runSafely(cmd, opts.argv ?? process.argv.slice(2));
     if (r._tag === 'error') {
       const { exitCode, message, into } = r.error.config;
-      (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
+      if (exitCode === 0) (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
+      else stderr.write(`${usageLine(opts.bin, message)}\n`);
       process.exitCode = exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
