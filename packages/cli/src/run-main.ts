@@ -29,7 +29,8 @@ export function usageLine(bin: string, message: string): string {
     const caret = /^(\s*)\^\s*(.*)$/.exec(lines[i]);
     if (!caret) continue;
     const above = lines[i - 1] ?? '';
-    const at = caret[1].length;
+    let at = caret[1].length; // cmd-ts may put the caret inside the word: take the whole word around it
+    while (at > 0 && !/\s/.test(above[at - 1])) at--;
     const token = above.slice(at).split(/\s+/)[0] ?? '';
     reasons.push(token ? `${caret[2] || 'invalid'}: ${token}` : caret[2]);
   }
