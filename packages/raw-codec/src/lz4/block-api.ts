@@ -1,6 +1,6 @@
 // Low-level block API: one LZ4 block in, one out, without a frame around it.
 
-import { blockFailPos, blockFailReason, decodeBlockInto } from './block-decode.js';
+import { blockFailure, decodeBlockInto } from './block-decode.js';
 import { LZ4_64K_LIMIT, compressBlockInto, compressBound, tableSize } from './block-encode.js';
 import { Lz4Error } from './errors.js';
 import { LZ4_WINDOW } from './frame-format.js';
@@ -24,14 +24,20 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
 export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, dict?: Uint8Array): number {
   if (!dict || dict.length === 0) {
     const r = decodeBlockInto(src, 0, src.length, dst, 0, dst.length, 0);
-    if (r < 0) throw new Lz4Error(blockFailReason(r), { offset: blockFailPos, frame: 0 });
+    if (r < 0) {
+    const f = blockFailure(r);
+    throw new Lz4Error(f.reason, { offset: f.pos, frame: 0 });
+  }
     return r;
   }
   const d = dict.subarray(Math.max(0, dict.length - LZ4_WINDOW));
   const tmp = new Uint8Array(d.length + dst.length);
   tmp.set(d, 0);
   const r = decodeBlockInto(src, 0, src.length, tmp, d.length, tmp.length, 0);
-  if (r < 0) throw new Lz4Error(blockFailReason(r), { offset: blockFailPos, frame: 0 });
+  if (r < 0) {
+    const f = blockFailure(r);
+    throw new Lz4Error(f.reason, { offset: f.pos, frame: 0 });
+  }
   dst.set(tmp.subarray(d.length, r), 0);
   return r - d.length;
 }

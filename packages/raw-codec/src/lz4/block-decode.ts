@@ -4,16 +4,19 @@
 // object with the absolute offset). Checks: every read stays inside [sStart, sEnd), every write inside
 // [dStart, dEnd), every match source inside [dLow, dp).
 
-/** Failure codes of decodeBlockInto (negative, so a valid output end position is never confused with one). */
+/**
+ * Failure codes of decodeBlockInto. A failure returns -(position * 16 + code): the source position where decoding
+ * stopped and the reason in one negative number, so the hot loop keeps no state outside its registers.
+ */
 export const BlockFail = {
-  LiteralLengthTruncated: -1,
-  LiteralsPastEnd: -2,
-  OutputOverflow: -3,
-  OffsetZero: -4,
-  OffsetOutOfWindow: -5,
-  OffsetTruncated: -6,
-  MatchLengthTruncated: -7,
-  EndsWithMatch: -8,
+  LiteralLengthTruncated: 1,
+  LiteralsPastEnd: 2,
+  OutputOverflow: 3,
+  OffsetZero: 4,
+  OffsetOutOfWindow: 5,
+  OffsetTruncated: 6,
+  MatchLengthTruncated: 7,
+  EndsWithMatch: 8,
 } as const;
 
 const FAIL_REASONS: Record<number, string> = {
@@ -27,17 +30,17 @@ const FAIL_REASONS: Record<number, string> = {
   [BlockFail.EndsWithMatch]: 'block ends with a match instead of literals',
 };
 
-export function blockFailReason(code: number): string {
-  return FAIL_REASONS[code] ?? `block decode failure ${code}`;
+/** Splits a negative decodeBlockInto result into the reason and the source position. */
+export function blockFailure(result: number): { reason: string; pos: number } {
+  const v = -result;
+  const code = v % 16;
+  return { reason: FAIL_REASONS[code] ?? `block decode failure ${code}`, pos: (v - code) / 16 };
 }
-
-/** Position in the source at which the last failing decodeBlockInto call stopped. */
-export let blockFailPos = 0;
 
 /**
  * Decodes the block src[sStart, sEnd) into dst at dStart, writing nothing at or after dEnd; a match may copy from
  * as far back as dLow (the start of the window: the previous 64 KB of linked blocks, or a dictionary).
- * Returns the end position in dst, or a BlockFail code (< 0) with blockFailPos set.
+ * Returns the end position in dst, or a negative failure (see BlockFail and blockFailure).
  */
 export function decodeBlockInto(
   src: Uint8Array,
@@ -56,103 +59,60 @@ export function decodeBlockInto(
   const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   const srcLen = src.length;
-  for (;;) {
-    if (sp >= sEnd) {
-      blockFailPos = sp;
-      return BlockFail.EndsWithMatch;
-    }
+  while (sp < sEnd) {
     const token = src[sp++];
     // Literals.
     let lit = token >>> 4;
     if (lit === 15) {
       let b: number;
       do {
-        if (sp >= sEnd) {
-          blockFailPos = sp;
-          return BlockFail.LiteralLengthTruncated;
-        }
+        if (sp >= sEnd) return -(sp * 16 + 1); // LiteralLengthTruncated
         b = src[sp++];
         lit += b;
       } while (b === 255);
     }
-    if (lit !== 0) {
-      if (lit > sEnd - sp) {
-        blockFailPos = sp;
-        return BlockFail.LiteralsPastEnd;
+    if (lit > sEnd - sp) return -(sp * 16 + 2); // LiteralsPastEnd
+    if (lit > dEnd - dp) return -(sp * 16 + 3); // OutputOverflow
+    if (lit <= 64 && dEnd - dp >= lit + 4 && srcLen - sp >= lit + 4) {
+      const e = dp + lit;
+      let s = sp;
+      let d = dp;
+      while (d < e) {
+        dv.setUint32(d, sv.getUint32(s, true), true);
+        d += 4;
+        s += 4;
       }
-      if (lit > dEnd - dp) {
-        blockFailPos = sp;
-        return BlockFail.OutputOverflow;
-      }
-      if (lit <= 64 && dEnd - dp >= lit + 4 && srcLen - sp >= lit + 4) {
-        const e = dp + lit;
-        let s = sp;
-        let d = dp;
-        do {
-          dv.setUint32(d, sv.getUint32(s, true), true);
-          d += 4;
-          s += 4;
-        } while (d < e);
-        sp += lit;
-        dp = e;
-      } else if (lit < 16) {
-        const e = sp + lit;
-        while (sp < e) dst[dp++] = src[sp++];
-      } else {
-        dst.set(src.subarray(sp, sp + lit), dp);
-        sp += lit;
-        dp += lit;
-      }
+      sp += lit;
+      dp = e;
+    } else if (lit < 16) {
+      const e = sp + lit;
+      while (sp < e) dst[dp++] = src[sp++];
+    } else {
+      dst.set(src.subarray(sp, sp + lit), dp);
+      sp += lit;
+      dp += lit;
     }
     // The last sequence of a block has literals only.
     if (sp === sEnd) return dp;
-    if (sEnd - sp < 2) {
-      blockFailPos = sp;
-      return BlockFail.OffsetTruncated;
-    }
+    if (sEnd - sp < 2) return -(sp * 16 + 6); // OffsetTruncated
     const off = src[sp] | (src[sp + 1] << 8);
-    if (off === 0) {
-      blockFailPos = sp;
-      return BlockFail.OffsetZero;
-    }
-    if (off > dp - dLow) {
-      blockFailPos = sp;
-      return BlockFail.OffsetOutOfWindow;
-    }
+    // One unsigned compare catches offset 0 (wraps to 2^32 - 1) and offsets before the window.
+    if ((off - 1) >>> 0 >= dp - dLow) return -(sp * 16 + (off === 0 ? 4 : 5)); // OffsetZero, OffsetOutOfWindow
     sp += 2;
     let ml = token & 15;
     if (ml === 15) {
       let b: number;
       do {
-        if (sp >= sEnd) {
-          blockFailPos = sp;
-          return BlockFail.MatchLengthTruncated;
-        }
+        if (sp >= sEnd) return -(sp * 16 + 7); // MatchLengthTruncated
         b = src[sp++];
         ml += b;
       } while (b === 255);
     }
     ml += 4; // MINMATCH (lz4_Block_format.md: "the minimum length of a match is 4")
-    if (ml > dEnd - dp) {
-      blockFailPos = sp;
-      return BlockFail.OutputOverflow;
-    }
+    if (ml > dEnd - dp) return -(sp * 16 + 3); // OutputOverflow
     let mp = dp - off;
     const e = dp + ml;
-    if (off < 4 && off !== 1 && ml >= 16 && dEnd - e >= 4) {
-      // Period 2 or 3: write one period-multiple of at least 4 bytes byte by byte, then copy 4 bytes at a time
-      // from that distance (the output repeats with period off, so also with period 2 * off).
-      const d2 = off * 2;
-      const e2 = dp + d2;
-      while (dp < e2) dst[dp++] = dst[mp++];
-      mp = dp - d2;
-      do {
-        dv.setUint32(dp, dv.getUint32(mp, true), true);
-        dp += 4;
-        mp += 4;
-      } while (dp < e);
-      dp = e;
-    } else if (off >= 4 && dEnd - e >= 4 && (ml <= 64 || off < ml)) {
+    if (off >= 4 && dEnd - e >= 4 && (ml <= 64 || off < ml)) {
       // Each 4-byte step reads bytes already final (off >= 4), so overlapping matches come out right too.
       do {
         dv.setUint32(dp, dv.getUint32(mp, true), true);
@@ -166,8 +126,23 @@ export function decodeBlockInto(
     } else if (off === 1) {
       dst.fill(dst[mp], dp, e);
       dp = e;
+    } else if (ml >= 16 && dEnd - e >= 4) {
+      // Period 2 or 3: write one doubled period (4 or 6 bytes) byte by byte, then copy 4 bytes at a time from that
+      // distance (the output repeats with period off, so also with period 2 * off).
+      const d2 = off * 2;
+      const e2 = dp + d2;
+      while (dp < e2) dst[dp++] = dst[mp++];
+      mp = dp - d2;
+      do {
+        dv.setUint32(dp, dv.getUint32(mp, true), true);
+        dp += 4;
+        mp += 4;
+      } while (dp < e);
+      dp = e;
     } else {
       while (dp < e) dst[dp++] = dst[mp++];
     }
   }
+  // Out of input after a match (or an empty block): a block must end with a literals-only sequence.
+  return -(sp * 16 + 8); // EndsWithMatch
 }

@@ -5,7 +5,7 @@
 // push() stops right after a frame's end so the caller can look at what follows (the intake stream puts a raw
 // version_info record between connections' frames: wire-format.md (d)).
 
-import { blockFailPos, blockFailReason, decodeBlockInto } from './block-decode.js';
+import { blockFailure, decodeBlockInto } from './block-decode.js';
 import { Lz4Error, Lz4TruncatedError } from './errors.js';
 import {
   LZ4_BLOCK_UNCOMPRESSED,
@@ -321,7 +321,10 @@ export class Lz4FrameDecoder {
             p = q;
             const start = this.wpos;
             const r = decodeBlockInto(this.gBuf, this.gAt, this.gAt + this.blockLen, this.win, start, start + LZ4_LEGACY_BLOCK_SIZE, start);
-            if (r < 0) throw this.corrupt(blockFailReason(r), this.gAbs + (blockFailPos - this.gAt));
+            if (r < 0) {
+              const f = blockFailure(r);
+              throw this.corrupt(f.reason, this.gAbs + (f.pos - this.gAt));
+            }
             this.wpos = r;
             this.outThisPush++;
             output.push(this.copyOut ? this.win.slice(start, r) : this.win.subarray(start, r));
@@ -413,7 +416,10 @@ export class Lz4FrameDecoder {
       stop = start + len;
     } else {
       stop = decodeBlockInto(src, at, at + len, win, start, start + this.blockMax, this.independent ? start : this.frameLow);
-      if (stop < 0) throw this.corrupt(blockFailReason(stop), abs + (blockFailPos - at));
+      if (stop < 0) {
+        const f = blockFailure(stop);
+        throw this.corrupt(f.reason, abs + (f.pos - at));
+      }
     }
     this.wpos = stop;
     this.outThisPush++;
