@@ -61,8 +61,7 @@ export async function up(o: UpOptions): Promise<CloudState> {
         exited.then(() => {
           clearInterval(poll);
           if (existsSync(statePath)) return resolve();
-          const last = readFileSync(logPath, 'utf8').trim().split('\n').filter(Boolean).pop() ?? 'no output';
-          reject(new ServeFailedError(last.replace(/^recipe: /, ''), exit?.code ?? 70, logPath));
+          reject(new ServeFailedError(failureLine(readFileSync(logPath, 'utf8')), exit?.code ?? 70, logPath));
         });
       }),
       { timeoutMs: o.timeoutMs ?? 30_000, hint: `see ${logPath}` },
@@ -79,6 +78,14 @@ export async function up(o: UpOptions): Promise<CloudState> {
   }
   child.unref();
   return readState(rd.dir);
+}
+
+/** The line that says why `recipe serve` died: its own error line, else a crash's `Error: …` line. */
+export function failureLine(log: string): string {
+  const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+  const own = lines.filter((l) => l.startsWith('recipe: ') && !l.startsWith('recipe: ready')).pop();
+  const crash = lines.find((l) => /^(\w*Error|Uncaught)\b/.test(l));
+  return (own ?? (crash ? `recipe serve crashed: ${crash}` : lines.pop() ?? 'no output')).replace(/^recipe: /, '');
 }
 
 /**
