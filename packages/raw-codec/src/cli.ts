@@ -5,7 +5,7 @@ import { isatty } from 'node:tty';
 import { command, flag, multioption, option, optional, positional, string, subcommands, array } from 'cmd-ts';
 import { onStopSignal, runMain } from '@flowmill/cli';
 import {
-  Stats, StreamDecoder, TruncatedError, UsageError, decodeNdjson, encodeRecording, loadSchema, schemaToJson,
+  Stats, StreamDecoder, builtinSchema, TruncatedError, UsageError, decodeNdjson, encodeRecording, loadSchema, schemaToJson,
   type DecodeInfo, type InputKind, type Schema, RawCodecError,
 } from './index.js';
 import { readFileChunks, readStreamChunks } from './node.js';
@@ -74,7 +74,13 @@ const decodeCmd = command({
     try {
       await decodeNdjson(input(a.file, a.follow, ac.signal), {
         kind, schema, names: a.names.length ? a.names : undefined, write: stdoutWriter(),
-        onInfo: (i) => { if (!a.quiet) process.stderr.write(infoLine(i)); },
+        onInfo: (i) => {
+          if (!a.quiet) process.stderr.write(infoLine(i));
+          // A --name the schema does not know is a typo, not an empty result.
+          const app = (schema === 'auto' ? builtinSchema(i.schema as 'flowmill' | 'ebpf_net') : schema).apps[i.kind === 'bpf' ? 'agent_internal' : 'ingest'];
+          const unknown = a.names.filter((n) => !app?.byName.has(n));
+          if (unknown.length) throw new CliUsageError(`bad flags: --name ${unknown.join(', ')}: no such message in ${i.schema}.${app?.name ?? '?'}`);
+        },
       });
     } catch (e) {
       // A stop while following a file that is being written may land mid-record: not an error.

@@ -129,6 +129,9 @@ test('exit codes: 66 missing file, 64 bad flags, 65 truncated and corrupt (recor
   assert.is(run(['decode', '--schema', 'nonsense', wireFile]).code, 64);
   assert.is(run(['decode', '--bogus', wireFile]).code, 64);
   assert.is(run(['nosuchcommand']).code, 64);
+  const typo = run(['decode', '--name', 'sokcet_stats', wireFile]);
+  assert.is(typo.code, 64);
+  assert.match(typo.err, /--name sokcet_stats: no such message in flowmill\.ingest/);
   const full = readFileSync(recordFile);
   const cut = join(dir, 'cut.record');
   writeFileSync(cut, full.subarray(0, full.length - 3));

@@ -7,7 +7,7 @@ import { StreamDecoder, type DecodeInfo, type InputKind } from './stream.js';
 export interface DecodeOptions {
   kind?: InputKind | 'auto';
   /** A schema (see builtinSchema/loadSchema/parseRender) or 'auto' (the built-in flowmill or ebpf_net, from the input). */
-  schema?: Schema | 'auto';
+  schema?: Schema | 'auto' | 'flowmill' | 'ebpf_net';
   /** Only yield records of these message names (all records are still checked). */
   names?: string[];
   /** Called once kind and schema are settled, with how sure the decoder is. */

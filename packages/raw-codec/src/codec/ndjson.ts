@@ -4,7 +4,7 @@ import { StreamDecoder, type DecodeInfo, type InputKind } from './stream.js';
 
 export interface NdjsonOptions {
   kind?: InputKind | 'auto';
-  schema?: Schema | 'auto';
+  schema?: Schema | 'auto' | 'flowmill' | 'ebpf_net';
   names?: string[];
   onInfo?: (info: DecodeInfo) => void;
   /** Receives UTF-8 NDJSON in large batches of whole lines; may return a promise to apply backpressure. Each

@@ -20,8 +20,8 @@ export interface DecodeInfo {
 
 export interface StreamDecoderOptions {
   kind?: InputKind | 'auto';
-  /** A schema, or 'auto' to choose between the built-in flowmill and ebpf_net schemas. */
-  schema?: Schema | 'auto';
+  /** A schema, a built-in schema's name, or 'auto' to choose between the built-in flowmill and ebpf_net schemas. */
+  schema?: Schema | 'auto' | 'flowmill' | 'ebpf_net';
   onInfo?: (info: DecodeInfo) => void;
 }
 
@@ -92,7 +92,8 @@ export class StreamDecoder {
     this.onInfo = opts.onInfo;
     this.kind = opts.kind && opts.kind !== 'auto' ? opts.kind : null;
     this.kindConf = this.kind ? 'given' : 'low';
-    this.schema = opts.schema && opts.schema !== 'auto' ? opts.schema : null;
+    const sc = opts.schema;
+    this.schema = sc === 'flowmill' || sc === 'ebpf_net' ? builtinSchema(sc) : sc && sc !== 'auto' ? sc : null;
     this.schemaConf = this.schema ? 'given' : 'low';
   }
 
