@@ -98,6 +98,12 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
     const sent = recs.filter((r) => r.name === 'socket_stats' && r.data.sk === c.data.sk && r.data.is_rx === 0).reduce((a, r) => a + (r.data.diff_bytes as bigint), 0n);
     assert.is(sent, 4096n);
   }
+  // every http_response lies inside its socket's lifetime (new_sock_info … close_sock_info: checker-facts.md §5 L1)
+  for (const h of http) {
+    const open = recs.find((r) => r.name === 'new_sock_info' && r.data.sk === h.data.sk)!;
+    const close = recs.find((r) => r.name === 'close_sock_info' && r.data.sk === h.data.sk)!;
+    assert.ok(open && close && open.ts <= h.ts && h.ts <= close.ts, `http_response ${h.data.code} cs=${h.data.client_server} outside its socket's lifetime`);
+  }
   // BPF ts = intake ts for the 1:1 messages
   const bpfComm = dump.filter((r) => r.name === 'pid_set_comm').map((r) => r.ts);
   assert.equal(recs.filter((r) => r.name === 'pid_set_comm').map((r) => r.ts), bpfComm);

@@ -130,7 +130,7 @@ export class SimKernel {
   }
 
   /** One client connection + its accepted socket (checker-facts.md §3.1). Returns both sks. */
-  tcpExchange(it: { startNs: string; endNs: string; client: TcpItem['client']; server: TcpItem['server'] }, connectedNs: bigint, cBytes: number, sBytes: number, extra?: (kc: bigint, ks: bigint) => void): { kc: bigint; ks: bigint } {
+  tcpExchange(it: { startNs: string; endNs: string; client: TcpItem['client']; server: TcpItem['server'] }, connectedNs: bigint, cBytes: number, sBytes: number, extra?: (kc: bigint, ks: bigint) => void, closes?: { server: bigint; client: bigint }): { kc: bigint; ks: bigint } {
     const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
     const c = connectedNs > s ? connectedNs : s + 2000n;
     const cli = it.client.tuple, srv = it.server.tuple;
@@ -146,8 +146,8 @@ export class SimKernel {
     this.rtt(mid, kc, cBytes, sBytes, false);
     this.rtt(mid + 1n, ks, sBytes, cBytes, false);
     extra?.(kc, ks);
-    this.tcpClose(e - span / 8n, ks, sBytes, cBytes);
-    this.tcpClose(e - span / 16n, kc, cBytes, sBytes);
+    this.tcpClose(closes?.server ?? e - span / 8n, ks, sBytes, cBytes);
+    this.tcpClose(closes?.client ?? e - span / 16n, kc, cBytes, sBytes);
     return { kc, ks };
   }
 
@@ -236,11 +236,15 @@ export class SimKernel {
     const start = this.toAgentNs(BigInt(it.startNs));
     const recv = this.toAgentNs(BigInt(it.serverReceivedNs)), resp = this.toAgentNs(BigInt(it.serverRespondedNs)), cresp = this.toAgentNs(BigInt(it.clientResponseNs));
     const connected = start + (recv - start) / 2n;
+    const end = this.toAgentNs(BigInt(it.endNs));
+    // each side closes after its http_response (the sk must still be open: checker-facts.md §3.5, L1)
+    const after = (t: bigint) => (end > t + 1n ? t + (end - t) / 2n : t + 1n);
+    const closes = { server: after(resp), client: after(cresp) };
     this.tcpExchange(it, connected, it.requestBytes, it.responseBytes, (kc, ks) => {
       // server side: request received then response sent (cs=1); client side: round trip (cs=0) (checker-facts.md §3.5)
       this.emit('http_response', resp, { sk: ks, pid: it.server.pid, code: it.status, latency_ns: resp - recv, client_server: 1 });
       this.emit('http_response', cresp, { sk: kc, pid: it.client.pid, code: it.status, latency_ns: cresp - start, client_server: 0 });
-    });
+    }, closes);
   }
 
   onEnd(endedNs: string): void {
