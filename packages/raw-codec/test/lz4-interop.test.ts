@@ -159,6 +159,22 @@ test('concatenated `lz4` files (different options, an empty one, a skippable fra
   assert.is(got.frameStarts.length, 5);
 });
 
+test('legacy frames (`lz4 -l`): several 8 MB blocks, and followed by other frames', () => {
+  const big = records(9_000_000, 11);
+  const bigFile = join(dir, 'legacy.bin');
+  writeFileSync(bigFile, big);
+  const legacy = lz4(['-c', '-l', bigFile]);
+  eq(lz4DecodeFrames(legacy), big, 'two legacy blocks');
+  const small = DATA.subarray(0, 50000);
+  const smallFile = join(dir, 'legacy-small.bin');
+  writeFileSync(smallFile, small);
+  const cat = concat([lz4(['-c', '-l', smallFile]), lz4(['-c', smallFile]), lz4(['-c', '-l', smallFile])]);
+  const want = concat([small, small, small]);
+  eq(lz4(['-d', '-c'], cat), want, 'lz4 -d agrees');
+  eq(lz4DecodeFrames(cat), want, 'ours, whole');
+  eq(streamDecode(cat, 5).out, want, 'ours, streamed');
+});
+
 test('the header checksums we compute match the ones the CLI writes', () => {
   // `lz4` writes FLG 0x64 (independent, content checksum) BD 0x40 by default for stdin input.
   const f = lz4(['-c'], new TextEncoder().encode('abc'));
