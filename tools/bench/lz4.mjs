@@ -12,7 +12,7 @@
 // decode in a child process (sampled as it goes, to show it stays flat).
 // Run: node --conditions=@flowmill/source --import tsx tools/bench/lz4.mjs [MB]   (or `npm run bench -- lz4`)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,11 +135,15 @@ function timeIt(fn) {
   return [(performance.now() - t) / 1000, (cu.user + cu.system) / 1e6];
 }
 /** Runs a command with stdout to /dev/null; returns [wall seconds, CPU seconds of the child] (GNU time, 10 ms grain). */
+const HAVE_TIME = existsSync('/usr/bin/time'); // Debian package `time`; without it CPU figures of peers are NaN
 function timeCmd(cmd, args) {
   const t = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+  const r = HAVE_TIME
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' })
+    : spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  if (!HAVE_TIME) return [wall, NaN];
   const [u, sy] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return [wall, u + sy];
 }
