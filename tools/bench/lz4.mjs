@@ -180,11 +180,17 @@ function oursDecode(data, output = 'copy') {
   dec.finish();
   return out;
 }
+// null where a figure cannot be had (no GNU time, or a run under its 10 ms grain).
+function fig(x) {
+  return Number.isFinite(x) && x > 0 ? x : null;
+}
 function figures(bytes, times) {
-  return { wall: +mbps(bytes, median(times.map((t) => t[0]))).toFixed(0), cpu: +mbps(bytes, median(times.map((t) => t[1]))).toFixed(0) };
+  const w = fig(mbps(bytes, median(times.map((t) => t[0]))));
+  const c = fig(mbps(bytes, median(times.map((t) => t[1]))));
+  return { wall: w && +w.toFixed(0), cpu: c && +c.toFixed(0) };
 }
 function ratio(a, b) {
-  return { wall: +(a.wall / b.wall).toFixed(2), cpu: +(a.cpu / b.cpu).toFixed(2) };
+  return { wall: a.wall && b.wall && +(a.wall / b.wall).toFixed(2), cpu: a.cpu && b.cpu && +(a.cpu / b.cpu).toFixed(2) };
 }
 
 const results = { MB, runs: RUNS, plainBytes: plain.length, shapes: {} };
