@@ -259,7 +259,7 @@ export interface AgentInfo {
 export interface ToolVersions {
   /** @flowmill/agent-runner version that ran the workload. */
   agentRunner: string;
-  /** process.version of the runtime, e.g. "v20.20.0", and which runtime. */
+  /** The runtime's version: process.version under Node (e.g. "v20.20.0"), "deno 2.9.6" under Deno; and which runtime. */
   runtime: string;
   runtimeName: 'node' | 'deno' | 'unknown';
   /** Kernel release (os.release()), e.g. "6.1.0-18-amd64". */
