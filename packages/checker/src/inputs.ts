@@ -74,8 +74,8 @@ export function resolveInputs(i: CheckInputs): ResolvedInputs {
   return out;
 }
 
-/** A file's bytes as a stream of chunks (1 MiB), so a recording is never held whole in memory. */
-export async function* fileChunks(path: string, highWaterMark = 1 << 20): AsyncGenerator<Uint8Array> {
+/** A file's bytes as a stream of 256 KiB chunks, so a recording is never held whole in memory (the decoder holds one chunk's records at a time: bigger chunks cost memory, smaller ones speed). */
+export async function* fileChunks(path: string, highWaterMark = 1 << 18): AsyncGenerator<Uint8Array> {
   for await (const chunk of createReadStream(path, { highWaterMark })) yield chunk as Uint8Array;
 }
 

@@ -132,9 +132,8 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
   const bpfObs = active.filter((a) => a.obs.bpf).map((a) => a.obs);
   const intakeObs = active.filter((a) => a.obs.intake).map((a) => a.obs);
 
-  // One pass per recording. A decoder error ends that recording's pass; the records before it were seen.
-  async function pass(kind: 'wire' | 'record' | 'bpf', files: { path: string; bytes: number }[], lane: Lane, each: (r: Rec) => void): Promise<StreamStatus> {
-    const st: StreamStatus = { kind, path: files.map((f) => f.path).join(', '), bytes: files.reduce((a, f) => a + f.bytes, 0), records: 0, segments: 0 };
+  // Each recording is an async stream of records; a decoder error ends it (the records before it were delivered).
+  async function* stream(kind: 'wire' | 'record' | 'bpf', files: { path: string; bytes: number }[], lane: Lane, st: StreamStatus): AsyncGenerator<Rec> {
     const wantApp = kind === 'bpf' ? 'agent_internal' : 'ingest';
     let segBase = 0;
     for (const f of files) {
@@ -149,13 +148,13 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
             st.wrongAppTotal = (st.wrongAppTotal ?? 0) + 1;
             if ((st.wrongApp ??= []).length < tol.report.maxEvidence) st.wrongApp.push({ name: r.name, app: r.app, offset: r.offset, segment: r.segment });
           }
-          each(r);
           if (kind !== 'bpf') {
             const c = segCounts.get(r.segment) ?? { intake: 0 };
             if (lane === 'intake') c.intake++;
             c[kind] = (c[kind] ?? 0) + 1;
             segCounts.set(r.segment, c);
           }
+          yield r;
         }
       } catch (err) {
         const e = err as { code?: string; message?: string; offset?: number };
@@ -168,18 +167,13 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
         else st.error = { code, message: e.message ?? String(err), offset: e.offset, file: f.path };
       }
       segBase += maxSeg + 1;
+      st.segments = kind === 'bpf' ? 0 : segBase;
       if (st.error) break;
     }
-    st.segments = kind === 'bpf' ? 0 : segBase;
-    return st;
   }
+  const newStatus = (kind: 'wire' | 'record' | 'bpf', files: { path: string; bytes: number }[]): StreamStatus =>
+    ({ kind, path: files.map((f) => f.path).join(', '), bytes: files.reduce((a, f) => a + f.bytes, 0), records: 0, segments: 0 });
 
-  if (res.bpf) {
-    streams.push(await pass('bpf', [{ path: res.bpf, bytes: statSync(res.bpf).size }], 'bpf', (r) => {
-      timeline.add('bpf', r);
-      for (const o of bpfObs) o.bpf!(r);
-    }));
-  }
   const segs = new Map<number, SegmentInfo>();
   const trackSegment = (r: Rec) => {
     let s = segs.get(r.segment);
@@ -188,19 +182,49 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     if (r.timestamp < s.firstTs && r.timestamp > 0n) s.firstTs = r.timestamp;
     if (r.timestamp > s.lastTs) s.lastTs = r.timestamp;
     if (r.name === 'bpf_compiled' && s.telemetryTs === undefined) s.telemetryTs = r.timestamp;
-    if ((r.name === 'authz_authenticate') && s.token === undefined) s.token = cstr(r.data.token);
+    if (r.name === 'authz_authenticate' && s.token === undefined) s.token = cstr(r.data.token);
   };
-  if (ctx.intakeSource) {
-    const files = ctx.intakeSource === 'wire' ? res.wire : [{ path: res.record!, bytes: statSync(res.record!).size }];
-    streams.push(await pass(ctx.intakeSource, files, 'intake', (r) => {
-      trackSegment(r);
-      timeline.add('intake', r);
-      for (const o of intakeObs) o.intake!(r);
-    }));
-    ctx.segments = [...segs.values()].sort((a, b) => a.segment - b.segment);
+  const onBpf = (r: Rec) => {
+    timeline.add('bpf', r);
+    for (const o of bpfObs) o.bpf!(r);
+  };
+  const onIntake = (r: Rec) => {
+    trackSegment(r);
+    timeline.add('intake', r);
+    for (const o of intakeObs) o.intake!(r);
+  };
+
+  // The BPF dump and the intake are read together, merged by time: the dump is read while its timestamps are at
+  // most MERGE_LEAD_NS ahead of the latest intake timestamp, so a sample and its intake record meet within about
+  // a poll and the checks hold only what is in flight (not a whole recording) in memory.
+  const MERGE_LEAD_NS = 1_000_000_000n;
+  const bpfSt = res.bpf ? newStatus('bpf', [{ path: res.bpf, bytes: statSync(res.bpf).size }]) : undefined;
+  const intakeFiles = ctx.intakeSource === 'wire' ? res.wire : res.record ? [{ path: res.record, bytes: statSync(res.record).size }] : [];
+  const intakeSt = ctx.intakeSource ? newStatus(ctx.intakeSource, intakeFiles) : undefined;
+  if (bpfSt) streams.push(bpfSt);
+  if (intakeSt) streams.push(intakeSt);
+  const bi = bpfSt ? stream('bpf', [{ path: res.bpf!, bytes: bpfSt.bytes }], 'bpf', bpfSt)[Symbol.asyncIterator]() : undefined;
+  const ii = intakeSt ? stream(ctx.intakeSource!, intakeFiles, 'intake', intakeSt)[Symbol.asyncIterator]() : undefined;
+  let nb = bi ? await bi.next() : undefined;
+  let ni = ii ? await ii.next() : undefined;
+  let intakeClock = -1n;
+  while ((nb && !nb.done) || (ni && !ni.done)) {
+    const takeBpf = nb && !nb.done && (!ni || ni.done || nb.value.timestamp <= intakeClock + MERGE_LEAD_NS);
+    if (takeBpf) {
+      onBpf(nb!.value as Rec);
+      nb = await bi!.next();
+    } else {
+      const r = ni!.value as Rec;
+      if (r.timestamp > intakeClock) intakeClock = r.timestamp;
+      onIntake(r);
+      ni = await ii!.next();
+    }
   }
+  ctx.segments = [...segs.values()].sort((a, b) => a.segment - b.segment);
   if (ctx.intakeSource === 'wire' && res.record) {
-    streams.push(await pass('record', [{ path: res.record, bytes: statSync(res.record).size }], 'secondary', () => {}));
+    const st = newStatus('record', [{ path: res.record, bytes: statSync(res.record).size }]);
+    streams.push(st);
+    for await (const _ of stream('record', [{ path: res.record, bytes: st.bytes }], 'secondary', st)) { /* decode check and per-session counts */ }
   }
 
   const failedStream = (k: InputKind): StreamStatus | undefined => {

@@ -4,10 +4,12 @@ import { isoOfNs } from './values.js';
 
 /** Base resolution of the timeline counters; the plot re-bins to ~120 columns. */
 const BASE_NS = 100_000_000n;
+/** Slots per counter block (one minute of 100 ms slots). */
+const BLOCK = 600;
 
-/** Message counts per lane (bpf / intake), type and 100 ms slot, kept as small maps while streaming. */
+/** Message counts per lane (bpf / intake), type and 100 ms slot, in one-minute Int32Array blocks (small, flat). */
 export class Timeline {
-  private readonly lanes = new Map<string, Map<string, Map<number, number>>>();
+  private readonly lanes = new Map<string, Map<string, Map<number, Int32Array>>>();
   private min: bigint | undefined;
   private max: bigint | undefined;
 
@@ -21,7 +23,10 @@ export class Timeline {
     let slots = byName.get(r.name);
     if (!slots) byName.set(r.name, (slots = new Map()));
     const k = Number(ts / BASE_NS);
-    slots.set(k, (slots.get(k) ?? 0) + 1);
+    const b = Math.floor(k / BLOCK);
+    let block = slots.get(b);
+    if (!block) slots.set(b, (block = new Int32Array(BLOCK)));
+    block[k - b * BLOCK]++;
   }
 
   /** The figure: `types` busiest types per lane (plus `other`), binned to `binMs` (0 = ~120 bins). */
@@ -35,16 +40,19 @@ export class Timeline {
     const perBin = bin / 100;
     const lanes: Record<string, Record<string, number[]>> = {};
     for (const [lane, byName] of this.lanes) {
-      const totals = [...byName].map(([name, slots]) => [name, [...slots.values()].reduce((a, b) => a + b, 0)] as const);
+      const totals = [...byName].map(([name, slots]) => [name, [...slots.values()].reduce((a, blk) => a + blk.reduce((x, y) => x + y, 0), 0)] as const);
       totals.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
       const keep = new Set(totals.slice(0, types).map(([n]) => n));
       const out: Record<string, number[]> = {};
       for (const [name, slots] of byName) {
         const key = keep.has(name) ? name : 'other';
         const arr = (out[key] ??= new Array<number>(bins).fill(0));
-        for (const [k, c] of slots) {
-          const i = Math.min(bins - 1, Math.floor((k - base0) / perBin));
-          arr[i] += c;
+        for (const [b, blk] of slots) {
+          for (let j = 0; j < BLOCK; j++) {
+            if (!blk[j]) continue;
+            const i = Math.min(bins - 1, Math.max(0, Math.floor((b * BLOCK + j - base0) / perBin)));
+            arr[i] += blk[j];
+          }
         }
       }
       lanes[lane] = out;

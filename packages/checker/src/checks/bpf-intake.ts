@@ -34,13 +34,13 @@ const PASS: Record<string, Mapping> = {
   // sk becomes sk_id; sent at once only when lport != 0 (§1).
   udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport'], key: 'pid', conditional: 'udp' },
 };
-const INTAKE_PASS = new Set(Object.values(PASS).map((m) => m.intake));
 /** Written with the writer's own clock at write time (§1 "ts" column, §4): a watermark for the latency figure. */
 const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
 const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command', 'set_cgroup']);
 
 /** Kept per BPF sample until its intake record shows up: small on purpose (no decoded object). */
-interface Pending { ts: bigint; fields: string; offset: number; name: string }
+/** A record waiting for its counterpart from the other stream: small on purpose (no decoded object). */
+interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string }
 
 export const bpfIntake: CheckDef = {
   id: 'bpf-intake',
@@ -49,19 +49,53 @@ export const bpfIntake: CheckDef = {
   create(ctx) {
     const tol = ctx.tol.bpfIntake;
     const ev = new Evidence(ctx.tol.report.maxEvidence);
-    const pending = new Map<string, Pending[]>(); // intake name|ts|key -> BPF samples waiting for their intake record
+    // The streams arrive merged by time (the runner keeps the dump at most ~1 s ahead), so whichever side of a pair
+    // comes first waits here for the other; both maps hold only what is in flight.
+    const waitingBpf = new Map<string, Pending[]>();
+    const waitingIntake = new Map<string, Pending[]>();
     const tracked = new Set<string>();
-    let bpfPass = 0, bpfSkipped = 0, matched = 0, fieldMismatch = 0, intakeOrphans = 0, derivedEarly = 0;
+    let bpfPass = 0, bpfSkipped = 0, matched = 0, fieldMismatch = 0, derivedEarly = 0;
     let bpfLogDump = 0, bpfLogIntake = 0;
     const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => sig(d[f])).join('|');
     const keyOf = (name: string, ts: bigint, k: string) => `${name}|${ts}|${k}`;
-    /** A pending sample's compared fields by name (values as compared), for evidence. */
-    const named = (p: Pending) => { const parts = p.fields.split('|'); return Object.fromEntries(PASS[p.name].fields.map((f, i) => [f, parts[i]])); };
+    const byIntake = new Map(Object.values(PASS).map((m) => [m.intake, m] as const));
+    /** A waiting record's compared fields by name (values as compared), for evidence. */
+    const named = (p: Pending) => { const parts = p.fields.split('|'); const m = PASS[p.via] ?? byIntake.get(p.via)!; return Object.fromEntries(m.fields.map((f, i) => [f, parts[i]])); };
+    let peakWaiting = 0;
+    const push = (map: Map<string, Pending[]>, k: string, p: Pending) => { const l = map.get(k); if (l) l.push(p); else map.set(k, [p]); if (map.size > peakWaiting) peakWaiting = map.size; };
+    /** Takes the counterpart with equal fields (else the first, reported as a mismatch) from `map`; false if none. */
+    const meet = (map: Map<string, Pending[]>, k: string, mine: Pending, mineIsIntake: boolean): boolean => {
+      const list = map.get(k);
+      if (!list?.length) return false;
+      let idx = list.findIndex((p) => p.fields === mine.fields);
+      if (idx < 0) {
+        idx = 0;
+        fieldMismatch++;
+        const other = list[0];
+        const [b, i] = mineIsIntake ? [other, mine] : [mine, other];
+        ev.add({ note: `${i.name} fields differ from its BPF sample (${b.name})`, stream: 'intake', segment: i.segment, offset: i.offset, name: i.name, timestamp: i.ts.toString(), time: isoOfNs(i.ts), intake: named(i), bpf: { offset: b.offset, fields: named(b) } });
+      }
+      list.splice(idx, 1);
+      if (!list.length) map.delete(k);
+      matched++;
+      return true;
+    };
 
-    // latency: matched passthrough samples waiting for the next stamped record
+    // latency: intake passthrough records (ts = their BPF sample's) waiting for the next userspace-stamped record
     const bounds = tol.latencyBucketsMs;
     const hist = new Array<number>(bounds.length + 1).fill(0);
-    const lat: number[] = [];
+    // Quantiles from a fine log histogram (100 bins per decade from 1 µs: ~2.3 % resolution) instead of every sample.
+    const FINE_PER_DECADE = 100, FINE_MIN_MS = 1e-3;
+    const fine = new Float64Array(FINE_PER_DECADE * 10);
+    let samples = 0, maxMs = 0;
+    const fineIdx = (ms: number) => Math.min(fine.length - 1, Math.max(0, Math.ceil(Math.log10(Math.max(ms, FINE_MIN_MS) / FINE_MIN_MS) * FINE_PER_DECADE)));
+    const quantile = (f: number): number | undefined => {
+      if (!samples) return undefined;
+      let acc = 0;
+      const want = f * samples;
+      for (let i = 0; i < fine.length; i++) { acc += fine[i]; if (acc >= want) return Math.min(maxMs, FINE_MIN_MS * 10 ** (i / FINE_PER_DECADE)); }
+      return maxMs;
+    };
     let awaiting: bigint[] = [];
     let block: Rec[] = [];
     return {
@@ -80,16 +114,17 @@ export const bpfIntake: CheckDef = {
         } else if (m.conditional === 'udp' && Number(r.data.lport) === 0) { bpfSkipped++; return; }
         bpfPass++;
         const k = keyOf(m.intake, r.timestamp, sig(r.data[m.key]));
-        const list = pending.get(k);
-        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name };
-        if (list) list.push(p); else pending.set(k, [p]);
+        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: -1, via: r.name };
+        if (!meet(waitingIntake, k, p, false)) push(waitingBpf, k, p);
       },
       intake(r) {
         if (r.name === 'bpf_log') bpfLogIntake++;
         if (STAMPED.has(r.name) && awaiting.length) {
           for (const ts of awaiting) {
             const ms = Math.max(0, Number(r.timestamp - ts) / 1e6);
-            lat.push(ms);
+            samples++;
+            if (ms > maxMs) maxMs = ms;
+            fine[fineIdx(ms)]++;
             let i = bounds.findIndex((b) => ms <= b);
             if (i < 0) i = bounds.length;
             hist[i]++;
@@ -108,46 +143,34 @@ export const bpfIntake: CheckDef = {
           }
           block = [];
         }
-        if (!INTAKE_PASS.has(r.name)) return;
-        const viaMap = Object.values(PASS).find((m) => m.intake === r.name)!;
-        const key = r.name === 'udp_new_socket' ? 'pid' : viaMap.key;
-        const k = keyOf(r.name, r.timestamp, sig(r.data[key]));
-        const list = pending.get(k);
-        if (!list || list.length === 0) {
-          intakeOrphans++;
-          ev.add(recEvidence('intake', r, `${r.name} with no BPF sample of the same timestamp and ${key}`));
-          return;
-        }
-        const want = fieldSig(viaMap, r.data);
-        let idx = list.findIndex((p) => p.fields === want);
-        if (idx < 0) {
-          idx = 0;
-          fieldMismatch++;
-          ev.add({ ...recEvidence('intake', r, `${r.name} fields differ from its BPF sample (${list[0].name})`), bpf: { offset: list[0].offset, fields: named(list[0]) } });
-        }
-        list.splice(idx, 1);
-        if (list.length === 0) pending.delete(k);
-        matched++;
+        const m = byIntake.get(r.name);
+        if (!m) return;
         awaiting.push(r.timestamp);
+        const k = keyOf(r.name, r.timestamp, sig(r.data[m.key]));
+        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: r.segment, via: r.name };
+        if (!meet(waitingBpf, k, p, true)) push(waitingIntake, k, p);
       },
       finish() {
+        // Intake passthrough records no sample explains.
+        let intakeOrphans = 0;
+        for (const list of waitingIntake.values()) for (const p of list) {
+          intakeOrphans++;
+          ev.add({ note: `${p.name} with no BPF sample of the same timestamp and ${byIntake.get(p.name)!.key}`, stream: 'intake', segment: p.segment, offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
+        }
         // BPF samples never seen in the intake: orphans, unless outside every session's telemetry window.
         const windows = ctx.segments.map((s) => [s.telemetryTs ?? s.firstTs, s.lastTs + BigInt(Math.round(tol.tailGraceMs * 1e6))] as const);
         const inWindow = (ts: bigint) => windows.some(([a, b]) => ts >= a && ts <= b);
         let bpfOrphans = 0, outside = 0;
-        const orphanEv: unknown[] = [];
-        for (const list of pending.values()) for (const p of list) {
+        for (const list of waitingBpf.values()) for (const p of list) {
           if (!inWindow(p.ts)) { outside++; continue; }
           bpfOrphans++;
-          if (orphanEv.length < ctx.tol.report.maxEvidence) orphanEv.push({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
+          ev.add({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
         }
-        for (const e of orphanEv) ev.add(e);
-        lat.sort((a, b) => a - b);
-        const q = (f: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(f * lat.length))] : undefined);
-        ctx.figures.latency = { boundsMs: bounds, counts: hist, samples: lat.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: lat[lat.length - 1] };
+        const q = (f: number) => { const v = quantile(f); return v === undefined ? undefined : Math.round(v * 1000) / 1000; };
+        ctx.figures.latency = { boundsMs: bounds, counts: hist, samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: samples ? maxMs : undefined };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,

@@ -16,6 +16,9 @@ interface Kind {
   allowEndWithoutStart?: boolean;
 }
 
+/** Ended keys remembered to tell "closed twice" from "never started"; the oldest are forgotten past this (memory). */
+const MAX_REMEMBERED_ENDS = 50_000;
+
 class Tracker {
   open = new Set<string>();
   closed = new Set<string>();
@@ -44,6 +47,7 @@ class Tracker {
       } else {
         this.open.delete(key);
         this.closed.add(key);
+        if (this.closed.size > MAX_REMEMBERED_ENDS) this.closed.delete(this.closed.values().next().value as string);
         this.counts[`${this.label}Ends`] = (this.counts[`${this.label}Ends`] ?? 0) + 1;
       }
     } else if (!this.open.has(key)) {
@@ -82,17 +86,26 @@ export const lifecycles: CheckDef = {
       new Tracker('bpfTcp', { start: ['new_sock_created', 'reset_tcp_counters'], end: ['close_sock_info'], uses: ['set_state_ipv4', 'set_state_ipv6', 'rtt_estimator'], key: sk, allowDupStart: true, allowEndWithoutStart: false }, 'bpf', ev, counts),
       new Tracker('bpfProcess', { start: ['pid_info'], end: ['pid_close'], uses: [], key: (r) => sig(r.data.pid), allowEndWithoutStart: true }, 'bpf', ev, counts),
     ];
+    // Message name -> the trackers that care (most records concern none).
+    const index = (trs: Tracker[]) => {
+      const m = new Map<string, Tracker[]>();
+      for (const tr of trs) for (const n of [...tr.k.start, ...tr.k.end, ...tr.k.uses]) m.set(n, [...(m.get(n) ?? []), tr]);
+      return m;
+    };
+    const intakeBy = index(intake), bpfBy = index(bpf);
     let seg = -1;
     return {
       bpf(r) {
-        for (const tr of bpf) tr.see(r);
+        const trs = bpfBy.get(r.name);
+        if (trs) for (const tr of trs) tr.see(r);
       },
       intake(r) {
         if (r.segment !== seg) {
           seg = r.segment;
           for (const tr of intake) tr.reset();
         }
-        for (const tr of intake) tr.see(r);
+        const trs = intakeBy.get(r.name);
+        if (trs) for (const tr of trs) tr.see(r);
       },
       finish() {
         for (const tr of [...intake, ...bpf]) { tr.reset(); counts[`${tr.label}OpenAtEnd`] = tr.stillOpenAtEnd; }

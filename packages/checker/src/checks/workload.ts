@@ -29,10 +29,13 @@ export const workload: CheckDef = {
     const ev = new Evidence(ctx.tol.report.maxEvidence);
     const watchPids = new Set<number>((m.processes ?? []).map((p) => p.pid));
     const procs = new Map<number, { create: Rec[]; setComm: string[]; close: string[] }>();
-    const lifetimes: Lifetime[] = [];
-    const tcpPorts = new Set<number>([...(m.tcp ?? []), ...(m.http ?? [])].flatMap((t) => [t.client.tuple.local.port, t.server.tuple.local.port]));
+    const byTuple = new Map<string, Lifetime[]>(); // tx_rx|sport|dport -> lifetimes, for the manifest's lookups
+    let kept = 0;
+    // tx_rx|sport|dport of every socket the manifest can ask about: client (1) and accepted (2) sides.
+    const tcpTuples = new Set<string>([...(m.tcp ?? []), ...(m.http ?? [])].flatMap((t) => [`1|${t.client.tuple.local.port}|${t.client.tuple.remote.port}`, `2|${t.server.tuple.local.port}|${t.server.tuple.remote.port}`]));
     const openTcp = new Map<string, Lifetime>();
     const udpLives: UdpLife[] = [];
+    const udpPorts = new Set<number>((m.udp ?? []).map((u) => u.client.tuple.local.port));
     const openUdp = new Map<string, UdpLife>();
     const usedSkIds = new Set<string>();
     const dnsByName = new Map<string, { addrs: string[]; cs: number }[]>();
@@ -62,7 +65,12 @@ export const workload: CheckDef = {
             if (!l || l.txRx !== undefined) break;
             Object.assign(l, { txRx: num(d.tx_rx), src: ipv4FromRaw(d.src), dst: ipv4FromRaw(d.dest), sport: num(d.sport), dport: num(d.dport) });
             // Keep only the lifetimes the manifest can ask about (memory stays proportional to the workload).
-            if (tcpPorts.has(l.sport!) || tcpPorts.has(l.dport!)) lifetimes.push(l);
+            const k = `${l.txRx}|${l.sport}|${l.dport}`;
+            if (tcpTuples.has(k)) {
+              const list = byTuple.get(k);
+              if (list) list.push(l); else byTuple.set(k, [l]);
+              kept++;
+            }
             break;
           }
           case 'socket_stats': {
@@ -86,7 +94,7 @@ export const workload: CheckDef = {
             const u: UdpLife = { segment: seg, startTs: r.timestamp, skId: id, pid: num(d.pid), lport: num(d.lport), firstUse: !usedSkIds.has(id), txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0 };
             usedSkIds.add(id);
             openUdp.set(id, u);
-            udpLives.push(u);
+            if (udpPorts.has(u.lport)) udpLives.push(u);
             break;
           }
           case 'udp_stats_addr_unchanged': case 'udp_stats_addr_changed_v4': case 'udp_stats_addr_changed_v6': {
@@ -132,7 +140,7 @@ export const workload: CheckDef = {
         // TCP (§3.1, §8.10): client (tx_rx=1) and accepted (tx_rx=2) lifetimes paired by 4-tuple, right pids, byte totals ∈ {X, X+slack}.
         const win = BigInt(Math.round(tol.matchWindowMs * 1e6));
         const inItem = (ts: bigint, it: { startNs: string; endNs: string }) => ts >= big(it.startNs) - win && ts <= big(it.endNs) + win;
-        const find = (txRx: number, sport: number, dport: number, it: { startNs: string; endNs: string }) => lifetimes.filter((l) => l.txRx === txRx && l.sport === sport && l.dport === dport && inItem(l.startTs, it));
+        const find = (txRx: number, sport: number, dport: number, it: { startNs: string; endNs: string }) => (byTuple.get(`${txRx}|${sport}|${dport}`) ?? []).filter((l) => inItem(l.startTs, it));
         const within = (have: bigint, want: number) => have >= BigInt(want) && have <= BigInt(want + tol.tcpBytesSlack);
         let tcpOk = 0;
         for (const t of m.tcp ?? []) {
@@ -150,7 +158,7 @@ export const workload: CheckDef = {
           }
           if (ev.total === before) tcpOk++;
         }
-        fig.tcp = { expected: m.tcp?.length ?? 0, ok: tcpOk, lifetimes: lifetimes.length };
+        fig.tcp = { expected: m.tcp?.length ?? 0, ok: tcpOk, lifetimesOnWorkloadPorts: kept };
 
         // HTTP (§3.5, §8.11): one cs=0 on the client sk and one cs=1 on the server sk, code = status; server latency ≤ client latency.
         let httpOk = 0;
