@@ -158,7 +158,8 @@ const run = command({
   handler: async (a) => {
     const era = await eraOf(a);
     const { intake, authz } = intakeOf(a, era);
-    const opts = { era, agent: a.agent, docker: a.docker, runDir: resolvePath(a.runDir), intake, authz, caFile: a.ca && resolvePath(a.ca), extraArgs: a.agentArg, path: process.env.PATH };
+    const opts = { era, agent: a.agent, docker: a.docker, runDir: resolvePath(a.runDir), intake, authz, caFile: a.ca && resolvePath(a.ca), extraArgs: a.agentArg, path: process.env.PATH,
+      dockerClientEnv: Object.fromEntries(['HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])) };
     if (a.dryRun) {
       const c = buildAgentCommand(opts);
       if (a.json) process.stdout.write(`${JSON.stringify({ era: c.era, mode: c.mode, argv: c.argv, env: c.masked, files: c.files }, null, 2)}\n`);

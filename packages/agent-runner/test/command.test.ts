@@ -61,6 +61,12 @@ test('Flowmill docker: eras.md §2.5 privileges and volumes under /var/run/flowm
   assert.is(c.env.FLOWMILL_RECORD_INTAKE_OUTPUT_PATH, '/trace/intake.record');
   assert.is(c.env.SSL_CERT_FILE, '/var/run/agent-runner/ca.pem');
   assert.ok(!c.argv.includes('-it'), 'not interactive: the runner reads the output');
+  // the docker CLI's own variables reach the CLI, not the container
+  const d = buildAgentCommand({ era: 'otel', docker: 'img', runDir, intake: { host: 'h', port: 1 }, dockerClientEnv: { HOME: '/root', DOCKER_HOST: 'unix:///x.sock', FLOWMILL_STALE: '1' } });
+  assert.is(d.env.HOME, '/root');
+  assert.is(d.env.DOCKER_HOST, 'unix:///x.sock');
+  assert.is(d.env.FLOWMILL_STALE, undefined);
+  assert.ok(!pairs(d.argv, '--env').includes('HOME'));
 });
 
 test('OpenTelemetry binary: EBPF_NET_* env, no authz, no TLS, no --disable-crash-report', () => {

@@ -32,6 +32,9 @@ export interface RealAgentOptions {
   containerName?: string;
   /** Flowmill only: pass --disable-crash-report (default true: no minidump upload offline, agent-protocol.md §4.1). */
   disableCrashReport?: boolean;
+  /** docker mode: the docker CLI's own variables (HOME, DOCKER_HOST, DOCKER_CONFIG, DOCKER_CONTEXT); they are not
+   * passed into the container (only the `--env NAME` ones are). */
+  dockerClientEnv?: Record<string, string>;
   /** Extra agent flags and environment (appended; they can override ours). */
   extraArgs?: string[];
   extraEnv?: Record<string, string>;
@@ -117,7 +120,8 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
       '--volume', `/lib/modules:${hostDir}/lib/modules`, '--volume', `${o.runDir}:${CONTAINER_RUN_DIR}`);
     if (o.caFile) argv.push('--volume', `${o.caFile}:${CONTAINER_CA_FILE}:ro`);
     argv.push(o.docker!, ...args);
-    env = { PATH: path, ...agentEnv };
+    const client = Object.fromEntries(Object.entries(o.dockerClientEnv ?? {}).filter(([k]) => /^(HOME|DOCKER_HOST|DOCKER_CONFIG|DOCKER_CONTEXT|DOCKER_CERT_PATH|DOCKER_TLS_VERIFY)$/.test(k)));
+    env = { PATH: path, ...client, ...agentEnv };
   }
   const masked = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET_VARS.has(k) ? MASK : v]));
   return { argv, env, masked, era: o.era, mode, files };
