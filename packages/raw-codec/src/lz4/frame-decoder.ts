@@ -108,7 +108,6 @@ export class Lz4FrameDecoder {
     return this.state !== S_MAGIC || this.staged !== 0;
   }
 
-
   /** Total input bytes consumed so far, across pushes. */
   get bytesConsumed(): number {
     return this.total;
