@@ -45,6 +45,21 @@ test('bin: sim follows a workload run in another process; SIGTERM → 241 and st
   } finally { await sink.close(); await authz.close(); }
 });
 
+test('bin: run a stand-in agent (no preflight) for --duration: readiness line, SIGTERM, 241 reported, exit 0', async () => {
+  const { writeFileSync, chmodSync, mkdirSync } = await import('node:fs');
+  const agent = join(dir, 'fake-agent.sh');
+  writeFileSync(agent, '#!/bin/sh\ntrap \'echo "Caught signal 15"; exit 241\' TERM\necho "Agent connected successfully. Telemetry is flowing!"\nwhile true; do sleep 0.05; done\n');
+  chmodSync(agent, 0o755);
+  const runDir = join(dir, 'real');
+  mkdirSync(runDir);
+  const r = run(['run', '--era', 'otel', '--agent', agent, '--run-dir', runDir, '--skip-preflight', '--duration', '100ms']);
+  assert.is(await r.exited, 0, r.err());
+  assert.match(r.err(), /^agent-runner: ready: telemetry flowing \(real otel agent, pid \d+\)$/m);
+  assert.match(r.err(), /^agent\| Caught signal 15$/m);
+  assert.equal(JSON.parse(r.out()).code, 241);
+  assert.match(readFileSync(join(runDir, 'agent.log'), 'utf8'), /^agent\| Agent connected successfully/m);
+});
+
 test('bin: usage errors exit 64 with one line', async () => {
   const r = run(['workload', '--tcp-client-bytes', '3']);
   assert.is(await r.exited, 64);
