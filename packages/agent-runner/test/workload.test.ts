@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runWorkload, startDnsResponder, type WorkloadEvent, type WorkloadObservations } from '../src/index.js';
+import { loadProfile, resolveProfile, runWorkload, startDnsResponder, type WorkloadEvent, type WorkloadObservations } from '../src/index.js';
 
 // the responder runs in this process, so the peer must run asynchronously
 const dig = async (...args: string[]) => ({ stdout: (await promisify(execFile)('dig', ['+tries=1', '+time=2', ...args], { encoding: 'utf8' })).stdout });
@@ -67,6 +67,17 @@ test('workload: refuses to overwrite a manifest, and rejects byte counts that ar
   writeFileSync(join(dir, 'exists.json'), '{}');
   await runWorkload({ manifestPath: join(dir, 'exists.json') }).then(() => assert.unreachable(), (e) => assert.is(e.code, 'ERR_WOULD_OVERWRITE'));
   await runWorkload({ profile: { tcp: { clientBytes: 1001 } } }).then(() => assert.unreachable(), (e) => { assert.is(e.code, 'ERR_USAGE'); assert.match(e.message, /multiple of 4/); });
+});
+
+test('profiles: YAML and JSON files merge over the defaults, flags over files; unknown fields refused', async () => {
+  const y = join(dir, 'small.yaml');
+  writeFileSync(y, 'tcp:\n  connections: 2\n  clientBytes: 64\nhttp: { statuses: [204, 418] }\npauseMs: 5\n');
+  const p = resolveProfile(await loadProfile(y), { tcp: { connections: 3 } });
+  assert.is(p.name, 'small');
+  assert.equal([p.tcp.connections, p.tcp.clientBytes, p.tcp.serverBytes, p.http.statuses, p.pauseMs, p.udp.datagrams], [3, 64, 8192, [204, 418], 5, 16]);
+  const j = join(dir, 'p.json');
+  writeFileSync(j, JSON.stringify({ name: 'j', dns: { lookups: 9, bogus: 1 } }));
+  await loadProfile(j).then((x) => resolveProfile(x)).then(() => assert.unreachable(), (e) => assert.match(e.message, /dns.bogus: unknown field/));
 });
 
 test('dns responder answers dig (a real resolver client) for the test domain', async () => {
