@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runChecks, type CheckReport } from '../src/index.js';
+import { check, cleanup, evidenceText, statuses, tmp } from './helpers.js';
+import { scaledTolerances, simRun, type SimRunFiles } from './sim-run.js';
+import type { SimFaults } from '@flowmill/agent-runner';
+
+// agent-runner's simulated agent against the real mock-authz and tls-sink, with its fault switches: each fault makes
+// the check it targets fail (and a clean run passes everything).
+const keysDir = join(tmp('checker-sim-keys-'), 'keys');
+test.after(cleanup);
+
+async function faulted(faults: SimFaults | undefined): Promise<{ f: SimRunFiles; r: CheckReport }> {
+  const f = await simRun(join(tmp('checker-sim-'), 'run'), { faults, keysDir });
+  const r = await runChecks({ wire: f.wire, record: f.record, bpf: f.bpf, manifest: f.manifest, authzLog: f.authzLog }, { config: scaledTolerances() });
+  return { f, r };
+}
+
+test('a clean simulated run passes every check', async () => {
+  const { r } = await faulted(undefined);
+  for (const c of r.checks) assert.is(c.status, c.id === 'upstream-thresholds' ? 'not-run' : 'pass', `${c.id}: ${c.reason} ${evidenceText(c).slice(0, 600)}`);
+});
+
+test('sim drop (intake pid_set_comm) -> bpf-intake and workload fail', async () => {
+  const { f, r } = await faulted({ drop: [{ name: 'pid_set_comm' }] });
+  assert.ok(f.faults.length > 0, 'the fault was applied');
+  assert.is(check(r, 'bpf-intake').status, 'fail');
+  assert.match(evidenceText(check(r, 'bpf-intake')), /pid_set_comm never reached the intake/);
+  assert.is(check(r, 'workload').status, 'fail');
+  assert.is(check(r, 'taps-agree').status, 'pass', 'both taps lost the same record');
+});
+
+test('sim duplicate (close_sock_info) -> lifecycles and bpf-intake fail', async () => {
+  const { r } = await faulted({ duplicate: [{ name: 'close_sock_info', nth: [1] }] });
+  assert.is(check(r, 'lifecycles').status, 'fail');
+  assert.match(evidenceText(check(r, 'lifecycles')), /closed twice/);
+  assert.match(check(r, 'bpf-intake').reason!, /intake record without a BPF source/);
+});
+
+test('sim reorder (begin_telemetry with the next record) -> startup-order fails', async () => {
+  const { r } = await faulted({ reorder: [{ name: 'socket_steady_state' }] });
+  assert.is(check(r, 'startup-order').status, 'fail', statuses(r).toString());
+  assert.match(evidenceText(check(r, 'startup-order')), /before socket_steady_state/);
+});
+
+test('sim corrupt (a heartbeat) -> decode fails, naming the bad id', async () => {
+  const { r } = await faulted({ corrupt: [{ name: 'heartbeat', nth: [3] }] });
+  const d = check(r, 'decode');
+  assert.is(d.status, 'fail');
+  assert.match(evidenceText(d), /ERR_CORRUPT/);
+  assert.not.ok(r.ok);
+});
+
+test('sim loseBpf (pid_info) -> health fails on bpf_lost_samples', async () => {
+  const { r } = await faulted({ loseBpf: [{ name: 'pid_info', nth: [1] }] });
+  assert.is(check(r, 'health').status, 'fail');
+  assert.match(check(r, 'health').reason!, /perf samples lost/);
+});
+
+test('sim skipHeartbeat -> cadence fails', async () => {
+  const { r } = await faulted({ skipHeartbeat: [4] });
+  assert.is(check(r, 'cadence').status, 'fail');
+  assert.match(check(r, 'cadence').reason!, /heartbeat gaps? out of tolerance/);
+  assert.match(evidenceText(check(r, 'cadence')), /heartbeat gap \d+\.\d ms outside/);
+});
+
+test('sim wrongToken -> authz fails', async () => {
+  const { r } = await faulted({ wrongToken: 'not-the-issued-token' });
+  assert.is(check(r, 'authz').status, 'fail');
+  assert.match(evidenceText(check(r, 'authz')), /never issued/);
+});
+
+test.run();
