@@ -122,7 +122,11 @@ export async function runSimAgent(opts: SimOptions): Promise<SimAgent> {
   };
   const recordFd = opts.recordFile ? openOut(opts.recordFile) : undefined;
   const bpfFd = opts.bpfDumpFile ? openOut(opts.bpfDumpFile) : undefined;
-  return new Sim(era, opts, recordFd, bpfFd, files).start();
+  const sim = new Sim(era, opts, recordFd, bpfFd, files);
+  // returns at once: the token fetch (up to 10 attempts) and the connect run in the background, like the agent's
+  // startup; `ready` and `exited` tell how it went, and stop() works at any point
+  void sim.start().catch((e) => sim.fail(e));
+  return sim;
 }
 
 class Sim implements SimAgent {
@@ -210,6 +214,7 @@ class Sim implements SimAgent {
         return this;
       }
     }
+    if (this.finished || this.stopping) return this;
     this.log('info', `Kernel Collector version ${v.major}.${v.minor}.${v.build} started on host ${this.host}`);
     this.after((this.opts.connectDelayMs ?? TIMERS.connectDelayMs) + this.jitter(TIMERS.connectJitterMs), () => this.connect());
     return this;
@@ -530,6 +535,8 @@ class Sim implements SimAgent {
     const t = setInterval(tick, 50);
     this.tail = { timer: t };
   }
+
+  fail(err: unknown): void { this.fatal(err); }
 
   private fatal(err: unknown): void {
     this.log('critical', `simulated agent failed: ${(err as Error)?.stack ?? String(err)}`);
