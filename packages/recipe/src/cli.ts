@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { boolean, command, extendType, flag, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
+import { loadProfile } from '@flowmill/agent-runner';
 import type { AgentChoice } from './agent.js';
 import { defaultDeps } from './default-deps.js';
 import { InterruptedError, UsageError } from './errors.js';
@@ -34,10 +35,11 @@ const plain = flag({ long: 'plain', type: boolean, description: 'Flowmill era wi
 const keys = option({ long: 'keys', type: string, defaultValue: () => 'keys', defaultValueIsSerializable: true, description: 'directory of the CA and leaf certificates (created if missing)' });
 const host = option({ long: 'host', type: ListenHost, defaultValue: () => '127.0.0.1', defaultValueIsSerializable: true, description: 'address the servers listen on' });
 const intakeName = option({ long: 'intake-name', type: string, defaultValue: () => 'localhost', defaultValueIsSerializable: true, description: 'name the agent connects to and verifies (certificate name)' });
-const authzPort = option({ long: 'authz-port', type: optional(Port), description: 'mock-authz port (run with the simulated agent: 0 = any; otherwise 8001)' });
-const intakePort = option({ long: 'intake-port', type: optional(Port), description: 'intake port (run with the simulated agent: 0 = any; otherwise 7001 TLS, 8000 plain)' });
+const authzPort = option({ long: 'authz-port', type: optional(Port), description: 'mock-authz port, 0 = any free one (default: any for `run` with the simulated agent, else 8001)' });
+const intakePort = option({ long: 'intake-port', type: optional(Port), description: 'intake port, 0 = any free one (default: any for `run` with the simulated agent, else 7001 TLS / 8000 plain)' });
 const runs = option({ long: 'runs', type: string, defaultValue: () => 'runs', defaultValueIsSerializable: true, description: 'parent of the timestamped run directories (and of `current`)' });
 const json = flag({ long: 'json', type: boolean, description: 'machine output: JSON on stdout, NDJSON progress on stderr' });
+const jsonOut = flag({ long: 'json', type: boolean, description: 'machine output: one JSON object on stdout' });
 const stateDir = option({ long: 'dir', type: optional(string), description: 'run directory of `recipe up` (default $RECIPE_DIR, else <runs>/current)' });
 
 function selfCommand(): string[] {
@@ -54,7 +56,7 @@ function readFaults(s: string | undefined): unknown {
   }
 }
 
-function readProfile(s: string | undefined): unknown {
+async function readProfile(s: string | undefined): Promise<unknown> {
   if (s === undefined) return undefined;
   if (s.trim().startsWith('{')) {
     try {
@@ -63,11 +65,7 @@ function readProfile(s: string | undefined): unknown {
       throw new UsageError(`bad --profile: ${s}: ${(err as Error).message}`);
     }
   }
-  try {
-    return JSON.parse(readFileSync(s, 'utf8'));
-  } catch (err) {
-    throw Object.assign(new Error(`cannot read the workload profile: ${s}: ${(err as Error).message}`), { code: (err as { code?: string }).code ?? 'ERR_USAGE' });
-  }
+  return loadProfile(s);
 }
 
 const run = command({
@@ -80,7 +78,7 @@ const run = command({
     noSudo: flag({ long: 'no-sudo', type: boolean, description: 'run --agent directly even when not root' }),
     out: option({ long: 'out', type: optional(string), description: 'run directory (default <runs>/<timestamp>)' }),
     force: flag({ long: 'force', type: boolean, description: 'reuse an --out directory that already holds a run' }),
-    profile: option({ long: 'profile', type: optional(string), description: 'workload profile: a JSON file or inline JSON (agent-runner ProfileInput)' }),
+    profile: option({ long: 'profile', type: optional(string), description: 'workload profile overrides: a YAML/JSON file or inline JSON (agent-runner ProfileInput)' }),
     faults: option({ long: 'faults', type: optional(string), description: 'simulated agent faults: inline JSON or @file (agent-runner SimFaults)' }),
     timeScale: option({ long: 'time-scale', type: optional(TimeScale), description: 'simulated agent: its timers × this (default 0.25: heartbeat every 500 ms; 1 = the real agent\'s timing)' }),
     preset: option({ long: 'preset', type: optional(string), description: 'checker preset: default or upstream' }),
@@ -89,7 +87,7 @@ const run = command({
     timeout: option({ long: 'timeout', type: optional(Duration), description: 'bound on the whole run (default 2m simulated, 10m real)' }),
     readyTimeout: option({ long: 'ready-timeout', type: optional(Duration), description: 'bound on waiting for "Telemetry is flowing!" (default 15s simulated, 2m real)' }),
     duration: option({ long: 'duration', type: optional(Duration), description: 'least telemetry time, from ready to stop (default six heartbeats: 3s simulated, 12s real)' }),
-    catchUp: option({ long: 'catch-up', type: optional(Duration), description: 'time the agent gets after the workload (default 300ms simulated, 3s real)' }),
+    catchUp: option({ long: 'catch-up', type: optional(Duration), description: 'time the agent gets after the workload (default: simulated, until it has recorded everything + one slow poll, 250ms; real 3s)' }),
     grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace per process (default 5s)' }),
     quiet: flag({ long: 'quiet', short: 'q', type: boolean, description: 'no progress or logs on stderr; stdout: the run directory only' }),
   },
@@ -117,7 +115,7 @@ const run = command({
     const r = await runRecipe({
       deps: defaultDeps(),
       era: a.era, plain: a.plain, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
-      authzPort: a.authzPort, intakePort: a.intakePort, profile: readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
+      authzPort: a.authzPort, intakePort: a.intakePort, profile: await readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
       timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, durationMs: a.duration, graceMs: a.grace,
       progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,
       signal: stop.signal, forceSignal: force.signal, exitCodeFor: exitFor, argv: process.argv.slice(2),
@@ -157,7 +155,7 @@ const upCmd = command({
   name: 'up',
   description: 'start the fake cloud (mock-authz + tls-sink) in the background; returns once it listens',
   args: {
-    ...serveArgs, runs, json,
+    ...serveArgs, runs, json: jsonOut,
     dir: option({ long: 'dir', type: optional(string), description: 'run directory (default <runs>/<timestamp>, linked as <runs>/current)' }),
     force: flag({ long: 'force', type: boolean, description: 'reuse a --dir that already holds a run' }),
     timeout: option({ long: 'timeout', type: optional(Duration), description: 'bound on waiting for it to listen (default 30s)' }),
@@ -198,7 +196,7 @@ const envCmd = command({
 const downCmd = command({
   name: 'down',
   description: 'stop what `up` started, flushing the captures',
-  args: { dir: stateDir, runs, json, grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace (default 15s)' }) },
+  args: { dir: stateDir, runs, json: jsonOut, grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace (default 15s)' }) },
   handler: async (a) => {
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
     const r = await down(dir, { graceMs: a.grace });
@@ -220,7 +218,7 @@ const downCmd = command({
 const statusCmd = command({
   name: 'status',
   description: 'what `up` started, where, and what has arrived (exit 0 running, 69 stale, 66 nothing there)',
-  args: { dir: stateDir, runs, json },
+  args: { dir: stateDir, runs, json: jsonOut },
   handler: async (a) => {
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
     const s = status(dir);
