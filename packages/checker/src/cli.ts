@@ -23,7 +23,7 @@ const cmd = command({
     manifest: option({ long: 'manifest', type: optional(string), description: "the workload manifest (agent-runner's manifest.json)" }),
     authzLog: option({ long: 'authz-log', type: optional(string), description: 'the mock-authz request log (NDJSON)' }),
     runDir: option({ long: 'run-dir', type: optional(string), description: 'a run directory: finds intake.raw or intake/, intake.record, bpf.raw, manifest.json, authz.jsonl (explicit flags win)' }),
-    schema: option({ long: 'schema', type: optional(string), description: 'flowmill (default), ebpf_net, auto, or a .render file' }),
+    schema: option({ long: 'schema', type: optional(string), description: 'auto (default: told from the recording), flowmill, ebpf_net, or a .render file' }),
     preset: option({ long: 'preset', type: optional(string), description: `tolerance preset: ${Object.keys(presets).join(' | ')} (upstream adds the kernel_collector_test.cc thresholds)` }),
     config: option({ long: 'config', type: optional(string), description: 'JSON file deep-merged over the preset tolerances (see README)' }),
     json: flag({ long: 'json', type: boolean, description: 'print the machine report (JSON) on stdout instead of the text one' }),

@@ -18,6 +18,9 @@ export interface StreamStatus {
   bytes: number;
   records: number;
   segments: number;
+  /** The schema the decoder used (`flowmill` / `ebpf_net` / a .render name) and how sure it was (raw-codec DecodeInfo). */
+  schema?: string;
+  schemaConfidence?: string;
   /** Set when the decoder stopped early. */
   error?: { code: string; message: string; offset?: number; file?: string };
   /** A cut-off last record, tolerated by `decode.allowTruncatedTail`. */
@@ -86,7 +89,7 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
   const selected = (id: string) => !opts.only?.length || opts.only.includes(id);
 
   const res = resolveInputs(inputs);
-  const spec = inputs.schema ?? 'flowmill';
+  const spec = inputs.schema ?? 'auto';
   let schema: Schema | 'auto';
   try {
     schema = spec === 'auto' ? 'auto' : await loadSchema(spec);
@@ -139,12 +142,12 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     for (const f of files) {
       let maxSeg = -1;
       try {
-        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema }) as AsyncIterable<Rec>;
+        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema, onInfo: (info) => { st.schema = info.schema; st.schemaConfidence = info.schemaConfidence; } }) as AsyncIterable<Rec>;
         for await (const rec of it) {
           const r: Rec = segBase ? { ...rec, segment: rec.segment + segBase } : rec;
           if (rec.segment > maxSeg) maxSeg = rec.segment;
           st.records++;
-          if (r.app && r.app !== wantApp && !(wantApp === 'ingest' && schema === 'auto')) {
+          if (r.app && r.app !== wantApp) {
             st.wrongAppTotal = (st.wrongAppTotal ?? 0) + 1;
             if ((st.wrongApp ??= []).length < tol.report.maxEvidence) st.wrongApp.push({ name: r.name, app: r.app, offset: r.offset, segment: r.segment });
           }
@@ -257,7 +260,7 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     total: checks.length,
     durationMs: now() - started,
   };
-  const inputsOut: InputSummary[] = streams.map((s) => ({ kind: s.kind, path: s.path, bytes: s.bytes, records: s.records, ...(s.kind !== 'bpf' ? { segments: s.segments } : {}), ...(s.error ? { error: s.error.message } : {}) }));
+  const inputsOut: InputSummary[] = streams.map((s) => ({ kind: s.kind, path: s.path, bytes: s.bytes, records: s.records, ...(s.schema ? { schema: s.schema, schemaConfidence: s.schemaConfidence } : {}), ...(s.kind !== 'bpf' ? { segments: s.segments } : {}), ...(s.error ? { error: s.error.message } : {}) }));
   if (res.manifest) inputsOut.push({ kind: 'manifest', path: res.manifest, ...(sideErrors.find((e) => e.kind === 'manifest') ? { error: 'did not parse' } : {}) });
   if (res.authzLog) inputsOut.push({ kind: 'authzLog', path: res.authzLog, records: ctx.authzLog?.length ?? 0 });
   return { ok: summary.fail === 0, preset: opts.preset ?? 'default', inputs: inputsOut, checks, summary, figures: ctx.figures };

@@ -25,6 +25,9 @@ export interface InputSummary {
   bytes?: number;
   records?: number;
   segments?: number;
+  /** The schema the decoder used and how sure it was ('given', 'high', 'low'). */
+  schema?: string;
+  schemaConfidence?: string;
   error?: string;
 }
 
@@ -57,7 +60,7 @@ export interface CheckInputs {
   bpf?: string;
   manifest?: string;
   authzLog?: string;
-  /** `flowmill` (default), `ebpf_net`, `auto`, or a path to a .render file. */
+  /** `auto` (default: the decoder tells the era from the recording), `flowmill`, `ebpf_net`, or a path to a .render file. */
   schema?: 'flowmill' | 'ebpf_net' | 'auto' | string;
 }
 
