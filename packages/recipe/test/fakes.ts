@@ -14,6 +14,8 @@ export interface FakeOptions {
   workloadMs?: number;
   /** Throw from decode. */
   decodeError?: Error;
+  /** The checker ran nothing (no recordings it could use): ok, but nothing passed. */
+  noneRun?: boolean;
 }
 
 export interface FakeCalls {
@@ -127,6 +129,7 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
       calls.steps.push('check');
       calls.checkInputs = inputs;
       const ok = o.checksOk ?? true;
+      if (o.noneRun) return { ok: true, checks: [{ id: 'decode', title: 'decodes', status: 'not-run', reason: 'needs a recording' }] };
       return { ok, checks: [{ id: 'heartbeat-cadence', title: 'heartbeats every 2 s', status: ok ? 'pass' : 'fail', reason: ok ? undefined : 'gap of 4 s' }] };
     },
     renderHtml: (r) => `<html>${r.ok}</html>`,

@@ -57,6 +57,15 @@ test('a failed check: exit 1, status failed, the failing id in run.json', async 
   rmSync(base, { recursive: true });
 });
 
+test('a report in which nothing was checked is not a pass (exit 1)', async () => {
+  const base = tmp();
+  const { deps } = fakeDeps({ noneRun: true });
+  const r = await runRecipe({ deps, durationMs: 0, runsDir: base, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
+  assert.is(r.status, 'failed');
+  assert.is(r.exitCode, 1);
+  rmSync(base, { recursive: true });
+});
+
 test('the OpenTelemetry era: no keys, no authz, plain intake, ebpf_net schema', async () => {
   const base = tmp();
   const { deps, calls } = fakeDeps();
