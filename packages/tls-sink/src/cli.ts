@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // tls-sink: the bin. Thin wiring of flags onto startSink; the one place that exits (through runMain).
-import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { command, flag, option, optional, positional, string } from 'cmd-ts';
 import { Count, Duration, ListenHost, Port, announceReady, onStopSignal, runMain } from '@flowmill/cli';
@@ -55,7 +54,6 @@ const cmd = command({
       // Binary on a terminal helps nobody and can upset it; a pipe or a file is what stdout is for here.
       if (isatty(1)) usage('refusing to write binary data to a terminal: stdout: redirect it or use --out FILE / --out-dir DIR');
       out = { fd: 1, name: 'stdout' };
-      void fstatSync;
     }
 
     const tls = a.plain ? false : a.cert && a.key ? { cert: a.cert, key: a.key } : await defaultKeys(a.keys ?? 'keys', (s) => process.stderr.write(`${BIN}: ${s}\n`));

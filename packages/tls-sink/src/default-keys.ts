@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { BadKeyError } from './errors.js';
+import { ensureCerts } from '@flowmill/certs';
 
-/** The recipe's server identity: keys/localhost/{cert,key}.pem (keys/README.md), the name the agent checks. */
+/**
+ * The recipe's server identity, keys/localhost/{cert,key}.pem (keys/README.md): the name the agent checks (CN and
+ * SAN = the intake name, RSA for its TLS 1.2 suite, agent-protocol.md §2.3). Made with the local CA when missing,
+ * reused when present. Used by the bin only; the library takes PEM text or paths.
+ */
 export async function defaultKeys(dir: string, log: (s: string) => void): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'localhost', 'cert.pem');
-  const key = join(dir, 'localhost', 'key.pem');
-  if (!existsSync(cert) || !existsSync(key)) throw new BadKeyError(join(dir, 'localhost'), 'no certificate and key (run `npx certs`)');
-  void log;
-  return { cert, key };
+  const r = await ensureCerts({ dir, names: ['localhost'] });
+  if (r.created.length > 0) log(`created ${r.created.join(', ')} (clients trust ${r.caCert})`);
+  return { cert: r.cert, key: r.key };
 }
