@@ -3,7 +3,7 @@
 # `npm test` runs this first; nothing in the suite is skipped for want of a tool.
 set -euo pipefail
 pkgs=()
-for pair in openssl:openssl curl:curl lz4:lz4 stunnel4:stunnel4 socat:socat mkcert:mkcert jq:jq nc:netcat-openbsd cc:gcc chromium:chromium; do
+for pair in openssl:openssl curl:curl lz4:lz4 stunnel4:stunnel4 socat:socat mkcert:mkcert jq:jq nc:netcat-openbsd cc:gcc chromium:chromium dig:dnsutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || pkgs+=("${pair#*:}")
 done
 [ -f /usr/include/lz4frame.h ] || pkgs+=(liblz4-dev)
