@@ -80,9 +80,14 @@ const big = makeCapture(MB, 'big.raw');
 const small = makeCapture(MB / 10, 'small.raw');
 const frames = join(tmp, 'frames.lz4');
 spawnSync('bash', ['-c', `tail -c +25 ${big.file} > ${frames}`]);
+// The same records as a record file (no LZ4): made by the lz4 CLI, so it also cross-checks our frames.
+const recordFile = join(tmp, 'big.record');
+spawnSync('bash', ['-c', `(head -c 24 ${big.file}; lz4 -d -c ${frames}) > ${recordFile}`]);
+if (statSync(recordFile).size !== big.recordBytes) throw new Error('lz4 -d of our frames does not give the records back');
 
 const stats = best(`node ${bin} stats -q --json ${big.file} > /dev/null`);
 const lz4d = best(`lz4 -d -c ${frames} > /dev/null`);
+const statsRec = best(`node ${bin} stats -q --json ${recordFile} > /dev/null`);
 const decode = best(`node ${bin} decode -q ${big.file} > /dev/null`);
 const decSmall = best(`node ${bin} decode -q ${small.file} > /dev/null`, 1);
 // jq peer on a slice of our NDJSON (jq over all of it would take minutes).
@@ -95,6 +100,7 @@ const ourSlice = best(`head -c ${Math.ceil(big.bytes * SLICE / big.records)} ${b
 const r = {
   capture: { records: big.records, recordMB: +(big.recordBytes / 1e6).toFixed(1), fileMB: +(big.bytes / 1e6).toFixed(1), frames: big.frames },
   stats: { wallS: stats.wall, cpuS: stats.cpu, recordsPerS: Math.round(big.records / stats.wall), plaintextMBps: +(big.recordBytes / 1e6 / stats.wall).toFixed(0), rssMB: +stats.rssMB.toFixed(0) },
+  statsRecordFile: { wallS: statsRec.wall, cpuS: statsRec.cpu, recordsPerS: Math.round(big.records / statsRec.wall), MBps: +(big.recordBytes / 1e6 / statsRec.wall).toFixed(0) },
   lz4d: { wallS: lz4d.wall, cpuS: lz4d.cpu, plaintextMBps: +(big.recordBytes / 1e6 / lz4d.wall).toFixed(0) },
   decode: { wallS: decode.wall, cpuS: decode.cpu, recordsPerS: Math.round(big.records / decode.wall), recordsPerCpuS: Math.round(big.records / decode.cpu), rssMB: +decode.rssMB.toFixed(0) },
   jq: { lines: SLICE, wallS: jq.wall, cpuS: jq.cpu, linesPerS: Math.round(SLICE / jq.wall) },
@@ -111,6 +117,7 @@ rmSync(tmp, { recursive: true, force: true });
 
 console.log(`raw-codec bench (${r.capture.records} records, ${r.capture.recordMB} MB of records in ${r.capture.frames} LZ4 frames, ${r.capture.fileMB} MB on disk)
 stats:  ${r.stats.wallS} s wall, ${r.stats.cpuS.toFixed(2)} s CPU: ${r.stats.recordsPerS} records/s, ${r.stats.plaintextMBps} MB/s of records, peak RSS ${r.stats.rssMB} MB
+stats on the record file (no LZ4: record split + counts only): ${r.statsRecordFile.wallS} s wall: ${r.statsRecordFile.recordsPerS} records/s, ${r.statsRecordFile.MBps} MB/s
 lz4 -d: ${r.lz4d.wallS} s wall, ${r.lz4d.cpuS.toFixed(2)} s CPU: ${r.lz4d.plaintextMBps} MB/s (decompression only, native)
   → stats pass (LZ4 + record split + counts, JS) at ${r.ratios.statsVsLz4d_wall}× lz4 -d by wall clock, ${r.ratios.statsVsLz4d_cpu}× by CPU
 decode: ${r.decode.wallS} s wall, ${r.decode.cpuS.toFixed(2)} s CPU: ${r.decode.recordsPerS} NDJSON records/s (${r.decode.recordsPerCpuS}/CPU-s), peak RSS ${r.decode.rssMB} MB
