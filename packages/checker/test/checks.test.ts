@@ -120,6 +120,17 @@ test('bpf-intake: a dropped intake record, an extra one, a changed field and an 
   assert.match(check(r4, 'bpf-intake').reason!, /1 derived record before their source/);
 });
 
+test('bpf-intake: socket_stats totals that differ from the rtt_estimator deltas fail TCP conservation', async () => {
+  // The 5th rtt_estimator is a final report; claiming 100 more bytes acked than the intake reported breaks the sum.
+  const r = await checkAll(synthRun({ edit: change('bpf', 'rtt_estimator', 5, (x) => ({ ...x, data: { ...x.data, bytes_acked: BigInt(x.data.bytes_acked as number) + 100n } })) }), { only: ['bpf-intake'] });
+  const c = check(r, 'bpf-intake');
+  assert.match(c.reason!, /1 TCP lifetime whose socket_stats totals differ from the BPF deltas/);
+  const e = (c.evidence as { note: string; intake: { txBytes: string }; bpf: { txBytes: string } }[]).find((x) => /conservation/.test(x.note))!;
+  assert.is(BigInt(e.bpf.txBytes) - BigInt(e.intake.txBytes), 100n);
+  const clean = await checkAll(synthRun(), { only: ['bpf-intake'] });
+  assert.ok((check(clean, 'bpf-intake').figures as { tcpLifetimesConserved: number }).tcpLifetimesConserved > 50);
+});
+
 test('bpf-intake: the latency histogram counts every matched sample', async () => {
   const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
   const l = r.figures.latency!;
