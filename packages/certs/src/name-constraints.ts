@@ -22,9 +22,10 @@ export const LOCAL_CONSTRAINTS: NameConstraints = {
     'internal', // ICANN's private-use TLD (2024)
     'home.arpa', // RFC 8375 home networks
     'localdomain', // the usual /etc/hosts entry
-    // OpenSSL (v3_ncons.c) checks a leaf's CN as a DNS name when the leaf has no DNS SAN and the CN has dots, so a
-    // leaf for the bare IP 127.0.0.1 (CN=127.0.0.1, the agent compares CN first, §2.3) needs this DNS subtree.
-    '127.0.0.1',
+    // Not '127.0.0.1': OpenSSL (v3_ncons.c) checks a dotted CN as a DNS name when the leaf has no DNS SAN, so a leaf
+    // for the bare IP (CN=127.0.0.1, the agent compares CN first, §2.3) needs a DNS subtree of that text, but
+    // rustls/webpki (Deno's TLS) rejects a CA carrying an IP-shaped dNSName subtree outright. constraintsFor adds it
+    // only to a CA whose first run asks for an IP name.
   ],
   ip: [
     '127.0.0.0/8', '::1/128', // loopback

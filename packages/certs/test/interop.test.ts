@@ -126,9 +126,19 @@ test('a non-local name asked for when the CA is created is permitted by that CA 
     assert.equal(r.constraintsAdded, ['intake.corp.example.net', '203.0.113.7']);
     const v = await runPeer('openssl', ['verify', '-CAfile', r.caCert, r.cert]);
     assert.is(v.status, 0, v.out);
-    // an IP-only leaf (CN=127.0.0.1: OpenSSL checks such a CN as a DNS name) verifies under the constraints
-    const ip = await ensureCerts({ dir: t.dir, names: ['127.0.0.1'] });
-    assert.is((await runPeer('openssl', ['verify', '-CAfile', ip.caCert, ip.cert])).status, 0);
+    // an IP-only leaf (CN=127.0.0.1: OpenSSL checks such a CN as a DNS name) verifies under the constraints of a
+    // CA whose first run asked for it; the default CA carries no IP-shaped DNS subtree (Deno's rustls refuses one)
+    const ipDir = tempDir();
+    try {
+      const ip = await ensureCerts({ dir: ipDir.dir, names: ['127.0.0.1'] });
+      assert.equal(ip.constraintsAdded, ['CN=127.0.0.1']);
+      assert.is((await runPeer('openssl', ['verify', '-CAfile', ip.caCert, ip.cert])).status, 0);
+    } finally { ipDir.done(); }
+    const plain = tempDir();
+    try {
+      await ensureCerts({ dir: plain.dir });
+      await ensureCerts({ dir: plain.dir, names: ['127.0.0.1'] }).then(() => assert.unreachable('CN=127.0.0.1 is outside the default constraints'), (e) => assert.match(String(e), /127\.0\.0\.1/));
+    } finally { plain.done(); }
     const off = tempDir();
     try {
       const u = await ensureCerts({ dir: off.dir, nameConstraints: false });
