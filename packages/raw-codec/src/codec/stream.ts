@@ -1,12 +1,15 @@
 import { CorruptError, RawCodecError, TruncatedError, type ErrorPlace } from '../errors.js';
 import { Lz4Error, Lz4FrameDecoder, Lz4TruncatedError, isLz4FrameStart } from '../lz4/index.js';
 import { builtinSchema } from '../schema/builtin.js';
+import { detectKind, eraFromSecondRecord, guessBpfSchema, VERSION_INFO_ID, VERSION_INFO_RECORD } from './detect.js';
 import type { Schema } from '../schema/types.js';
 import { compileApp, type CompiledApp } from './compile.js';
+/** How much of a BPF dump the schema guess looks at before committing (bytes). */
+const BPF_GUESS_WINDOW = 1 << 20;
 import { RecordSplitter, type RecordSink } from './splitter.js';
 
-export type InputKind = 'intake' | 'record' | 'bpf';
-export type Confidence = 'given' | 'high' | 'low';
+import type { Confidence, InputKind } from './detect.js';
+export type { Confidence, InputKind } from './detect.js';
 
 /** What the decoder settled on, reported once both are known (never a silent guess: the CLI prints it on stderr). */
 export interface DecodeInfo {
@@ -25,14 +28,6 @@ export interface StreamDecoderOptions {
   onInfo?: (info: DecodeInfo) => void;
 }
 
-/** version_info: rpc 310, 16-byte wire struct, so the raw record is 24 bytes (wire-format.md (b) example 1, (d)). */
-const VERSION_INFO_ID = 310;
-const VERSION_INFO_RECORD = 24;
-/** Second record of a connection: authz_authenticate (404) in the Flowmill era, connect (548) in OTel (eras.md §2.3). */
-const FLOWMILL_SECOND = 404;
-const OTEL_SECOND = 548;
-/** How much of a BPF dump the schema guess looks at before committing (bytes). */
-const BPF_GUESS_WINDOW = 1 << 20;
 /** Intake auto-detection needs the 24-byte raw version_info and the next 4 bytes (an LZ4 magic or a record). */
 const KIND_PEEK = VERSION_INFO_RECORD + 4;
 
@@ -42,10 +37,6 @@ function placeOf(e: ErrorPlace): ErrorPlace {
 
 const appFor = (kind: InputKind): string => (kind === 'bpf' ? 'agent_internal' : 'ingest');
 
-function isAgentInternalId(id: number): boolean {
-  // agent_internal namespace in both eras: 331-340,361-380 (flowmill.render:12, ebpf_net.render:17).
-  return (id >= 331 && id <= 340) || (id >= 361 && id <= 380);
-}
 
 /** Always a fresh copy: callers may reuse the buffers they push. */
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -189,15 +180,10 @@ export class StreamDecoder {
   }
 
   private detectKind(b: Uint8Array): void {
-    const id = b.length >= 10 ? b[8] | (b[9] << 8) : -1;
-    if (id === VERSION_INFO_ID) {
-      if (b.length >= KIND_PEEK && isLz4FrameStart(b, VERSION_INFO_RECORD)) { this.kind = 'intake'; this.kindConf = 'high'; this.reasons.push('raw version_info then an LZ4 frame: intake capture'); }
-      else { this.kind = 'record'; this.kindConf = b.length >= KIND_PEEK ? 'high' : 'low'; this.reasons.push('version_info then plain records: record file'); }
-    } else if (isAgentInternalId(id)) {
-      this.kind = 'bpf'; this.kindConf = 'high'; this.reasons.push(`first record is agent_internal rpc ${id}: BPF dump`);
-    } else {
-      throw new CorruptError(id < 0 ? `only ${b.length} byte(s): too short for any record` : `cannot tell the input kind: the first record's rpc id ${id} is neither version_info (310, intake capture or record file) nor agent_internal (331-340, 361-380, BPF dump); pass --kind and --schema`, { offset: 0 });
-    }
+    const k = detectKind(b);
+    this.kind = k.kind;
+    this.kindConf = k.confidence;
+    this.reasons.push(k.reason);
   }
 
   // ---- intake: raw version_info, then LZ4 frames; a raw version_info again starts a new segment.
@@ -266,18 +252,10 @@ export class StreamDecoder {
     const all = new Uint8Array(this.plainHeldLen);
     let at = 0;
     for (const h of this.plainHeld) { all.set(h.bytes, at); at += h.bytes.length; }
-    const second = all.length >= VERSION_INFO_RECORD + 10 ? all[VERSION_INFO_RECORD + 8] | (all[VERSION_INFO_RECORD + 9] << 8) : -1;
-    const fm = builtinSchema('flowmill');
-    const ot = builtinSchema('ebpf_net');
-    if (second === FLOWMILL_SECOND) { this.schema = fm; this.schemaConf = 'high'; this.reasons.push('second record is authz_authenticate (404): Flowmill era'); }
-    else if (second === OTEL_SECOND) { this.schema = ot; this.schemaConf = 'high'; this.reasons.push('second record is connect (548): OpenTelemetry era'); }
-    else {
-      const inF = second >= 0 && fm.apps.ingest.byId.has(second);
-      const inO = second >= 0 && ot.apps.ingest.byId.has(second);
-      this.schema = inF && !inO ? fm : ot;
-      this.schemaConf = 'low';
-      this.reasons.push(second < 0 ? 'no second record to tell the era: guessed ebpf_net' : `second record rpc ${second} is neither authz_authenticate (404) nor connect (548): guessed ${this.schema.name}`);
-    }
+    const era = eraFromSecondRecord(all);
+    this.schema = era.schema;
+    this.schemaConf = era.confidence;
+    this.reasons.push(era.reason);
     this.splitter.app = this.compiled();
     this.announce();
     const held = this.plainHeld;
@@ -302,37 +280,10 @@ export class StreamDecoder {
     this.splitter.push(chunk, -1);
   }
 
-  /** Splits the start of a dump with both schemas; the one that gets further without an error wins. */
   private guessBpf(b: Uint8Array): void {
-    const score = (s: Schema): number => {
-      const t = compileApp(s.apps.agent_internal).byId;
-      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      let o = 0;
-      while (b.length - o >= 10) {
-        const m = t[dv.getUint16(o + 8, true)];
-        if (!m) return o;
-        const size = m.dynamic ? (b.length - o >= 12 ? 8 + dv.getUint16(o + 10, true) : Infinity) : 8 + m.wireSize;
-        if (m.dynamic && size - 8 < m.wireSize) return o;
-        if (o + size > b.length) break;
-        o += size;
-      }
-      return o;
-    };
-    const fm = builtinSchema('flowmill');
-    const ot = builtinSchema('ebpf_net');
-    const sf = score(fm);
-    const so = score(ot);
-    const full = (n: number): boolean => b.length - n < 10;
-    if (so !== sf) {
-      this.schema = so > sf ? ot : fm;
-      this.schemaConf = full(Math.max(so, sf)) ? 'high' : 'low';
-      this.reasons.push(`BPF dump splits cleanly for ${Math.max(so, sf)} of ${b.length} bytes with ${this.schema.name}, ${Math.min(so, sf)} with the other schema`);
-    } else {
-      this.schema = ot;
-      this.schemaConf = 'low';
-      this.reasons.push(`both schemas split the first ${so} bytes of the BPF dump alike: guessed ebpf_net (pass --schema)`);
-    }
+    const g = guessBpfSchema(b);
+    this.schema = g.schema;
+    this.schemaConf = g.confidence;
+    this.reasons.push(g.reason);
   }
-}
-
-export { RawCodecError };
+};
