@@ -2,7 +2,7 @@
 // NDJSON path), and re-encode from the NDJSON line: the bytes must come back unchanged.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { builtinSchema, compileApp, decodeBytes, parseRecordLine, RecordEncoder, toJsonLine, type FieldSchema, type MessageSchema } from '../src/index.js';
+import { builtinSchema, compileApp, decodeBytes, parseRecordLine, parseRender, RecordEncoder, toJsonLine, type FieldSchema, type MessageSchema } from '../src/index.js';
 import { cat, rng } from './helpers.js';
 
 const td = new TextDecoder();
@@ -166,6 +166,40 @@ test('invalid UTF-8 of every kind becomes {hex}, valid text stays text (same rul
     assert.equal(got, text ?? { hex: c.map((x) => x.toString(16).padStart(2, '0')).join('') }, c.join(','));
     const out = new Uint8Array(cm.maxLine(bytes.length - 8));
     assert.is(td.decode(out.subarray(0, cm.lineBytes(dv, bytes, 0, bytes.length - 8, 0, out, 0))), cm.line(dv, bytes, 0, bytes.length - 8, 0));
+  }
+});
+
+test('every field type and array shape of the IDL round-trips (own fixture: s8…s128, arrays short and long, string<N>)', () => {
+  const schema = parseRender(`package fixture
+namespace { agent_internal: 331-340 }
+app agent_internal {
+  span s {
+    0: log all_ints { 1: s8 a 2: u8 b 3: s16 c 4: u16 d 5: s32 e 6: u32 f 7: s64 g 8: u64 h 9: s128 i 10: u128 j }
+    1: log arrays { 1: u16 x[3] 2: s32 y[40] 3: u64 z[2] 4: u128 w[33] 5: s8 v[5] 6: u8 big[300] }
+    2: log shorts { 1: string<8> code 2: string<3> tags[2] 3: string text 4: u8 n }
+  }
+}
+`);
+  const app = schema.apps.agent_internal;
+  const enc = new RecordEncoder(app);
+  const c = compileApp(app);
+  const r = rng(5);
+  for (const m of app.messages.filter((x) => x.name !== 'pulse')) {
+    for (const mode of ['zero', 'max', 'min', 'random'] as Mode[]) {
+      const data = sample(m, mode, r);
+      if (m.name === 'shorts') data.code = mode === 'max' ? '12345678' : mode === 'min' ? { hex: 'ff00000000000000' } : 'ab';
+      const bytes = enc.encode(m.name, 9n, data);
+      const dv = new DataView(bytes.buffer);
+      const cm = c.byId[m.rpcId]!;
+      const len = bytes.length - 8;
+      const got = cm.data(dv, bytes, 0, len);
+      assert.equal(got, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, normal(v)])), `${m.name} ${mode}`);
+      const line = cm.line(dv, bytes, 0, len, 0);
+      const out = new Uint8Array(cm.maxLine(len));
+      assert.is(td.decode(out.subarray(0, cm.lineBytes(dv, bytes, 0, len, 0, out, 0))), line);
+      const back = parseRecordLine(line);
+      assert.equal(Array.from(enc.encode(back.name, back.timestamp, back.data)), Array.from(bytes), `${m.name} ${mode} via NDJSON`);
+    }
   }
 });
 
