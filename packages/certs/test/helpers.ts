@@ -25,6 +25,9 @@ export function runPeer(cmd: string, args: string[], opts: { cwd?: string; input
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, out }));
+    // A peer may exit before reading its input (s_client after a failed handshake): EPIPE then is not our failure,
+    // the exit status says what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
