@@ -243,7 +243,8 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
   }
 
   // decode: every given input decodes completely.
-  if (selected(DECODE_CHECK.id)) results.set(DECODE_CHECK.id, decodeOutcome(streams, sideErrors, tol));
+  const sideGiven = [res.manifest, res.authzLog].filter(Boolean).length;
+  if (selected(DECODE_CHECK.id)) results.set(DECODE_CHECK.id, decodeOutcome(streams, sideErrors, sideGiven, tol));
   else results.set(DECODE_CHECK.id, { id: DECODE_CHECK.id, title: DECODE_CHECK.title, status: 'not-run', reason: 'not selected (--only)' });
 
   ctx.figures.timeline = timeline.figure(tol.report.timelineBinMs, tol.report.timelineTypes);
@@ -266,9 +267,9 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
   return { ok: summary.fail === 0, preset: opts.preset ?? 'default', inputs: inputsOut, checks, summary, figures: ctx.figures };
 }
 
-function decodeOutcome(streams: StreamStatus[], side: { kind: string; path: string; errors: SideInputError[] }[], tol: Tolerances): CheckResult {
+function decodeOutcome(streams: StreamStatus[], side: { kind: string; path: string; errors: SideInputError[] }[], sideGiven: number, tol: Tolerances): CheckResult {
   const base = { id: DECODE_CHECK.id, title: DECODE_CHECK.title };
-  if (streams.length === 0 && side.length === 0) return { ...base, status: 'not-run', reason: 'no input given' };
+  if (streams.length === 0 && sideGiven === 0) return { ...base, status: 'not-run', reason: 'no input given' };
   const evidence: unknown[] = [];
   const problems: string[] = [];
   for (const s of streams) {

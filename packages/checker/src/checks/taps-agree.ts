@@ -118,7 +118,13 @@ export const tapsAgree: CheckDef = {
     return {
       async finish() {
         const starts: number[] = [];
-        const r = await compareStreams(wirePlaintext(ctx.inputs.wire, (_s, at) => starts.push(at)), fileChunks(ctx.inputs.record!));
+        let r: Awaited<ReturnType<typeof compareStreams>>;
+        try {
+          r = await compareStreams(wirePlaintext(ctx.inputs.wire, (_s, at) => starts.push(at)), fileChunks(ctx.inputs.record!));
+        } catch (err) {
+          // A capture that ends inside a frame (tolerated by decode as a cut-off tail) cannot be compared to its end.
+          return { status: 'fail', reason: `the wire capture cannot be inflated to its end: ${(err as Error).message}`, evidence: [{ note: (err as Error).message, offset: (err as { offset?: number }).offset }] };
+        }
         const segLen = starts.map((s, i) => (i + 1 < starts.length ? starts[i + 1] : r.lenA) - s);
         const figures = { wirePlaintextBytes: r.lenA, recordBytes: r.lenB, sessions: starts.length, sessionBytes: segLen };
         const segOf = (off: number) => Math.max(0, starts.filter((s) => s <= off).length - 1);
