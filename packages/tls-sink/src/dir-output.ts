@@ -21,7 +21,7 @@ export class DirOutput implements Output {
   private readonly journal: number;
   private readonly force: boolean;
 
-  constructor(readonly dir: string, force = false) {
+  constructor(readonly dir: string, force = false, private readonly onError?: (err: unknown) => void) {
     this.force = force;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const old = readdirSync(dir).filter((n) => n === JOURNAL || CAPTURE_FILE.test(n));
@@ -36,7 +36,8 @@ export class DirOutput implements Output {
   open(info: ConnectionInfo): ConnWriter {
     const name = connFileName(info.id);
     const path = join(this.dir, name);
-    const target = new FdTarget(openSync(path, this.force ? 'w' : 'wx', 0o600), path, true);
+    // A smaller batch than a shared output's: many connections may be writing at once.
+    const target = new FdTarget(openSync(path, this.force ? 'w' : 'wx', 0o600), path, true, { batchBytes: 64 * 1024, onError: this.onError });
     info.file = name;
     return {
       write: (chunk) => target.write(chunk),

@@ -32,15 +32,15 @@ function checkOutput(out: SinkOptions['out']): void {
   if ('file' in out && existsSync(out.file) && !out.append && !out.force) throw new WouldOverwriteError(out.file);
 }
 
-function openOutput(out: SinkOptions['out'], budget: SpoolBudget): Output {
-  if ('dir' in out) return new DirOutput(out.dir, out.force);
+function openOutput(out: SinkOptions['out'], budget: SpoolBudget, onError: (err: unknown) => void): Output {
+  if ('dir' in out) return new DirOutput(out.dir, out.force, onError);
   let target: Target;
   if ('stream' in out) target = new StreamTarget(out.stream);
-  else if ('fd' in out) target = new FdTarget(out.fd, out.name ?? `fd ${out.fd}`, false);
+  else if ('fd' in out) target = new FdTarget(out.fd, out.name ?? `fd ${out.fd}`, false, { onError });
   else {
     // Recordings are created exclusively, 0600; --append continues a file, --force replaces it (STYLE.md §8).
     const fd = openSync(out.file, out.append ? 'a' : out.force ? 'w' : 'wx', 0o600);
-    const t = new FdTarget(fd, out.file, true);
+    const t = new FdTarget(fd, out.file, true, { onError });
     t.position = fstatSync(fd).size;
     target = t;
   }
@@ -98,7 +98,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   let output: Output;
   let keylogFd = -1;
   try {
-    output = openOutput(opts.out, new SpoolBudget(opts.spoolMemoryBytes ?? DEFAULT_SPOOL_MEMORY, opts.spoolDir));
+    output = openOutput(opts.out, new SpoolBudget(opts.spoolMemoryBytes ?? DEFAULT_SPOOL_MEMORY, opts.spoolDir), (err) => fail(err));
     if (opts.keylog && keys) keylogFd = openSync(opts.keylog, 'a', 0o600);
   } catch (err) {
     server.close();
