@@ -8,7 +8,7 @@ export type { Schema, AppSchema, MessageSchema, FieldSchema, FieldType, IntType,
 export { schemaToJson } from './schema/to-json.js';
 export { RecordEncoder } from './codec/record-encoder.js';
 export { encodeIntake, packFlushes, FLUSH_SIZE } from './codec/intake-encoder.js';
-export { decode, decodeBytes, type DecodeOptions } from './codec/decode.js';
+export { decode, decodeBatches, decodeBytes, type DecodeOptions } from './codec/decode.js';
 export { toJsonLine, type DecodedRecord } from './codec/record.js';
 export { StreamDecoder, type DecodeInfo, type InputKind, type StreamDecoderOptions, type Confidence } from './codec/stream.js';
 export type { RecordSink } from './codec/splitter.js';

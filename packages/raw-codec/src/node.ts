@@ -30,7 +30,12 @@ export async function* readFileChunks(path: string, opts: ReadOptions = {}): Asy
     for (;;) {
       if (opts.signal?.aborted) return;
       const buf = new Uint8Array(size);
-      const { bytesRead } = await fh.read(buf, 0, size, null);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, 0, size, null));
+      } catch (err) {
+        throw new MissingInputError(path, err); // e.g. EISDIR: a directory opens but does not read
+      }
       if (bytesRead > 0) { yield buf.subarray(0, bytesRead); continue; }
       if (!opts.follow) return;
       await sleep(opts.pollMs ?? 200, opts.signal);

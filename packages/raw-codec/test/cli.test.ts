@@ -125,6 +125,9 @@ test('exit codes: 66 missing file, 64 bad flags, 65 truncated and corrupt (recor
   const missing = run(['decode', join(dir, 'nope.raw')]);
   assert.is(missing.code, 66);
   assert.match(missing.err, /^raw-codec: cannot read .*nope\.raw: ENOENT/);
+  const isDir = run(['decode', dir]);
+  assert.is(isDir.code, 66);
+  assert.match(isDir.err, /^raw-codec: cannot read .*raw-codec-cli-.*: EISDIR/);
   assert.is(run(['decode', '--kind', 'zip', wireFile]).code, 64);
   assert.is(run(['decode', '--schema', 'nonsense', wireFile]).code, 64);
   assert.is(run(['decode', '--bogus', wireFile]).code, 64);

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  builtinSchema, CorruptError, decode, decodeBytes, encodeIntake, lz4EncodeFrame, packFlushes, RecordEncoder, toJsonLine, TruncatedError,
+  builtinSchema, CorruptError, decode, decodeBatches, decodeBytes, encodeIntake, lz4EncodeFrame, packFlushes, RecordEncoder, toJsonLine, TruncatedError,
   type DecodeInfo, type DecodedRecord,
 } from '../src/index.js';
 import { cat } from './helpers.js';
@@ -119,6 +119,15 @@ test('BPF dump: kind detected, era guessed from which schema splits it, confiden
   decodeBytes(shared, { onInfo: (i) => (info = i) });
   assert.equal([info!.kind, info!.schemaConfidence], ['bpf', 'low']);
   assert.match(info!.reason, /pass --schema/);
+});
+
+test('decodeBatches yields the same records, one array per input chunk', async () => {
+  const bytes = cat(...connection(fm, 30));
+  const chunks = [bytes.subarray(0, 100), bytes.subarray(100, 101), bytes.subarray(101, 400), bytes.subarray(400)];
+  const batches: DecodedRecord[][] = [];
+  for await (const b of decodeBatches(chunks)) batches.push(b);
+  assert.ok(batches.length >= 2 && batches.every((b) => b.length > 0));
+  assert.equal(lines(batches.flat()), lines(decodeBytes(bytes)));
 });
 
 test('names filter keeps only the named messages', () => {

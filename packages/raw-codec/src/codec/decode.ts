@@ -53,6 +53,28 @@ export async function* decode(input: AsyncIterable<Uint8Array> | Iterable<Uint8A
   if (err) throw err;
 }
 
+/**
+ * Like decode, but yields the records of each input chunk as one array: fewer awaits per record, for consumers
+ * that go through millions of records (same errors, same order).
+ */
+export async function* decodeBatches(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<DecodedRecord[], void, undefined> {
+  let batch: DecodedRecord[] = [];
+  const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { batch.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  for await (const chunk of input) {
+    let err: unknown = null;
+    try { d.push(chunk); } catch (e) { err = e; }
+    const out = batch;
+    batch = [];
+    if (out.length) yield out;
+    if (err) throw err;
+  }
+  let err: unknown = null;
+  try { d.end(); } catch (e) { err = e; }
+  if (batch.length) yield batch;
+  if (err) throw err;
+}
+
 /** All records of an in-memory recording (convenience for tests and small files). */
 export function decodeBytes(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedRecord[] {
   const out: DecodedRecord[] = [];

@@ -91,6 +91,8 @@ export class StreamDecoder {
   /** Which segment the decoder is in (0 before any). */
   get segment(): number { return this.splitter?.segment ?? 0; }
   get records(): number { return this.splitter?.records ?? 0; }
+  /** Segments seen so far (connections). */
+  get segments(): number { return this.splitter && this.splitter.records > 0 ? this.splitter.segment + 1 : 0; }
 
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
