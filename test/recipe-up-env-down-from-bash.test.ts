@@ -5,11 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BUNDLE = new URL('../packages/recipe/dist/recipe.js', import.meta.url).pathname;
+const AGENT_RUNNER = new URL('../packages/agent-runner/dist/agent-runner.js', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'recipe-bash-'));
 const bash = (script: string) => spawnSync('bash', ['-c', `set -euo pipefail\nrecipe() { node ${BUNDLE} "$@"; }\n${script}`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: cwd }, timeout: 60_000 });
 
@@ -70,6 +71,38 @@ recipe status
   const after = bash('recipe status');
   assert.is(after.status, 66);
   assert.match(after.stderr, /^recipe: no fake cloud: .*cloud\.json: nothing running there/);
+});
+
+test('the background steps with an agent run by hand (agent-runner\'s simulated agent + workload), then down --check passes', () => {
+  // the checker's cadence tolerances for agent timers × 0.25: a 500 ms heartbeat, ± half a period
+  const cfg = join(cwd, 'quarter-time.json');
+  writeFileSync(cfg, JSON.stringify({ cadence: { heartbeatMs: 500, heartbeatMinGapMs: 250, heartbeatMaxGapMs: 750, probeLoadMaxGapMs: 33_500 } }));
+  const r = bash(`
+ar() { node ${AGENT_RUNNER} "$@"; }
+recipe up --dir by-hand --authz-port 0 --intake-port 0 >/dev/null
+eval "$(recipe env --dir by-hand 2>/dev/null)"
+node ${AGENT_RUNNER} sim --run-dir "$RECIPE_DIR" --intake-host "$FLOWMILL_INTAKE_HOST" --intake-port "$FLOWMILL_INTAKE_PORT" --intake-name "$FLOWMILL_INTAKE_NAME" \
+  --ca "$SSL_CERT_FILE" --authz-server "$FLOWMILL_AUTHZ_SERVER" --time-scale 0.25 --connect-delay 0 > "$RECIPE_DIR/agent.log" 2>&1 &
+sim=$!
+for i in $(seq 200); do grep -q 'Telemetry is flowing' "$RECIPE_DIR/agent.log" && break; sleep 0.05; done
+ar workload --run-dir "$RECIPE_DIR" --agent-kind sim --era flowmill 2>/dev/null
+sleep 3.5
+kill -TERM $sim
+status=0; wait $sim || status=$?
+echo "agent exit $status"
+recipe status --dir by-hand | head -1
+recipe down --check --check-config ${cfg} --json
+`);
+  assert.match(r.stdout, 'agent exit 241', r.stderr);
+  assert.match(r.stdout, /^running: fake cloud/m);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.is(r.status, 0, `${r.stderr}\n${JSON.stringify(out.run?.checks)}`);
+  assert.is(out.run.status, 'passed');
+  assert.is(out.run.checks.failed, 0);
+  assert.ok(out.run.checks.passed >= 8);
+  assert.match(r.stderr, /\[2\/2\] ✓ run the checker|"step":"check","status":"done"/);
+  assert.ok(existsSync(join(cwd, 'by-hand', 'check.html')));
+  assert.ok(out.run.files['intake.ndjson'].complete);
 });
 
 test('up refuses a busy port with one line and exit 69, leaving nothing running', () => {

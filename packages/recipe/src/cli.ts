@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { boolean, command, extendType, flag, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
 import { loadProfile } from '@flowmill/agent-runner';
 import type { AgentChoice } from './agent.js';
 import { defaultDeps } from './default-deps.js';
+import { checkStoppedRun } from './decode-check.js';
+import { Flow } from './flow-control/flow.js';
+import { createReporter } from './progress.js';
+import { readJson } from './run-dir.js';
 import { InterruptedError, UsageError } from './errors.js';
 import { serveCloud } from './serve.js';
 import { renderSummary } from './summary.js';
-import { resolveStateDir } from './state.js';
+import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe } from './recipe-run.js';
 import type { Era } from './types.js';
@@ -185,7 +189,6 @@ const envCmd = command({
   },
   handler: async (a) => {
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
-    const { readState } = await import('./state.js');
     const { script, command: line } = envScript(readState(dir), { agent: a.agent, keyId: a.keyId });
     process.stdout.write(script);
     stderr.write(`${BIN}: agent command: ${line}\n`);
@@ -196,10 +199,23 @@ const envCmd = command({
 const downCmd = command({
   name: 'down',
   description: 'stop what `up` started, flushing the captures',
-  args: { dir: stateDir, runs, json: jsonOut, grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace (default 15s)' }) },
+  args: {
+    dir: stateDir, runs, json: jsonOut,
+    grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace (default 15s)' }),
+    check: flag({ long: 'check', type: boolean, description: 'then decode the recordings and run the checker (exit 1 if a check failed)' }),
+    preset: option({ long: 'preset', type: optional(string), description: 'with --check: checker preset' }),
+    checkConfig: option({ long: 'check-config', type: optional(string), description: 'with --check: checker tolerance overrides, a JSON file' }),
+  },
   handler: async (a) => {
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
     const r = await down(dir, { graceMs: a.grace });
+    let code: number = ExitCode.ok;
+    if (a.check) {
+      const flow = new Flow(createReporter(a.json ? 'json' : 'human', stderr, { color }), 2);
+      const c = await checkStoppedRun(flow, { deps: defaultDeps(), dir, keepGoing: true, checkPreset: a.preset, checkConfig: a.checkConfig });
+      code = c.exitCode;
+      r.runJson = readJson(join(dir, 'run.json'));
+    }
     if (a.json) process.stdout.write(`${JSON.stringify({ dir, pid: r.state.pid, wasRunning: r.wasRunning, killed: r.killed, run: r.runJson })}\n`);
     else {
       const files = (r.runJson as { files?: Record<string, { bytes: number }> } | undefined)?.files ?? {};
@@ -207,11 +223,9 @@ const downCmd = command({
       process.stdout.write(`${r.wasRunning ? `stopped fake cloud pid ${r.state.pid}${r.killed ? ' (killed after the grace period)' : ''}` : `fake cloud pid ${r.state.pid} was not running (stale state)`}: ${relative(process.cwd(), dir) || dir}\n${list}`);
     }
     if (!r.wasRunning) {
-      const { rmSync } = await import('node:fs');
-      const { join } = await import('node:path');
       rmSync(join(dir, 'cloud.json'), { force: true });
     }
-    return ExitCode.ok;
+    return code;
   },
 });
 

@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { AGENT_SIGTERM_EXIT, checkAgentBinary, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
 import type { AgentTarget } from './agent-env.js';
 import { DEFAULT_KEY_ID } from './agent-env.js';
@@ -9,12 +8,14 @@ import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
 import { fileLog, tee, type FileLog } from './file-log.js';
 import { Flow } from './flow-control/flow.js';
+import { countChecks, decodeAndCheck } from './decode-check.js';
+export { countChecks, wireFiles } from './decode-check.js';
 import { killOthers } from './flow-control/kill-others.js';
 import { runStep } from './flow-control/start.js';
 import { waitReady } from './flow-control/wait-ready.js';
 import { prefixedLog, type PrefixedLog } from './log-prefix.js';
 import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
-import { createRunDir, hashRunFiles, PARTIAL, RUN_FILES, writeJsonAtomic, type FileEntry, type RunDir } from './run-dir.js';
+import { createRunDir, hashRunFiles, RUN_FILES, writeJsonAtomic, type FileEntry, type RunDir } from './run-dir.js';
 import type { Era, Writable } from './types.js';
 import { VERSION } from './version.js';
 
@@ -291,50 +292,11 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     const post = flow.signal.aborted ? flow.fork() : flow;
     const onPostAbort = () => post.abort(o.signal!.reason instanceof Error ? o.signal!.reason : new InterruptedError('SIGINT'));
     if (post !== flow) o.signal?.addEventListener('abort', onPostAbort, { once: true });
-    const schema = era === 'flowmill' ? 'flowmill' : 'ebpf_net';
-    const wire = wireFiles(rd.dir);
     if (!recorded) incomplete.add(RUN_FILES.intakeDir);
-    try {
-      await runStep(post, { id: 'decode', title: 'decode the recordings', detail: () => Object.entries(records).map(([k, n]) => `${k} ${n}`).join(', ') }, async (signal) => {
-        const jobs: [string, 'intake' | 'record' | 'bpf', string[], keyof typeof RUN_FILES][] = [
-          ['intake', 'intake', wire, 'intakeNdjson'],
-          ['record', 'record', existsSync(files.record) ? [files.record] : [], 'recordNdjson'],
-          ['bpf', 'bpf', existsSync(files.bpf) ? [files.bpf] : [], 'bpfNdjson'],
-        ];
-        const errors: unknown[] = [];
-        for (const [label, kind, inputs, outName] of jobs) {
-          if (inputs.length === 0) continue;
-          try {
-            records[label] = await decodeTo(o.deps, kind, inputs, schema, rd.path(outName), signal);
-          } catch (err) {
-            if (!o.keepGoing || signal.aborted) throw err;
-            errors.push(err);
-          }
-        }
-        if (errors.length) error ??= errors[0];
-      });
-    } catch (err) {
-      error ??= err;
-    }
-    if (!error || (o.keepGoing && !interrupted())) {
-      try {
-        report = await runStep<CheckReportLike>(post, { id: 'check', title: 'run the checker', detail: (r) => summarizeChecks(r) }, async (signal) => {
-          const r = await o.deps.runChecks(
-            {
-              wire, record: existsSync(files.record) ? files.record : undefined, bpf: existsSync(files.bpf) ? files.bpf : undefined,
-              manifest: existsSync(files.manifest) ? files.manifest : undefined, authzLog: era === 'flowmill' ? files.authzLog : undefined, schema,
-            },
-            { preset: o.checkPreset, config: checkConfig },
-          );
-          if (signal.aborted) throw signal.reason;
-          writeDone(rd.path('checkJson'), `${JSON.stringify(r, null, 2)}\n`, signal);
-          writeDone(rd.path('checkHtml'), o.deps.renderHtml(r), signal);
-          return r;
-        });
-      } catch (err) {
-        error ??= err;
-      }
-    }
+    const dc = await decodeAndCheck(post, { deps: o.deps, dir: rd.dir, era, keepGoing: o.keepGoing, keepGoingAfter: !!error, checkPreset: o.checkPreset, checkConfig });
+    Object.assign(records, dc.records);
+    report = dc.report;
+    error ??= dc.error;
     o.signal?.removeEventListener('abort', onPostAbort);
     if (post !== flow && post.signal.aborted) error = post.signal.reason;
   }
@@ -365,50 +327,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   return { dir: rd.dir, status, exitCode, error, report, runJson };
 }
 
-/** The wire captures in connection order (tls-sink's --out-dir names sort that way). */
-export function wireFiles(dir: string): string[] {
-  const d = join(dir, RUN_FILES.intakeDir);
-  if (!existsSync(d)) return [];
-  return readdirSorted(d)
-    .filter((n) => /^conn-\d+\.raw$/.test(n))
-    .map((n) => join(d, n))
-    .filter((p) => statSync(p).size > 0);
-}
 
-function readdirSorted(d: string): string[] {
-  return readdirSync(d).sort();
-}
-
-/** Decodes to `<out>.partial`, renamed to `<out>` only when complete: an interrupted decode stays marked. */
-async function decodeTo(deps: RecipeDeps, kind: 'intake' | 'record' | 'bpf', inputs: string[], schema: 'flowmill' | 'ebpf_net', out: string, signal: AbortSignal): Promise<number> {
-  const partial = `${out}${PARTIAL}`;
-  const f = fileLog(partial);
-  try {
-    const n = await deps.decodeToNdjson({ kind, files: inputs, schema, out: f });
-    f.close();
-    if (signal.aborted) throw signal.reason;
-    renameSync(partial, out);
-    return n;
-  } finally {
-    f.close();
-  }
-}
-
-function writeDone(path: string, text: string, signal: AbortSignal): void {
-  writeFileSync(`${path}${PARTIAL}`, text, { mode: 0o600 });
-  if (signal.aborted) throw signal.reason;
-  renameSync(`${path}${PARTIAL}`, path);
-}
-
-export function countChecks(r: CheckReportLike): NonNullable<RunJson['checks']> {
-  const by = (s: string) => r.checks.filter((c) => c.status === s);
-  return { ok: r.ok, passed: by('pass').length, failed: by('fail').length, notRun: by('not-run').length, failedIds: by('fail').map((c) => c.id) };
-}
-
-function summarizeChecks(r: CheckReportLike): string {
-  const c = countChecks(r);
-  return `${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}${c.failedIds.length ? ` (${c.failedIds.join(', ')})` : ''}`;
-}
 
 /**
  * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
