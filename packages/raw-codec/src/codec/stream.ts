@@ -202,6 +202,7 @@ export class StreamDecoder {
         let r;
         try { r = this.dec!.push(data, p); } catch (e) { throw this.lz4Error(e); }
         for (const out of r.output) this.plain(out, this.frames - 1);
+        if (r.consumed === 0 && !r.frameEnded) throw new Error(`lz4 decoder took no input at byte ${fileOff + p}: a bug, not bad input`); // never spin
         p += r.consumed;
         if (r.frameEnded) this.inFrame = false;
         continue;
