@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { builtinSchema, parseRender, SchemaError, toCompact, type Schema } from '../src/index.js';
+import { builtinSchema, decodeBytes, parseRender, RecordEncoder, SchemaError, toCompact, type Schema } from '../src/index.js';
 import { refDir } from './helpers.js';
 
 // Small fixtures of our own (the agent's .render files are not copied into the project).
@@ -135,6 +135,38 @@ app x {
 metric m { u32 v method rate u64 w }
 `);
   assert.equal(s.apps.x.byName.get('y_start')!.fields.map((f) => f.name), ['k', '_ref'], 'references in an index are not copied');
+});
+
+test('mutated .render text either parses or fails with a SchemaError (no other exception)', () => {
+  let seed = 12345;
+  const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const pieces = ['{', '}', '(', ')', '[', ']', ':', ',', '-', '.', '<', '>', '"', '/*', '//', '\n', ' 0 ', ' 65536 ', ' msg ', ' _start ', ' string ', ' u8 ', ' ref ', ' index ', ' span ', ' app ', '{{', '}}', ' 99999999999 '];
+  let parsed = 0;
+  for (let i = 0; i < 3000; i++) {
+    let t = layout;
+    for (let k = 0; k < 1 + Math.floor(r() * 3); k++) {
+      const at = Math.floor(r() * t.length);
+      const op = r();
+      if (op < 0.4) t = t.slice(0, at) + pieces[Math.floor(r() * pieces.length)] + t.slice(at);
+      else if (op < 0.8) t = t.slice(0, at) + t.slice(at + 1 + Math.floor(r() * 8));
+      else t = t.slice(0, at);
+    }
+    try {
+      parseRender(t, { source: 'fuzz.render' });
+      parsed++;
+    } catch (e) {
+      if (!(e instanceof SchemaError)) throw new Error(`case ${i}: ${(e as Error).stack}\n${t}`);
+    }
+  }
+  assert.ok(parsed > 0 && parsed < 3000, `${parsed} parsed`);
+});
+
+test('a field named __proto__ is an own property, not the prototype', () => {
+  const s = parseRender('package x\nnamespace { agent_internal: 331 }\napp agent_internal { span s { 0: log m { 1: u32 __proto__ } } }\n');
+  const rec = new RecordEncoder(s.apps.agent_internal).encode('m', 1n, { ['__proto__']: 7 } as Record<string, unknown>);
+  const [d] = decodeBytes(rec, { kind: 'bpf', schema: s });
+  assert.ok(Object.prototype.hasOwnProperty.call(d.data, '__proto__'));
+  assert.is(Object.getPrototypeOf(d.data), Object.prototype);
 });
 
 function compareWithReference(name: 'flowmill' | 'ebpf_net', s: Schema): string[] {

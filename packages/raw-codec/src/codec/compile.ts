@@ -145,7 +145,8 @@ function compileMessage(m: MessageSchema): CompiledMessage {
     helpers += `function arrV_${f.name}(dv, u8, b) { const r = new Array(${f.arrayLength}); for (let k = 0; k < ${f.arrayLength}; k++) { const off = b + k * ${es}; r[k] = ${fieldExpr(single, false)}; } return r; }\n`;
     helpers += `function arrJ_${f.name}(dv, u8, b) { let s = '['; for (let k = 0; k < ${f.arrayLength}; k++) { const off = b + k * ${es}; if (k) s += ','; s += ${fieldExpr(single, true)}; } return s + ']'; }\n`;
   }
-  const obj = `{ ${m.fields.map((f) => `${JSON.stringify(f.name)}: ${fieldExpr(f, false)}`).join(', ')} }`;
+  // `__proto__: x` in a literal would set the prototype, so that one name becomes a computed (own) key.
+  const obj = `{ ${m.fields.map((f) => `${f.name === '__proto__' ? '["__proto__"]' : JSON.stringify(f.name)}: ${fieldExpr(f, false)}`).join(', ')} }`;
   const dataJson = m.fields.length === 0 ? `'{}'` : m.fields.map((f, i) => `${JSON.stringify(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`)} + ${fieldExpr(f, true)}`).join(' + ') + ` + '}'`;
   const refF = m.refField !== undefined ? m.fields.find((f) => f.name === m.refField && f.type !== 'string' && f.arrayLength === null && !f.type.startsWith('string<')) : undefined;
   const refExpr = refF ? (refF.type.endsWith('64') || refF.type.endsWith('128') ? fieldExpr(refF, false) : `BigInt(${fieldExpr(refF, false)})`) : 'undefined';

@@ -39,7 +39,13 @@ export function parseRenderAst(text: string, source = '<render>'): AstDocument {
 
   const fieldType = (): string => {
     const t = id('a field type');
-    if (t === 'string' && is('<')) { p++; const n = int('string<N> size'); expect('>'); return `string<${n}>`; }
+    if (t === 'string' && is('<')) {
+      p++;
+      const n = int('string<N> size');
+      if (n < 1 || n > 0xffff) fail(`string<${n}>: size outside 1..65535`, toks[p - 1]);
+      expect('>');
+      return `string<${n}>`;
+    }
     if (t !== 'string' && !isIntType(t)) fail(`unknown field type ${JSON.stringify(t)}`, toks[p - 1]);
     return t;
   };
@@ -50,7 +56,12 @@ export function parseRenderAst(text: string, source = '<render>'): AstDocument {
     const type = fieldType();
     const name = id('a field name');
     let arrayLength: number | null = null;
-    if (accept('[')) { arrayLength = int('array size'); expect(']'); }
+    if (accept('[')) {
+      arrayLength = int('array size');
+      // A wire struct is at most 0xffff bytes (u16 _len / record size), so larger arrays cannot be real.
+      if (arrayLength < 1 || arrayLength > 0xffff) fail(`array size ${arrayLength} outside 1..65535`, toks[p - 1]);
+      expect(']');
+    }
     if (is('{{')) skipGroup();
     return { number, type, name, arrayLength, line };
   };
