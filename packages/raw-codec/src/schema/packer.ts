@@ -131,7 +131,7 @@ function packOne(app: string, span: AstDocument['apps'][number]['spans'][number]
     names.add(f.ast.name);
   }
   const packed = packMessage(fields);
-  // The static part must fit a record: `_len` and the record size are u16 (wire-format.md (a) 8).
+  // No agent can send a bigger static part: `_len` is a u16 (wire-format.md (a) 8) and records fit a 16 KiB buffer (§2.6).
   if (packed.wireSize > 0xffff) throw new SchemaError(source, m.line, `message ${name}: fixed part of ${packed.wireSize} bytes exceeds 65535`);
   const out: MessageSchema = { name, rpcId, declaredId: m.declaredId, dynamic: packed.dynamic, wireSize: packed.wireSize, fields: packed.fields, span: span.name, type, app };
   if (refField !== undefined) out.refField = refField;
