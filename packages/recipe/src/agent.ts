@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnChild, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
@@ -53,6 +54,16 @@ export interface StartAgentOptions {
   /** Replace existing recordings (a reused --out directory). */
   force?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * When the agent must go through sudo, make sure sudo will not ask for a password (we run it with -n, and a prompt
+ * in the middle of the run would hang it): one clear line before anything starts instead.
+ */
+export function checkSudo(run: (cmd: string, args: string[]) => { status: number | null; error?: Error } = (c, a) => spawnSync(c, a, { stdio: 'ignore' })): void {
+  const r = run('sudo', ['-n', 'true']);
+  if (r.error) throw new AgentNotFoundError('sudo', 'not installed (run recipe as root, or pass --no-sudo)', r.error);
+  if (r.status !== 0) throw new AgentNotFoundError('sudo', 'a password is required (run `sudo -v` first, or run recipe as root)');
 }
 
 /** Refuses a missing or non-executable agent binary before anything else is started (exit 66). */

@@ -3,7 +3,7 @@ export { serveCloud, type ServeOptions, type Serving } from './serve.js';
 export { up, down, status, renderStatus, envScript, ServeFailedError, type UpOptions, type StatusReport } from './up-down.js';
 export { readState, resolveStateDir, alive, liveCounts, SERVE_LOG, type CloudState } from './state.js';
 export { startFakeCloud, defaultPorts, tlsFor, type CloudConfig, type FakeCloud, type CloudLogs } from './fake-cloud.js';
-export { startAgent, checkAgentBinary, SIM_TIME_SCALE, AGENT_READY, AGENT_SIGTERM_EXIT, type AgentChoice, type AgentRun } from './agent.js';
+export { startAgent, checkAgentBinary, checkSudo, SIM_TIME_SCALE, AGENT_READY, AGENT_SIGTERM_EXIT, type AgentChoice, type AgentRun } from './agent.js';
 export { agentEnvironment, realAgentCommand, exportLines, shellQuote, DEFAULT_KEY_ID, DEFAULT_PORTS, type AgentTarget, type AgentHow } from './agent-env.js';
 export { spawnChild, describeExit, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
 export { prefixedLog, type PrefixedLog, type PrefixOptions } from './log-prefix.js';

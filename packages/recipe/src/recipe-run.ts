@@ -1,6 +1,6 @@
 import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
-import { AGENT_SIGTERM_EXIT, checkAgentBinary, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
+import { AGENT_SIGTERM_EXIT, checkAgentBinary, checkSudo, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
 import type { AgentTarget } from './agent-env.js';
 import { DEFAULT_KEY_ID } from './agent-env.js';
 import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
@@ -121,7 +121,11 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? (() => new Date());
   const era: Era = o.era ?? 'flowmill';
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
-  if (agent.kind === 'binary') checkAgentBinary(agent.path); // before anything is created (exit 66)
+  // before anything is created (exit 66)
+  if (agent.kind === 'binary') {
+    checkAgentBinary(agent.path);
+    if (agent.sudo ?? (o.uid ?? 0) !== 0) checkSudo();
+  }
   const simulated = agent.kind === 'simulated';
   const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? SIM_TIME_SCALE) : 1;
   const plain = era === 'otel' || !!o.plain;

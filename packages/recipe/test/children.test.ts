@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnChild, prefixedLog, AgentNotFoundError, firstLine, alive } from '../src/index.js';
+import { spawnChild, prefixedLog, AgentNotFoundError, firstLine, alive, checkSudo } from '../src/index.js';
 
 test('a child: output prefixed line by line, readiness by line, stop reaches its whole process group', async () => {
   const out: string[] = [];
@@ -49,6 +49,17 @@ test('prefixes are coloured only when asked and padded to a width', () => {
   l.write('a\nb');
   l.end();
   assert.equal(out, ['\x1b[35m[sink]\x1b[0m     a\n', '\x1b[35m[sink]\x1b[0m     b\n']);
+});
+
+test('sudo that would ask for a password is refused up front with the fix in the message', () => {
+  try {
+    checkSudo(() => ({ status: 1 }));
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, AgentNotFoundError);
+    assert.is((err as Error).message, 'cannot start the agent: sudo: a password is required (run `sudo -v` first, or run recipe as root)');
+  }
+  checkSudo(() => ({ status: 0 }));
 });
 
 test.run();
