@@ -18,6 +18,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'packages/checker/dist/checker.js');
 const RUNS = Number(process.argv[2] ?? 3);
 const BACKGROUND_PER_S = 40; // extra TCP connections + processes per second (a busy host)
+const HEAP_CAP_MIB = 128; // --max-old-space-size for the streaming proof
 
 function timed(cmd, args) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -26,14 +27,15 @@ function timed(cmd, args) {
   return { ms: sec * 1000, rssMiB: kb / 1024, status: r.status, stderr: r.stderr };
 }
 
-// The decode-only peer, bundled like the checker's bin (same esbuild settings, raw-codec from source).
+// The decode-only peer, bundled like the checker's bin (same esbuild settings, raw-codec from source, the same
+// 256 KiB read chunks as the checker).
 const work = mkdtempSync(join(tmpdir(), 'bench-checker-peer-'));
 writeFileSync(join(work, 'decode.mjs'), `
 import { createReadStream } from 'node:fs';
 import { decode } from '@flowmill/raw-codec';
 let n = 0;
 for (const [p, kind] of [[process.argv[2] + '/bpf.raw', 'bpf'], [process.argv[2] + '/intake.raw', 'intake'], [process.argv[2] + '/intake.record', 'record']])
-  for await (const r of decode(createReadStream(p, { highWaterMark: 1 << 20 }), { kind, schema: 'auto' })) n++;
+  for await (const r of decode(createReadStream(p, { highWaterMark: 1 << 18 }), { kind, schema: 'auto' })) n++;
 console.log(n);`);
 await build({ entryPoints: [join(work, 'decode.mjs')], outfile: join(work, 'decode.bundle.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', conditions: ['@flowmill/source'], nodePaths: [join(root, 'node_modules')], logLevel: 'warning' });
 const decodePeer = join(work, 'decode.bundle.mjs');
@@ -63,10 +65,13 @@ for (const minutes of [1, 10]) {
     }
     const rep = JSON.parse(spawnSync(process.execPath, [bin, '--run-dir', dir, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout);
     records = rep.inputs.reduce((a, x) => a + (x.records ?? 0), 0);
+    // Streaming, shown: the same check with the V8 heap capped (the run fails if the checker needed more).
+    const capped = timed(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, bin, '--run-dir', dir, '--json']);
     const m = { checker: median(ck), decode: median(dec), native: median(nat) };
     result.sizes[`${minutes}min`] = {
       bytes, records, generateMs: Math.round(genMs), medianMs: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v)])),
       peakRssMiB: { checker: Math.round(rss), decode: Math.round(drss) },
+      heapCapped: { capMiB: HEAP_CAP_MIB, ok: capped.status === 0, ms: Math.round(capped.ms), rssMiB: Math.round(capped.rssMiB) },
       ratios: { 'checker/decode': +(m.checker / m.decode).toFixed(2), 'checker/native-taps': +(m.checker / m.native).toFixed(2) },
       checkerMBps: +(bytes / 1e6 / (m.checker / 1000)).toFixed(1), recordsPerS: Math.round(records / (m.checker / 1000)),
     };
@@ -74,7 +79,8 @@ for (const minutes of [1, 10]) {
     lines.push(`  ${minutes} min simulated: ${(bytes / 1e6).toFixed(1)} MB, ${records.toLocaleString('en-US')} records (3 recordings)`,
       `    checker ${s.medianMs.checker} ms (${s.checkerMBps} MB/s, ${s.recordsPerS.toLocaleString('en-US')} records/s), peak RSS ${s.peakRssMiB.checker} MiB`,
       `    decode only ${s.medianMs.decode} ms (peak ${s.peakRssMiB.decode} MiB) -> ratio checker/decode ${s.ratios['checker/decode']}`,
-      `    lz4 -dc | cmp ${s.medianMs.native} ms -> ratio checker/native-taps ${s.ratios['checker/native-taps']}`);
+      `    lz4 -dc | cmp ${s.medianMs.native} ms -> ratio checker/native-taps ${s.ratios['checker/native-taps']}`,
+      `    with the heap capped at ${HEAP_CAP_MIB} MiB: ${s.heapCapped.ok ? `ok in ${s.heapCapped.ms} ms, peak RSS ${s.heapCapped.rssMiB} MiB` : 'FAILED (out of memory)'}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

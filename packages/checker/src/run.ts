@@ -197,10 +197,10 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     for (const o of intakeObs) o.intake!(r);
   };
 
-  // The BPF dump and the intake are read together, merged by time: the dump is read while its timestamps are at
-  // most MERGE_LEAD_NS ahead of the latest intake timestamp, so a sample and its intake record meet within about
-  // a poll and the checks hold only what is in flight (not a whole recording) in memory.
-  const MERGE_LEAD_NS = 1_000_000_000n;
+  // The BPF dump and the intake are read together, merged by time: a dump record is read once the intake has reached
+  // its timestamp (MERGE_LEAD_NS ahead at most), so a sample and its intake record meet within about a poll, the checks
+  // hold only what is in flight, and a new session's bpf_compiled is seen before that session's samples.
+  const MERGE_LEAD_NS = 0n;
   const bpfSt = res.bpf ? newStatus('bpf', [{ path: res.bpf, bytes: statSync(res.bpf).size }]) : undefined;
   const intakeFiles = ctx.intakeSource === 'wire' ? res.wire : res.record ? [{ path: res.record, bytes: statSync(res.record).size }] : [];
   const intakeSt = ctx.intakeSource ? newStatus(ctx.intakeSource, intakeFiles) : undefined;

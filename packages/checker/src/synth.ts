@@ -93,6 +93,8 @@ export function synthesize(o: SynthOptions = {}) {
   let udpPort = 0;
   let skIdFree: number[] = [];
   let skIdNext = 0;
+  /** userspace's UDP sk_id pool: fresh ids 0,1,2,…, freed ones reused last-in first-out (checker-facts.md §3). */
+  const takeId = () => (skIdFree.length ? skIdFree.pop()! : skIdNext++);
   const sessionLen = (BigInt(durationS) * NS) / BigInt(sessions);
   const preamble = 6n * NS; // metadata + 2 s hold-off + compile/probe load before telemetry
 
@@ -210,11 +212,11 @@ export function synthesize(o: SynthOptions = {}) {
 
     function udp(at: bigint) {
       const sk = (nextSk += 0x100n);
-      const skId = skIdFree.length ? skIdFree.pop()! : skIdNext++;
+      let skId = -1; // taken from the LIFO pool when userspace inserts the socket (at poll time, in dump order)
       const lport = 50_000 + (udpPort++ % 10_000);
       const M = 5, B = 100;
       const un: SynthRecord = { name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk, laddr: v4mapped('127.0.0.1'), lport } };
-      add(at, un, () => [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: skId, laddr: v4mapped('127.0.0.1'), lport } }]);
+      add(at, un, () => { skId = takeId(); return [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: skId, laddr: v4mapped('127.0.0.1'), lport } }]; });
       const us: SynthRecord = { name: 'udp_stats', ts: at + MS, data: { sk, raddr: v4mapped('127.0.0.1'), packets: M, bytes: M * (B + 28), changed_af: 2, rport: servers.udp.port, is_rx: 0, laddr: v4mapped('127.0.0.1'), lport } };
       add(us.ts, us, () => [{ name: 'udp_stats_addr_changed_v4', ts: us.ts, data: { sk_id: skId, is_rx: 0, packets: M, bytes: M * (B + 28), raddr: ipRaw('127.0.0.1'), rport: servers.udp.port } }]);
       const ud: SynthRecord = { name: 'udp_destroy_socket', ts: at + 3n * MS, data: { sk } };
@@ -229,9 +231,9 @@ export function synthesize(o: SynthOptions = {}) {
       const name = `q${i}.flowmill.test`;
       const addr = `10.0.${(i >> 8) & 255}.${i & 255}`;
       const sk = (nextSk += 0x100n);
-      const skId = skIdFree.length ? skIdFree.pop()! : skIdNext++;
+      let skId = -1;
       const un: SynthRecord = { name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk, laddr: v4mapped('127.0.0.1'), lport: 53 } };
-      add(at, un, () => [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: skId, laddr: v4mapped('127.0.0.1'), lport: 53 } }]);
+      add(at, un, () => { skId = takeId(); return [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: skId, laddr: v4mapped('127.0.0.1'), lport: 53 } }]; });
       add(at + MS, { name: 'dns_packet', ts: at + MS, data: { sk, pkt: '', total_len: 0, is_rx: 0 } }, () => [
         { name: 'dns_response', ts: at + MS, data: { sk_id: skId, total_dn_len: name.length, domain_name: name, ipv4_addrs: { hex: addr.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join('') }, ipv6_addrs: '', latency_ns: 300_000n, client_server: 1 } },
       ]);

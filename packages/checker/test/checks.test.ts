@@ -148,6 +148,15 @@ test('bpf-intake: socket_stats totals that differ from the rtt_estimator deltas 
   assert.ok((check(clean, 'bpf-intake').figures as { tcpLifetimesConserved: number }).tcpLifetimesConserved > 50);
 });
 
+test('bpf-intake: an sk_id that is not what the LIFO pool would hand out is a field mismatch', async () => {
+  const r = await checkAll(synthRun({ edit: change('intake', 'udp_new_socket', 3, (x) => ({ ...x, data: { ...x.data, sk_id: 999 } })) }), { only: ['bpf-intake'] });
+  const c = check(r, 'bpf-intake');
+  assert.match(c.reason!, /1 field mismatch/);
+  const e = (c.evidence as { note: string; intake: { sk_id: string }; bpf: { fields: { sk_id: string } } }[]).find((x) => /udp_new_socket fields differ/.test(x.note))!;
+  assert.is(e.intake.sk_id, '999');
+  assert.not.equal(e.bpf.fields.sk_id, '999');
+});
+
 test('bpf-intake: the latency histogram counts every matched sample', async () => {
   const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
   const l = r.figures.latency!;
@@ -161,7 +170,7 @@ test('lifecycles: a double close, a use before start and a duplicate process sta
   assert.match(evidenceText(check(r1, 'lifecycles')), /closed twice/);
 
   const r2 = await checkAll(synthRun({ edit: drop('intake', 'udp_new_socket', 2) }), { only: ['lifecycles'] });
-  assert.match(evidenceText(check(r2, 'lifecycles')), /: udp \d+ used before its start/);
+  assert.match(evidenceText(check(r2, 'lifecycles')), /: udp \d+ used (before its start|after its end)/);
 
   const r3 = await checkAll(synthRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r3, 'lifecycles')), /process \d+ started twice/);

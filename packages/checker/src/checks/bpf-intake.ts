@@ -11,7 +11,7 @@ import { big, isoOfNs, num, sig } from '../values.js';
  *   precede their source;
  * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written).
  */
-interface Mapping { intake: string; fields: string[]; key: string; conditional?: 'tracked' | 'insert' | 'udp' }
+interface Mapping { intake: string; fields: string[]; key: string; conditional?: 'tracked' | 'insert' | 'udp' | 'udpDestroy' }
 
 const PASS: Record<string, Mapping> = {
   // unconditional 1:1 (§8.3)
@@ -31,8 +31,10 @@ const PASS: Record<string, Mapping> = {
   set_state_ipv4: { intake: 'set_state_ipv4', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
   set_state_ipv6: { intake: 'set_state_ipv6', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
   close_sock_info: { intake: 'close_sock_info', fields: ['sk'], key: 'sk', conditional: 'tracked' },
-  // sk becomes sk_id; sent at once only when lport != 0 (§1).
-  udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport'], key: 'pid', conditional: 'udp' },
+  // sk becomes sk_id, from a pool that hands out 0,1,2,… and reuses freed ids LIFO, new per session (§3, §8.8); sent
+  // at once only when lport != 0 (§1). The destroy is sent only for a reported socket.
+  udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport', 'sk_id'], key: 'pid', conditional: 'udp' },
+  udp_destroy_socket: { intake: 'udp_destroy_socket', fields: ['sk_id'], key: 'sk_id', conditional: 'udpDestroy' },
 };
 /** Written with the writer's own clock at write time (§1 "ts" column, §4): a watermark for the latency figure. */
 const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
@@ -40,7 +42,7 @@ const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command
 
 /** Kept per BPF sample until its intake record shows up: small on purpose (no decoded object). */
 /** A record waiting for its counterpart from the other stream: small on purpose (no decoded object). */
-interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string }
+interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string; optional?: boolean }
 
 export const bpfIntake: CheckDef = {
   id: 'bpf-intake',
@@ -54,6 +56,13 @@ export const bpfIntake: CheckDef = {
     const waitingBpf = new Map<string, Pending[]>();
     const waitingIntake = new Map<string, Pending[]>();
     const tracked = new Set<string>();
+    // UDP sk -> sk_id pool, simulated from the dump (util/pool_allocator.h via §3); reset when a new session's
+    // bpf_compiled has been seen in the intake (the runner feeds the dump behind the intake, so it always is).
+    const udpIds = new Map<string, { id: number; reported: boolean }>();
+    let udpFree: number[] = [];
+    let udpNext = 0;
+    const sessionStarts: bigint[] = [];
+    let sessionIdx = 0;
     let bpfPass = 0, bpfSkipped = 0, matched = 0, fieldMismatch = 0, derivedEarly = 0;
     let bpfLogDump = 0, bpfLogIntake = 0;
     const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => sig(d[f])).join('|');
@@ -134,9 +143,30 @@ export const bpfIntake: CheckDef = {
           l.last = cur;
           return;
         }
+        while (sessionIdx < sessionStarts.length && r.timestamp >= sessionStarts[sessionIdx]) {
+          if (sessionIdx > 0) { udpIds.clear(); udpFree = []; udpNext = 0; }
+          sessionIdx++;
+        }
         const m = PASS[r.name];
         if (!m) return;
         const sk = sig(r.data.sk);
+        let data = r.data;
+        let optional = false;
+        if (m.conditional === 'udp') {
+          if (udpIds.has(sk)) { bpfSkipped++; return; } // a duplicate insert: not sent
+          const id = udpFree.length ? udpFree.pop()! : udpNext++;
+          const reported = Number(r.data.lport) !== 0;
+          udpIds.set(sk, { id, reported });
+          if (!reported) { bpfSkipped++; return; } // sent later, before its first stats, with another ts
+          data = { ...r.data, sk_id: id };
+        } else if (m.conditional === 'udpDestroy') {
+          const u = udpIds.get(sk);
+          if (!u) { bpfSkipped++; return; }
+          udpIds.delete(sk);
+          udpFree.push(u.id);
+          data = { ...r.data, sk_id: u.id };
+          optional = !u.reported; // reported later or never: either is fine
+        }
         if (m.conditional === 'insert') {
           if (tracked.has(sk)) { bpfSkipped++; return; } // already tracked: userspace logs an error and sends nothing
           tracked.add(sk);
@@ -153,14 +183,15 @@ export const bpfIntake: CheckDef = {
             bpfLife.delete(sk);
             if (l) { const k = `${sk}|${r.timestamp}`; totBpf.set(k, { ...l.sum, offset: r.offset }); settle(k); }
           }
-        } else if (m.conditional === 'udp' && Number(r.data.lport) === 0) { bpfSkipped++; return; }
+        }
         bpfPass++;
-        const k = keyOf(m.intake, r.timestamp, sig(r.data[m.key]));
-        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: -1, via: r.name };
+        const k = keyOf(m.intake, r.timestamp, sig(data[m.key]));
+        const p: Pending = { ts: r.timestamp, fields: fieldSig(m, data), offset: r.offset, name: r.name, segment: -1, via: r.name, ...(optional ? { optional } : {}) };
         if (!meet(waitingIntake, k, p, false)) push(waitingBpf, k, p);
       },
       intake(r) {
         if (r.name === 'bpf_log') bpfLogIntake++;
+        else if (r.name === 'bpf_compiled') sessionStarts.push(r.timestamp);
         if (STAMPED.has(r.name) && awaiting.length) {
           for (const ts of awaiting) {
             const ms = Math.max(0, Number(r.timestamp - ts) / 1e6);
@@ -219,6 +250,7 @@ export const bpfIntake: CheckDef = {
         const inWindow = (ts: bigint) => windows.some(([a, b]) => ts >= a && ts <= b);
         let bpfOrphans = 0, outside = 0;
         for (const list of waitingBpf.values()) for (const p of list) {
+          if (p.optional) continue;
           if (!inWindow(p.ts)) { outside++; continue; }
           bpfOrphans++;
           ev.add({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
