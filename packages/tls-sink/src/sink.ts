@@ -83,6 +83,8 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   const stopAfter = f.stopReadingAfterBytes ?? (f.stopReading ? 0 : undefined);
   const hashing = opts.hash ?? 'dir' in opts.out;
   const emit = (e: SinkEvent) => opts.onEvent?.(e);
+  // Deno's node:tls emits no 'keylog' events (Deno 2.9): an empty key log would mislead whoever opens the capture.
+  if (opts.keylog && 'Deno' in globalThis) throw new SinkUsageError(`cannot write a TLS key log: ${opts.keylog}: Deno's node:tls does not expose TLS secrets; run under Node`);
   checkOutput(opts.out);
   const keys = useTls ? loadKeyMaterial(opts.tls as { cert: string | Uint8Array; key: string | Uint8Array }) : null;
 

@@ -114,6 +114,10 @@ test('Deno: --help, and a TLS 1.3 s_client transfer to stdout with --once', asyn
   const h = sink(['--help'], deno);
   assert.is((await h.exited).code, 0, h.stderr());
   assert.match(h.stdout().toString(), /--out-dir/);
+  // Deno's node:tls has no keylog events: refused with one line rather than an empty key log
+  const k = sink(['0', '--cert', keys.cert, '--key', keys.key, '--keylog', 'deno.keylog', '--out', 'deno-k.raw'], deno);
+  assert.is((await k.exited).code, 64, k.stderr());
+  assert.match(k.stderr(), /^tls-sink: cannot write a TLS key log: deno\.keylog: .*Deno/);
   const input = randomFile(join(tmp.dir, 'deno.bin'), 4_000_000);
   const p = sink(['0', '--cert', keys.cert, '--key', keys.key, '--once', '--disable-send-after', String(input.length)], deno);
   const url = await waitReady(p);
