@@ -106,6 +106,24 @@ test('close() mid-stream: what was received is on disk, the connection ends as s
   assert.is(sink.connections[0].ended, 'shutdown');
 });
 
+test('close() with a connection waiting its turn: the live one is cut, the spooled one follows it whole', async () => {
+  const out = fresh();
+  const ev = new Events();
+  const sink = await startSink({ port: 0, tls: false, out: { file: out }, faults: { disableSendAfterBytes: 1000 }, onEvent: ev.on, spoolMemoryBytes: 1000 });
+  const first = connect(sink.port, false), second = connect(sink.port, false);
+  const a = randomBytes(1000), b = randomBytes(200_000);
+  await first.ready;
+  first.sock.write(a);
+  await first.received(8); // the first connection has the output and stays open
+  await second.ready;
+  second.sock.end(b);
+  await ev.ended(1); // the second one is over, spooled (to a file: 1000 bytes of memory)
+  await sink.close();
+  assert.ok(readFileSync(out).equals(Buffer.concat([a, b])));
+  assert.equal(sink.connections.map((c) => c.ended), ['shutdown', 'eof']);
+  first.sock.destroy();
+});
+
 test('a real TCP reset after the data arrived: ended = reset, the bytes are kept', async () => {
   const out = fresh();
   const ev = new Events();
