@@ -21,8 +21,13 @@ export const DEFAULT_PORTS = {
 /** Everything the agent needs to find the fake cloud and where to write its recordings. */
 export interface AgentTarget {
   era: Era;
-  /** Intake host name the agent connects to and verifies (the leaf certificate's name). */
+  /**
+   * Address the agent connects to: the servers' listen address, not `localhost`. The agent uses the FIRST
+   * getaddrinfo result (agent-protocol.md §2.1), which is ::1 for localhost on many hosts, where nothing listens.
+   */
   intakeHost: string;
+  /** Name the agent verifies the intake certificate with (FLOWMILL_INTAKE_NAME, §2.1); default `intakeHost`. */
+  intakeName?: string;
   intakePort: number;
   /** TLS to the intake (Flowmill era only; OTel is always plain TCP, eras.md §2.2). */
   tls: boolean;
@@ -49,8 +54,8 @@ export function realAgentCommand(t: AgentTarget, how: AgentHow): AgentCommand {
     era: t.era,
     ...('binary' in how ? { agent: how.binary } : { docker: how.image, containerName: how.name }),
     runDir: t.runDir,
-    intake: { host: t.intakeHost, port: t.intakePort, tls: t.era === 'flowmill' ? t.tls : undefined, name: t.era === 'flowmill' && t.tls ? t.intakeHost : undefined },
-    authz: t.era === 'flowmill' ? { server: t.authzUrl ?? `https://${t.intakeHost}:${DEFAULT_PORTS.authz}`, keyId: t.keyId ?? DEFAULT_KEY_ID, secret: t.secret ?? t.keyId ?? DEFAULT_KEY_ID } : undefined,
+    intake: { host: t.intakeHost, port: t.intakePort, tls: t.era === 'flowmill' ? t.tls : undefined, name: t.era === 'flowmill' && t.tls ? (t.intakeName ?? t.intakeHost) : undefined },
+    authz: t.era === 'flowmill' ? { server: t.authzUrl ?? `https://${t.intakeName ?? t.intakeHost}:${DEFAULT_PORTS.authz}`, keyId: t.keyId ?? DEFAULT_KEY_ID, secret: t.secret ?? t.keyId ?? DEFAULT_KEY_ID } : undefined,
     caFile: t.caFile,
   });
   if ('binary' in how && how.sudo) {
@@ -76,4 +81,9 @@ export function exportLines(env: Record<string, string>): string {
   return Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
     .join('');
+}
+
+/** The address to connect to for a listen address: a wildcard listener is reached on loopback. */
+export function connectHost(listen: string): string {
+  return listen === '0.0.0.0' ? '127.0.0.1' : listen === '::' ? '::1' : listen;
 }

@@ -117,7 +117,7 @@ async function startSim(o: StartAgentOptions, choice: { faults?: unknown; timeSc
   const sim: SimAgentLike = await o.deps.runSimAgent({
     era: t.era,
     authzUrl: t.authzUrl,
-    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeHost, ca: t.caFile ? readFileSync(t.caFile, 'utf8') : undefined },
+    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeName ?? t.intakeHost, ca: t.caFile ? readFileSync(t.caFile, 'utf8') : undefined },
     keyId: t.keyId ?? '',
     secret: t.secret ?? '',
     recordPath: join(t.runDir, 'intake.record'),

@@ -4,7 +4,7 @@ export { up, down, status, renderStatus, envScript, ServeFailedError, type UpOpt
 export { readState, resolveStateDir, alive, liveCounts, SERVE_LOG, type CloudState } from './state.js';
 export { startFakeCloud, defaultPorts, tlsFor, type CloudConfig, type FakeCloud, type CloudLogs } from './fake-cloud.js';
 export { startAgent, checkAgentBinary, checkSudo, SIM_TIME_SCALE, AGENT_READY, AGENT_SIGTERM_EXIT, type AgentChoice, type AgentRun } from './agent.js';
-export { agentEnvironment, realAgentCommand, exportLines, shellQuote, DEFAULT_KEY_ID, DEFAULT_PORTS, type AgentTarget, type AgentHow } from './agent-env.js';
+export { agentEnvironment, realAgentCommand, connectHost, exportLines, shellQuote, DEFAULT_KEY_ID, DEFAULT_PORTS, type AgentTarget, type AgentHow } from './agent-env.js';
 export { spawnChild, describeExit, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
 export { prefixedLog, type PrefixedLog, type PrefixOptions } from './log-prefix.js';
 export { createReporter, fmtMs, type ProgressMode, type ProgressEvent, type Reporter } from './progress.js';

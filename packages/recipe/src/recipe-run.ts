@@ -2,7 +2,7 @@ import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
 import { AGENT_SIGTERM_EXIT, checkAgentBinary, checkSudo, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
 import type { AgentTarget } from './agent-env.js';
-import { DEFAULT_KEY_ID } from './agent-env.js';
+import { connectHost, DEFAULT_KEY_ID } from './agent-env.js';
 import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
 import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
@@ -228,7 +228,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
 
     // 3. the agent, until "Telemetry is flowing!"
     const target: AgentTarget = {
-      era, intakeHost: intakeName, intakePort: cloud.intakePort, tls, authzUrl: cloud.authzUrl, caFile: certs?.caCert,
+      era, intakeHost: connectHost(host), intakeName, intakePort: cloud.intakePort, tls, authzUrl: cloud.authzUrl, caFile: certs?.caCert,
       runDir: rd.dir, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID,
     };
     const agentLog = plog('agent', open('agentLog'));

@@ -1,11 +1,11 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentEnvironment, DEFAULT_KEY_ID, exportLines, shellQuote } from './agent-env.js';
+import { agentEnvironment, connectHost, DEFAULT_KEY_ID, exportLines, shellQuote } from './agent-env.js';
 import type { SpawnFn } from './children.js';
 import { RecipeError, StateError, StepTimeoutError } from './errors.js';
 import { waitReady } from './flow-control/wait-ready.js';
-import { createRunDir, readJson, RUN_FILES } from './run-dir.js';
+import { createRunDir, linkCurrent, readJson, RUN_FILES } from './run-dir.js';
 import { alive, liveCounts, readState, SERVE_LOG, type CloudState } from './state.js';
 
 /** `recipe serve` failed before it was ready: its own error line and exit code, passed on. */
@@ -34,7 +34,8 @@ export interface UpOptions {
  * (port busy → 69, bad keys → 66); on a timeout it is killed, so nothing half-started stays behind.
  */
 export async function up(o: UpOptions): Promise<CloudState> {
-  const rd = createRunDir({ out: o.dir, base: o.runsDir, force: o.force });
+  // `current` moves only once this one is up: a second `up` that fails (port busy) must not hide the first
+  const rd = createRunDir({ out: o.dir, base: o.runsDir, force: o.force, link: false });
   const logPath = join(rd.dir, SERVE_LOG);
   const fd = openSync(logPath, 'a', 0o600);
   const spawn = o.spawn ?? nodeSpawn;
@@ -77,6 +78,7 @@ export async function up(o: UpOptions): Promise<CloudState> {
     throw err;
   }
   child.unref();
+  if (!o.dir) linkCurrent(rd.dir);
   return readState(rd.dir);
 }
 
@@ -142,7 +144,8 @@ export function renderStatus(s: StatusReport): string {
 export function envScript(state: CloudState, opts: { agent?: string; keyId?: string } = {}): { script: string; command: string } {
   const { env, args } = agentEnvironment({
     era: state.era,
-    intakeHost: state.intakeName,
+    intakeHost: connectHost(state.host),
+    intakeName: state.intakeName,
     intakePort: state.intake.port,
     tls: state.tls,
     authzUrl: state.authz?.url,

@@ -4,9 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { agentEnvironment, realAgentCommand, exportLines } from '../src/index.js';
 
 test('Flowmill era: the recipe\'s agent command (recorder-recipe.md) with the spec\'s additions', () => {
-  const { env, args } = agentEnvironment({ era: 'flowmill', intakeHost: 'localhost', intakePort: 7001, tls: true, authzUrl: 'https://localhost:8001', caFile: '/k/ca.pem', runDir: '/r' });
+  const { env, args } = agentEnvironment({ era: 'flowmill', intakeHost: '127.0.0.1', intakeName: 'localhost', intakePort: 7001, tls: true, authzUrl: 'https://localhost:8001', caFile: '/k/ca.pem', runDir: '/r' });
   // values from recorder-recipe.md "Running the agent"
-  assert.is(env.FLOWMILL_INTAKE_HOST, 'localhost');
+  // the recipe said localhost; the listen address instead, because the agent takes the first getaddrinfo answer
+  // (agent-protocol.md §2.1), ::1 on many hosts, and verifies the name given separately
+  assert.is(env.FLOWMILL_INTAKE_HOST, '127.0.0.1');
   assert.is(env.FLOWMILL_INTAKE_PORT, '7001');
   assert.is(env.FLOWMILL_INTAKE_NAME, 'localhost');
   assert.is(env.FLOWMILL_AUTH_KEY_ID, 'KFIIVU75RGHY7EC7JABW');
