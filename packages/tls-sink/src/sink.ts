@@ -106,7 +106,15 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
     server.close();
     throw err;
   }
-  if (keylogFd >= 0) server.on('keylog', (line: Buffer) => writeSync(keylogFd, line));
+  if (keylogFd >= 0) {
+    server.on('keylog', (line: Buffer) => {
+      try {
+        writeSync(keylogFd, line);
+      } catch {
+        // A key log that cannot be written costs the ability to decrypt a packet capture, never the capture itself.
+      }
+    });
+  }
 
   const connections: ConnectionInfo[] = [];
   const live = new Set<{ sock: Socket; finish(how: ConnectionInfo['ended']): void }>();
