@@ -142,7 +142,9 @@ export async function checkStoppedRun(flow: Flow, o: Omit<DecodeCheckOptions, 'e
   const runJson = readJson<Record<string, unknown>>(rd.path('runJson'));
   const era = (runJson.era as Era | undefined) ?? 'flowmill';
   const result = await decodeAndCheck(flow, { ...o, era });
-  const passed = !result.error && !!result.report?.ok && result.report.checks.some((c) => c.status === 'pass');
+  const missing = missingRecordings(rd.dir);
+  const passed = !result.error && verdictPassed(result.report, missing);
+  runJson.missing = missing;
   runJson.status = result.error ? 'error' : passed ? 'passed' : 'failed';
   if (result.report) runJson.checks = countChecks(result.report);
   runJson.records = result.records;
@@ -150,4 +152,24 @@ export async function checkStoppedRun(flow: Flow, o: Omit<DecodeCheckOptions, 'e
   writeJsonAtomic(rd.path('runJson'), runJson);
   if (result.error) throw result.error;
   return { exitCode: passed ? 0 : 1, result };
+}
+
+/**
+ * The recordings every run must produce (CONTRACTS.md names): at least one non-empty wire capture, the record file
+ * and the BPF dump. Returns what is missing or empty, in words; the checker alone cannot tell (it skips checks
+ * whose inputs are absent and reports them as not run).
+ */
+export function missingRecordings(dir: string): string[] {
+  const rd = runDir(dir);
+  const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+  const out: string[] = [];
+  if (wireFiles(rd.dir).length === 0) out.push('wire capture (intake/conn-*.raw): the agent never sent anything');
+  if (size(rd.path('record')) === 0) out.push('record file (intake.record)');
+  if (size(rd.path('bpf')) === 0) out.push('BPF dump (bpf.raw)');
+  return out;
+}
+
+/** A run passes when every recording is there, the checker says ok, and it checked something. */
+export function verdictPassed(report: CheckReportLike | undefined, missing: string[]): boolean {
+  return missing.length === 0 && !!report?.ok && report.checks.some((c) => c.status === 'pass');
 }

@@ -15,7 +15,7 @@ export { waitReady, firstLine, type WaitOptions, type LineSource } from './flow-
 export { Teardown, type Stoppable } from './flow-control/teardown.js';
 export { killOthers } from './flow-control/kill-others.js';
 export { renderSummary } from './summary.js';
-export { decodeAndCheck, checkStoppedRun, summarizeChecks, type DecodeCheckOptions, type DecodeCheckResult } from './decode-check.js';
+export { decodeAndCheck, checkStoppedRun, summarizeChecks, missingRecordings, verdictPassed, type DecodeCheckOptions, type DecodeCheckResult } from './decode-check.js';
 export { defaultDeps } from './default-deps.js';
 export type { RecipeDeps, CertFiles, AuthzLike, SinkLike, SinkConnection, SimAgentLike, SimStartOptions, WorkloadRunOptions, CheckInputs, CheckReportLike, CheckResult } from './deps.js';
 export { RecipeError, PortBusyError, KeysError, AgentNotFoundError, ChildExitedError, StepTimeoutError, InterruptedError, StateError, RunDirExistsError, UsageError } from './errors.js';

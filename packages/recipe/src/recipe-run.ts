@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
 import { AGENT_SIGTERM_EXIT, checkAgentBinary, checkSudo, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
@@ -8,7 +9,7 @@ import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
 import { fileLog, tee, type FileLog } from './file-log.js';
 import { Flow } from './flow-control/flow.js';
-import { countChecks, decodeAndCheck } from './decode-check.js';
+import { countChecks, decodeAndCheck, missingRecordings, verdictPassed } from './decode-check.js';
 export { countChecks, wireFiles } from './decode-check.js';
 import { killOthers } from './flow-control/kill-others.js';
 import { runStep } from './flow-control/start.js';
@@ -106,6 +107,8 @@ export interface RunJson {
   /** The points the bench reads: ms from start to all servers listening + keys present, to telemetry flowing. */
   milestones: Record<string, number>;
   checks?: { ok: boolean; passed: number; failed: number; notRun: number; failedIds: string[] };
+  /** Recordings the agent should have produced and did not (the run fails). */
+  missing?: string[];
   records?: Record<string, number>;
   files: Record<string, FileEntry>;
 }
@@ -249,9 +252,17 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
 
     // 4-5. the workload, then the agent catches up
     const workloadLog = plog('workload', open('workloadLog'));
+    // The agent's DNS probe only sees port 53 (checker-facts.md §3.3): a real agent run as root gets its lookups
+    // there when the port is free, unless the profile says otherwise.
+    const profiles: unknown[] = [];
+    if (!simulated && (o.uid ?? -1) === 0 && !profileSetsDnsPort(o.profile) && (await udpPortFree(host === '0.0.0.0' ? '127.0.0.1' : host, 53))) {
+      profiles.push({ dns: { port: 53 } });
+      runJson.flags.dnsPort = 53;
+    }
+    if (o.profile !== undefined) profiles.push(o.profile);
     await runStep(flow, { id: 'workload', title: 'crafted workload', detail: () => `manifest ${RUN_FILES.manifest}` }, (signal) =>
       o.deps.runWorkload({
-        profile: o.profile,
+        profile: profiles.length ? profiles : undefined,
         manifestPath: files.manifest,
         simulated,
         agent: { kind: simulated ? 'sim' : 'real', era, binary: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined },
@@ -310,8 +321,10 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   o.forceSignal?.removeEventListener('abort', onForce);
   if (flow.signal.aborted && !error) error = flow.signal.reason;
 
-  // Passed means checks ran and none failed: a report with nothing checked (no recordings) is not a pass.
-  const passed = !!report?.ok && report.checks.some((c) => c.status === 'pass');
+  // Passed means every recording is there, checks ran and none failed: a report with nothing checked is no pass.
+  const missing = report ? missingRecordings(rd.dir) : [];
+  const passed = verdictPassed(report, missing);
+  if (missing.length) runJson.missing = missing;
   const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : passed ? 'passed' : 'failed';
   const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? defaultExitCode)(error);
   runJson.status = status;
@@ -342,6 +355,19 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
 export function scaledTolerances(scale: number): object {
   const hb = 2000 * scale;
   return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb * 1.5, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
+}
+
+function profileSetsDnsPort(p: unknown): boolean {
+  return typeof p === 'object' && p !== null && typeof (p as { dns?: { port?: unknown } }).dns?.port === 'number';
+}
+
+/** Whether a UDP port can be bound right now (bound and released at once). */
+function udpPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => (s.close(), resolve(false)));
+    s.bind(port, host, () => s.close(() => resolve(true)));
+  });
 }
 
 function defaultExitCode(err: unknown): number {

@@ -16,6 +16,7 @@ export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolea
   if (c?.failedIds.length) {
     for (const ch of r.report?.checks.filter((x) => x.status === 'fail') ?? []) lines.push(`  failed: ${ch.id}: ${ch.title}${ch.reason ? `: ${ch.reason}` : ''}`);
   }
+  for (const m of j.missing ?? []) lines.push(`  missing: ${m}`);
   if (j.error && r.status !== 'failed') lines.push(`  error: ${j.error.message}${j.error.step ? ` (step ${j.error.step})` : ''}`);
   const dir = rel(r.dir);
   lines.push(`  run dir   ${dir}/`);

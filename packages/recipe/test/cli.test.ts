@@ -69,6 +69,17 @@ test('an agent that never says it is ready: exit 75 after --ready-timeout, agent
   for (const pid of readFileSync(a.pidFile, 'utf8').trim().split('\n').map(Number)) assert.not.ok(alive(pid), `pid ${pid} gone`);
 });
 
+test('an agent that runs but records nothing: exit 1, the missing recordings named, not a pass', () => {
+  const a = fakeAgent(cwd, 'ready-then-wait');
+  const r = recipe(['run', '--agent', a.path, ...quick, '--duration', '500ms', '--catch-up', '10ms', '--json']);
+  assert.is(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.is(out.status, 'failed');
+  assert.equal(out.missing.length, 3);
+  assert.match(out.missing[0], 'wire capture');
+  assert.is(out.agent.exit.code, 241, 'stopped like the agent: exit(-SIGTERM)');
+});
+
 test('status with nothing running: exit 66, one line', () => {
   const r = recipe(['status', '--dir', join(cwd, 'nowhere')]);
   assert.is(r.status, 66);
