@@ -237,7 +237,9 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
     server.on('connection', (raw: Socket) => void raw.remoteAddress);
     server.on('secureConnection', onSocket);
     server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
-      emit({ type: 'tls-error', peer: `${sock.remoteAddress}:${sock.remotePort}`, message: reason(err) });
+      // A plain-TCP agent (--disable-tls) talking to a TLS sink is the likely mistake behind a wrong version number.
+      const plain = (err as { code?: string }).code === 'ERR_SSL_WRONG_VERSION_NUMBER';
+      emit({ type: 'tls-error', peer: peerOf(sock), message: plain ? 'not TLS: the client speaks plain TCP (an agent with --disable-tls needs --plain)' : reason(err) });
     });
   } else {
     server.on('connection', onSocket);

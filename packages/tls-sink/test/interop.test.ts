@@ -96,5 +96,18 @@ test('a TLS client that does not trust the sink fails the handshake: reported, n
   assert.is(sink.connections.length, 0);
 });
 
+test('a plain-TCP client (nc) on a TLS sink is reported as "not TLS", pointing at --plain', async () => {
+  const ev = new Events();
+  const sink = await startSink({ port: 0, tls: { cert: keys.cert, key: keys.key }, out: { stream: { write() {} } }, onEvent: ev.on });
+  const c = run('nc', ['-N', '127.0.0.1', String(sink.port)], { stdin: 'pipe' });
+  c.child.stdin!.end('version_info would be here\n');
+  await ev.until(() => ev.all.some((e) => e.type === 'tls-error'));
+  await c.exited;
+  await sink.close();
+  const e = ev.all.find((x) => x.type === 'tls-error') as { message: string };
+  assert.match(e.message, /not TLS.*--plain/);
+  assert.is(sink.connections.length, 0);
+});
+
 test.after(() => tmp.cleanup());
 test.run();
