@@ -76,7 +76,7 @@ function checkRunDir(dir: string): { status: string; files: Record<string, { com
 
 test('Ctrl-C while the simulated agent records the workload: exit 130, nothing left, recordings marked', async () => {
   const r = start(['--out', 'sim-run', '--duration', '30s']);
-  await r.waitFor(/\[5\/9\] agent catches up/);
+  await r.waitFor(/\[5\/8\] agent catches up/);
   const ports = JSON.parse(readFileSync(join(cwd, 'sim-run', 'run.json'), 'utf8')); // still status "running"
   assert.is(ports.status, 'running');
   process.kill(r.child.pid!, 'SIGINT');
@@ -101,7 +101,7 @@ test('a real agent that ignores SIGTERM: the first Ctrl-C waits out its grace, t
   writeFileSync(agent, `#!/bin/bash\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\necho "Agent connected successfully. Telemetry is flowing!"\ntrap 'echo ignoring TERM' TERM\nwhile :; do wait; done\n`);
   chmodSync(agent, 0o755);
   const r = start(['--agent', agent, '--no-sudo', '--authz-port', '0', '--intake-port', '0', '--out', 'real-run', '--grace', '60s', '--duration', '60s']);
-  await r.waitFor(/\[5\/9\] agent catches up/);
+  await r.waitFor(/\[5\/8\] agent catches up/);
   const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
   assert.ok(pids.every(alive));
   process.kill(r.child.pid!, 'SIGINT');
@@ -119,7 +119,7 @@ test('a real agent that ignores SIGTERM: the first Ctrl-C waits out its grace, t
 
 test('SIGTERM behaves like Ctrl-C: exit 143, run.json says interrupted', async () => {
   const r = start(['--out', 'term-run', '--duration', '30s']);
-  await r.waitFor(/\[5\/9\] agent catches up/);
+  await r.waitFor(/\[5\/8\] agent catches up/);
   process.kill(r.child.pid!, 'SIGTERM');
   assert.is(await r.exit, 143);
   assert.is(checkRunDir(join(cwd, 'term-run')).status, 'interrupted');

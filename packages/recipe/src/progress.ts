@@ -15,7 +15,7 @@ export interface Reporter {
 }
 
 /**
- * Progress on stderr: `recipe: [2/9] servers …` when a step starts, `recipe: [2/9] servers ready (0.1s): …` when it
+ * Progress on stderr: `recipe: [2/8] servers …` when a step starts, `recipe: [2/8] servers ready (0.1s): …` when it
  * ends. `json` writes the events as NDJSON; `quiet` writes nothing (errors are still printed by the CLI).
  */
 export function createReporter(mode: ProgressMode, out: Writable, opts: { color?: boolean; bin?: string; now?: () => number } = {}): Reporter {

@@ -113,7 +113,7 @@ export interface RunJson {
   files: Record<string, FileEntry>;
 }
 
-const STEPS_TOTAL = 9;
+const STEPS_TOTAL = 8;
 
 /**
  * `recipe run`: keys, fake cloud, agent, workload, catch-up, stop, decode, check; a run directory with everything

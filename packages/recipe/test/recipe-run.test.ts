@@ -41,7 +41,7 @@ test('a passing run: every step in order, exit 0, run.json final with hashes of 
   assert.is(ci.record, join(r.dir, 'intake.record'));
   assert.is(ci.authzLog, join(r.dir, 'authz.jsonl'));
   assert.is(ci.schema, 'flowmill');
-  assert.match(err.text(), /\[1\/9\] keys/);
+  assert.match(err.text(), /\[1\/8\] keys/);
   assert.match(err.text(), /\[agent\]\s+Agent connected successfully/);
   assert.ok(existsSync(join(base, 'runs', 'current', 'run.json')), 'runs/current points at the run');
   rmSync(base, { recursive: true });
