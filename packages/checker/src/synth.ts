@@ -226,21 +226,40 @@ export function synthesize(o: SynthOptions = {}) {
     }
 
     function dns(at: bigint) {
-      // The responder's UDP socket (sk_id) gets the dns_response (checker-facts §3.3, Q1); modelled as one open socket.
+      // A lookup against an on-host responder: four dns_packets (client send, server receive, server send, client
+      // receive); the matcher ignores direction (Q1), so the server's response send answers both pending requests:
+      // two dns_response with client_server=1 on the server's sk_id, none on the client's (checker-facts §3.3).
       const i = manifest.dns.length;
       const name = `q${i}.flowmill.test`;
       const addr = `10.0.${(i >> 8) & 255}.${i & 255}`;
-      const sk = (nextSk += 0x100n);
-      let skId = -1;
-      const un: SynthRecord = { name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk, laddr: v4mapped('127.0.0.1'), lport: 53 } };
-      add(at, un, () => { skId = takeId(); return [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: skId, laddr: v4mapped('127.0.0.1'), lport: 53 } }]; });
-      add(at + MS, { name: 'dns_packet', ts: at + MS, data: { sk, pkt: '', total_len: 0, is_rx: 0 } }, () => [
-        { name: 'dns_response', ts: at + MS, data: { sk_id: skId, total_dn_len: name.length, domain_name: name, ipv4_addrs: { hex: addr.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join('') }, ipv6_addrs: '', latency_ns: 300_000n, client_server: 1 } },
-      ]);
-      const ud: SynthRecord = { name: 'udp_destroy_socket', ts: at + 2n * MS, data: { sk } };
-      add(ud.ts, ud, () => { skIdFree.push(skId); return [{ name: 'udp_destroy_socket', ts: ud.ts, data: { sk_id: skId } }]; });
+      const qid = (i * 7919 + 1) & 0xffff;
+      const cSk = (nextSk += 0x100n), sSk = (nextSk += 0x100n);
+      const cport = 45_000 + (i % 10_000);
+      let cId = -1, sId = -1;
+      const labels = name.split('.').flatMap((l) => [l.length, ...Array.from(l, (c) => c.charCodeAt(0))]);
+      const query = Uint8Array.from([qid >> 8, qid & 255, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
+      const resp = Uint8Array.from([qid >> 8, qid & 255, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...addr.split('.').map(Number)]);
+      const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+      const sock = (sk: bigint, lport: number, set: (id: number) => void): SynthRecord => {
+        const r: SynthRecord = { name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk, laddr: v4mapped('127.0.0.1'), lport } };
+        add(at, r, () => { const id = takeId(); set(id); return [{ name: 'udp_new_socket', ts: at, data: { pid: wl.pid, sk_id: id, laddr: v4mapped('127.0.0.1'), lport } }]; });
+        return r;
+      };
+      sock(cSk, cport, (id) => (cId = id));
+      sock(sSk, 53, (id) => (sId = id));
+      const pkt = (ts: bigint, sk: bigint, b: Uint8Array, isRx: number, intake: () => SynthRecord[] = () => []) =>
+        add(ts, { name: 'dns_packet', ts, data: { sk, pkt: { hex: hex(b) }, total_len: b.length, is_rx: isRx } }, intake);
+      const t1 = at + 1000n, t2 = at + 60_000n, t3 = at + 300_000n, t4 = at + 350_000n;
+      pkt(t1, cSk, query, 0);
+      pkt(t2, sSk, query, 1);
+      pkt(t3, sSk, resp, 0, () => [t1, t2].map((tq) => ({ name: 'dns_response', ts: t3, data: { sk_id: sId, total_dn_len: name.length, domain_name: name, ipv4_addrs: { hex: hex(Uint8Array.from(addr.split('.').map(Number))) }, ipv6_addrs: '', latency_ns: t3 - tq, client_server: 1 } })));
+      pkt(t4, cSk, resp, 1);
+      for (const [sk, get] of [[cSk, () => cId], [sSk, () => sId]] as const) {
+        const ud: SynthRecord = { name: 'udp_destroy_socket', ts: at + 2n * MS, data: { sk } };
+        add(ud.ts, ud, () => { skIdFree.push(get()); return [{ name: 'udp_destroy_socket', ts: ud.ts, data: { sk_id: get() } }]; });
+      }
       const side = (lport: number, rport: number) => ({ pid: wl.pid, comm: wl.comm, tuple: { local: { ip: '127.0.0.1', port: lport }, remote: { ip: '127.0.0.1', port: rport } } });
-      manifest.dns.push({ index: i, startNs: String(at), endNs: String(at + 2n * MS), queryId: i & 0xffff, name, answers: [{ type: 'A', address: addr }], client: side(45_000, 53), server: side(53, 45_000), visibleToAgent: true });
+      manifest.dns.push({ index: i, startNs: String(at), endNs: String(at + 2n * MS), queryId: qid, name, answers: [{ type: 'A', address: addr }], client: side(cport, 53), server: side(53, cport), visibleToAgent: true });
     }
 
     // Schedule the workload: `perS` of each kind per second, spread out; plus background traffic.

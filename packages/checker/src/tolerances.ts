@@ -35,6 +35,8 @@ export interface Tolerances {
     derivedSkewMs: number;
     /** BPF samples this long after the last intake record of a session are "in flight at stop", not orphans. */
     tailGraceMs: number;
+    /** A slow-poll dns_timeout comes 10 s after its request plus up to this (a 1 s poll + slack; §3.3 says ~1.2 s). */
+    dnsTimeoutLateMs: number;
   };
   lifecycles: {
     /** reset_tcp_counters always writes new_sock_info, so a second start for a tracked sk is possible (§1, L1). */
@@ -101,6 +103,7 @@ export const defaultTolerances: Tolerances = {
     latencyBucketsMs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
     derivedSkewMs: 0,
     tailGraceMs: 1000,
+    dnsTimeoutLateMs: 2500,
   },
   lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true },
   workload: { matchWindowMs: 1000, tcpBytesSlack: 1, udpTxHeaderBytes: null, exactProcesses: true },

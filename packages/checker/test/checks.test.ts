@@ -157,6 +157,29 @@ test('bpf-intake: an sk_id that is not what the LIFO pool would hand out is a fi
   assert.not.equal(e.bpf.fields.sk_id, '999');
 });
 
+test('bpf-intake: the DNS matcher predicts dns_response from the dump; a missing or altered one fails', async () => {
+  const clean = await checkAll(synthRun(), { only: ['bpf-intake'] });
+  const fig = check(clean, 'bpf-intake').figures as { dnsResponsesPredicted: number };
+  // Two per lookup (the on-host responder's send matches both pending requests: Q1); the synth does 2 lookups a second.
+  assert.is(fig.dnsResponsesPredicted % 2, 0);
+  assert.ok(fig.dnsResponsesPredicted >= 20);
+  const r1 = await checkAll(synthRun({ edit: drop('intake', 'dns_response', 3) }), { only: ['bpf-intake'] });
+  assert.match(evidenceText(check(r1, 'bpf-intake')), /dns_response never reached the intake/);
+  const r2 = await checkAll(synthRun({ edit: change('intake', 'dns_response', 2, (x) => ({ ...x, data: { ...x.data, latency_ns: 1n } })) }), { only: ['bpf-intake'] });
+  assert.match(evidenceText(check(r2, 'bpf-intake')), /dns_response fields differ/);
+});
+
+test('bpf-intake: a request whose answer never came times out at its socket destroy (predicted dns_timeout)', async () => {
+  // Drop both response packets of the first lookup (the responder's send and the client's receive: either would
+  // answer, direction is ignored) from the dump: the two requests stay pending until their sockets are destroyed,
+  // so the checker expects two dns_timeouts there, and the intake's dns_responses have no source.
+  const r = await checkAll(synthRun({ edit: all(drop('bpf', 'dns_packet', 3), drop('bpf', 'dns_packet', 4)) }), { only: ['bpf-intake'] });
+  const c = check(r, 'bpf-intake');
+  assert.is((c.figures as { dnsTimeoutsPredicted: number }).dnsTimeoutsPredicted, 2);
+  assert.match(evidenceText(c), /dns_timeout never reached the intake/);
+  assert.match(evidenceText(c), /dns_response with no BPF sample/);
+});
+
 test('bpf-intake: the latency histogram counts every matched sample', async () => {
   const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
   const l = r.figures.latency!;
@@ -169,7 +192,7 @@ test('lifecycles: a double close, a use before start and a duplicate process sta
   const r1 = await checkAll(synthRun({ edit: dup('intake', 'close_sock_info', 4) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r1, 'lifecycles')), /closed twice/);
 
-  const r2 = await checkAll(synthRun({ edit: drop('intake', 'udp_new_socket', 2) }), { only: ['lifecycles'] });
+  const r2 = await checkAll(synthRun({ edit: drop('intake', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r2, 'lifecycles')), /: udp \d+ used (before its start|after its end)/);
 
   const r3 = await checkAll(synthRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });

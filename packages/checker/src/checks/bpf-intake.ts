@@ -1,5 +1,6 @@
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
-import { big, isoOfNs, num, sig } from '../values.js';
+import { parseDns, type DnsMessage } from '../dns.js';
+import { big, bytes, cstr, isoOfNs, num, sig } from '../values.js';
 
 /**
  * BPF dump ↔ intake (checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
@@ -36,6 +37,16 @@ const PASS: Record<string, Mapping> = {
   udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport', 'sk_id'], key: 'pid', conditional: 'udp' },
   udp_destroy_socket: { intake: 'udp_destroy_socket', fields: ['sk_id'], key: 'sk_id', conditional: 'udpDestroy' },
 };
+/** Derived (not 1:1) messages the checker predicts from the dump: the DNS matcher (§3.3, §8.12). */
+const DERIVED: Record<string, Mapping> = {
+  dns_response: { intake: 'dns_response', fields: ['sk_id', 'total_dn_len', 'domain_name', 'ipv4_addrs', 'ipv6_addrs', 'latency_ns', 'client_server'], key: 'sk_id' },
+  dns_timeout: { intake: 'dns_timeout', fields: ['sk_id', 'total_dn_len', 'domain_name', 'timeout_ns'], key: 'sk_id' },
+};
+/** Byte-string fields, compared as bytes (the decoder gives text or {hex}). */
+const BYTE_FIELDS = new Set(['domain_name', 'ipv4_addrs', 'ipv6_addrs']);
+/** The agent's DNS request timeout: pending requests older than this time out at the next slow poll (BP:49, §4). */
+const DNS_TIMEOUT_NS = 10_000_000_000n;
+
 /** Written with the writer's own clock at write time (§1 "ts" column, §4): a watermark for the latency figure. */
 const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
 const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command', 'set_cgroup']);
@@ -63,11 +74,61 @@ export const bpfIntake: CheckDef = {
     let udpNext = 0;
     const sessionStarts: bigint[] = [];
     let sessionIdx = 0;
+    // DNS matcher (§3.3): pending queries by (qid, qtype, name), direction ignored (Q1); answers and timeouts predicted.
+    let dnsPending: { key: string; name: string; ts: bigint; sk: string }[] = [];
+    const looseExpected = new Map<string, bigint[]>(); // sk_id|name -> request ts of slow-poll timeouts
+    const looseIntake: { k: string; p: Pending; skName: string }[] = []; // intake dns_timeouts waiting for one
+    let dnsResponses = 0, dnsTimeouts = 0, dnsUnparsed = 0;
+    const lateNs = BigInt(Math.round(tol.dnsTimeoutLateMs * 1e6));
+    const expect = (name: string, ts: bigint, data: Record<string, unknown>, offset: number) => {
+      const m = DERIVED[name];
+      const k = keyOf(name, ts, sig(data[m.key]));
+      const p: Pending = { ts, fields: fieldSig(m, data), offset, name, segment: -1, via: name };
+      if (!meet(waitingIntake, k, p, false)) push(waitingBpf, k, p);
+    };
+    const expireDns = (now: bigint) => {
+      if (!dnsPending.length || dnsPending[0].ts + DNS_TIMEOUT_NS > now) return;
+      const keep: typeof dnsPending = [];
+      for (const q of dnsPending) {
+        if (q.ts + DNS_TIMEOUT_NS > now) { keep.push(q); continue; }
+        const u = udpIds.get(q.sk);
+        if (!u) continue;
+        dnsTimeouts++;
+        const skName = `${u.id}|${q.name.slice(-80)}`;
+        const cand = looseIntake.findIndex((c) => c.skName === skName && c.p.ts >= q.ts + DNS_TIMEOUT_NS && c.p.ts <= q.ts + DNS_TIMEOUT_NS + lateNs);
+        if (cand >= 0) {
+          const c = looseIntake.splice(cand, 1)[0];
+          const list = waitingIntake.get(c.k);
+          const i = list?.indexOf(c.p) ?? -1;
+          if (list && i >= 0) { list.splice(i, 1); if (!list.length) waitingIntake.delete(c.k); matched++; }
+        } else looseExpected.set(skName, [...(looseExpected.get(skName) ?? []), q.ts]);
+      }
+      dnsPending = keep;
+    };
+    const dnsPacket = (r: Rec) => {
+      const sk = sig(r.data.sk);
+      if (!udpIds.has(sk)) return; // the socket must be tracked (§1 dns_packet row)
+      let msg: DnsMessage;
+      try { msg = parseDns(bytes(r.data.pkt)); } catch { dnsUnparsed++; return; }
+      const key = `${msg.id}|${msg.qtype}|${msg.name}`;
+      if (!msg.response) { dnsPending.push({ key, name: msg.name, ts: r.timestamp, sk }); return; }
+      const a = msg.a.slice(0, 16), aaaa = msg.aaaa.slice(0, 16);
+      const own = udpIds.get(sk)!;
+      if (a.length || aaaa.length) {
+        const cat = (l: Uint8Array[]) => Uint8Array.from(l.flatMap((x) => Array.from(x)));
+        for (const q of dnsPending.filter((q) => q.key === key)) {
+          dnsResponses++;
+          expect('dns_response', r.timestamp, { sk_id: own.id, total_dn_len: msg.name.length, domain_name: msg.name.slice(-80), ipv4_addrs: cat(a), ipv6_addrs: cat(aaaa), latency_ns: r.timestamp - q.ts, client_server: num(r.data.is_rx) === 1 ? 0 : 1 }, r.offset);
+        }
+      }
+      dnsPending = dnsPending.filter((q) => q.key !== key);
+    };
     let bpfPass = 0, bpfSkipped = 0, matched = 0, fieldMismatch = 0, derivedEarly = 0;
     let bpfLogDump = 0, bpfLogIntake = 0;
-    const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => sig(d[f])).join('|');
+    const hexOf = (v: unknown) => Array.from(bytes(v), (x) => x.toString(16).padStart(2, '0')).join('');
+    const fieldSig = (m: Mapping, d: Record<string, unknown>) => m.fields.map((f) => (BYTE_FIELDS.has(f) ? hexOf(d[f]) : sig(d[f]))).join('|');
     const keyOf = (name: string, ts: bigint, k: string) => `${name}|${ts}|${k}`;
-    const byIntake = new Map(Object.values(PASS).map((m) => [m.intake, m] as const));
+    const byIntake = new Map([...Object.values(PASS), ...Object.values(DERIVED)].map((m) => [m.intake, m] as const));
     /** A waiting record's compared fields by name (values as compared), for evidence. */
     const named = (p: Pending) => { const parts = p.fields.split('|'); const m = PASS[p.via] ?? byIntake.get(p.via)!; return Object.fromEntries(m.fields.map((f, i) => [f, parts[i]])); };
     let peakWaiting = 0;
@@ -144,9 +205,11 @@ export const bpfIntake: CheckDef = {
           return;
         }
         while (sessionIdx < sessionStarts.length && r.timestamp >= sessionStarts[sessionIdx]) {
-          if (sessionIdx > 0) { udpIds.clear(); udpFree = []; udpNext = 0; }
+          if (sessionIdx > 0) { udpIds.clear(); udpFree = []; udpNext = 0; dnsPending = []; }
           sessionIdx++;
         }
+        expireDns(r.timestamp);
+        if (r.name === 'dns_packet') { dnsPacket(r); return; }
         const m = PASS[r.name];
         if (!m) return;
         const sk = sig(r.data.sk);
@@ -162,6 +225,12 @@ export const bpfIntake: CheckDef = {
         } else if (m.conditional === 'udpDestroy') {
           const u = udpIds.get(sk);
           if (!u) { bpfSkipped++; return; }
+          // Its pending DNS requests time out now, with the destroy's ts (§3.3, L2).
+          for (const q of dnsPending.filter((q) => q.sk === sk)) {
+            dnsTimeouts++;
+            expect('dns_timeout', r.timestamp, { sk_id: u.id, total_dn_len: q.name.length, domain_name: q.name.slice(-80), timeout_ns: r.timestamp - q.ts }, r.offset);
+          }
+          dnsPending = dnsPending.filter((q) => q.sk !== sk);
           udpIds.delete(sk);
           udpFree.push(u.id);
           data = { ...r.data, sk_id: u.id };
@@ -236,9 +305,28 @@ export const bpfIntake: CheckDef = {
         awaiting.push(r.timestamp);
         const k = keyOf(r.name, r.timestamp, sig(r.data[m.key]));
         const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: r.segment, via: r.name };
-        if (!meet(waitingBpf, k, p, true)) push(waitingIntake, k, p);
+        if (meet(waitingBpf, k, p, true)) return;
+        if (r.name === 'dns_timeout') {
+          // A slow-poll timeout: its ts is the poll's, 10 s to 10 s + late after the request (§3.3).
+          const skName = `${sig(r.data.sk_id)}|${cstr(r.data.domain_name)}`;
+          const reqs = looseExpected.get(skName);
+          const i = reqs?.findIndex((t) => r.timestamp >= t + DNS_TIMEOUT_NS && r.timestamp <= t + DNS_TIMEOUT_NS + lateNs) ?? -1;
+          if (reqs && i >= 0) { reqs.splice(i, 1); if (!reqs.length) looseExpected.delete(skName); matched++; return; }
+          looseIntake.push({ k, p, skName });
+        }
+        push(waitingIntake, k, p);
       },
       finish() {
+        // Requests that must have timed out before the end of their session.
+        const lastTs = ctx.segments.reduce((a, x) => (x.lastTs > a ? x.lastTs : a), 0n);
+        if (lastTs > lateNs + DNS_TIMEOUT_NS) expireDns(lastTs - lateNs);
+        let dnsTimeoutsMissing = 0;
+        for (const [skName, reqs] of looseExpected) for (const t of reqs) {
+          if (t + DNS_TIMEOUT_NS + lateNs > lastTs) continue; // the run ended first
+          dnsTimeoutsMissing++;
+          const [skId, name] = skName.split('|');
+          ev.add({ note: `no dns_timeout for the unanswered request for ${name}`, stream: 'bpf', sk_id: skId, name: 'dns_packet', timestamp: t.toString(), time: isoOfNs(t) });
+        }
         // Intake passthrough records no sample explains.
         let intakeOrphans = 0;
         for (const list of waitingIntake.values()) for (const p of list) {
@@ -259,13 +347,14 @@ export const bpfIntake: CheckDef = {
         ctx.figures.latency = { boundsMs: bounds, counts: hist, samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: samples ? maxMs : undefined };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, tcpLifetimesConserved: conserved, tcpLifetimesNotConserved: notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, tcpLifetimesConserved: conserved, tcpLifetimesNotConserved: notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
           bpfOrphans && `${plural(bpfOrphans, 'BPF sample')} missing from the intake`,
           fieldMismatch && `${plural(fieldMismatch, 'field mismatch', 'field mismatches')}`,
           derivedEarly && `${plural(derivedEarly, 'derived record')} before their source`,
+          dnsTimeoutsMissing && `${plural(dnsTimeoutsMissing, 'DNS timeout')} missing`,
           notConserved && `${plural(notConserved, 'TCP lifetime')} whose socket_stats totals differ from the BPF deltas`,
           countMismatch && 'bpf_log counts differ',
         ].filter(Boolean);
