@@ -47,7 +47,7 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
     },
     async startAuthz(a) {
       calls.steps.push('authz');
-      const srv = await listen(a.port, (s) => s.end());
+      const srv = await listen(a.port, (s) => (s.on('error', () => {}), s.end()));
       calls.open.add('authz');
       const port = (srv.address() as { port: number }).port;
       return { url: `http://localhost:${port}`, port, close: () => new Promise<void>((r) => srv.close(() => (calls.open.delete('authz'), r()))) };
@@ -59,6 +59,7 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
       const socks = new Set<Socket>();
       const srv = await listen(a.port, (s) => {
         socks.add(s);
+        s.on('error', () => {}); // the fake agent's end may reset
         const id = connections.length + 1;
         const file = `conn-${String(id).padStart(4, '0')}.raw`;
         const c = { id, file, bytes: 0 };
@@ -87,6 +88,7 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
       calls.steps.push('sim');
       calls.open.add('agent');
       const sock = connect(a.intake.port, '127.0.0.1');
+      sock.on('error', () => {}); // the fake sink destroys its sockets when it closes
       let exitResolve!: (c: number) => void;
       const exited = new Promise<number>((r) => (exitResolve = r));
       const ready = new Promise<void>((resolve) => {
