@@ -100,7 +100,7 @@ test('a real agent that ignores SIGTERM: the first Ctrl-C waits out its grace, t
   const agent = join(cwd, 'stubborn-agent.sh');
   writeFileSync(agent, `#!/bin/bash\necho $$ > ${pidFile}\nsleep 300 &\necho $! >> ${pidFile}\necho "Agent connected successfully. Telemetry is flowing!"\ntrap 'echo ignoring TERM' TERM\nwhile :; do wait; done\n`);
   chmodSync(agent, 0o755);
-  const r = start(['--agent', agent, '--no-sudo', '--authz-port', '0', '--intake-port', '0', '--out', 'real-run', '--grace', '60s', '--duration', '60s']);
+  const r = start(['--agent', agent, '--no-sudo', '--authz-port', '0', '--intake-port', '0', '--profile', '{"dns":{"port":0}}', '--out', 'real-run', '--grace', '60s', '--duration', '60s']);
   await r.waitFor(/\[5\/8\] agent catches up/);
   const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
   assert.ok(pids.every(alive));

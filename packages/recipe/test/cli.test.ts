@@ -12,7 +12,8 @@ const BUNDLE = new URL('../dist/recipe.js', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'recipe-cli-'));
 const recipe = (args: string[], opts: { timeout?: number } = {}) =>
   spawnSync(process.execPath, [BUNDLE, ...args], { cwd, encoding: 'utf8', timeout: opts.timeout ?? 60_000, env: { PATH: process.env.PATH!, NO_COLOR: '1' } });
-const quick = ['--no-sudo', '--authz-port', '0', '--intake-port', '0', '--runs', 'runs', '--keys', 'keys'];
+// DNS on any port: as root a real-agent run would take port 53, which parallel suites may want too
+const quick = ['--no-sudo', '--authz-port', '0', '--intake-port', '0', '--runs', 'runs', '--keys', 'keys', '--profile', '{"dns":{"port":0}}'];
 
 test.after(() => rmSync(cwd, { recursive: true, force: true }));
 
