@@ -11,9 +11,9 @@ import type { SimFaults } from '@flowmill/agent-runner';
 const keysDir = join(tmp('checker-sim-keys-'), 'keys');
 test.after(cleanup);
 
-async function faulted(faults: SimFaults | undefined): Promise<{ f: SimRunFiles; r: CheckReport }> {
+async function faulted(faults: SimFaults | undefined, maxGapPeriods?: number): Promise<{ f: SimRunFiles; r: CheckReport }> {
   const f = await simRun(join(tmp('checker-sim-'), 'run'), { faults, keysDir });
-  const r = await runChecks({ wire: f.wire, record: f.record, bpf: f.bpf, manifest: f.manifest, authzLog: f.authzLog }, { config: scaledTolerances() });
+  const r = await runChecks({ wire: f.wire, record: f.record, bpf: f.bpf, manifest: f.manifest, authzLog: f.authzLog }, { config: scaledTolerances(undefined, maxGapPeriods) });
   return { f, r };
 }
 
@@ -59,7 +59,7 @@ test('sim loseBpf (pid_info) -> health fails on bpf_lost_samples', async () => {
 });
 
 test('sim skipHeartbeat -> cadence fails', async () => {
-  const { r } = await faulted({ skipHeartbeat: [4] });
+  const { r } = await faulted({ skipHeartbeat: [4] }, 1.75);
   assert.is(check(r, 'cadence').status, 'fail');
   assert.match(check(r, 'cadence').reason!, /heartbeat gaps? out of tolerance/);
   assert.match(evidenceText(check(r, 'cadence')), /heartbeat gap \d+\.\d ms outside/);
