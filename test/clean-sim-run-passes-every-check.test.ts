@@ -103,6 +103,7 @@ test('OpenTelemetry era (plain intake, no authz): every check that applies passe
   assert.is(st['upstream-thresholds'], 'not-run');
   assert.equal(Object.entries(st).filter(([, s]) => s === 'pass').length, 8);
   assert.is(rep.inputs.find((i: { kind: string }) => i.kind === 'wire').schema, 'ebpf_net');
+  assert.is(rep.inputs.find((i: { kind: string }) => i.kind === 'bpf').schema, 'ebpf_net', 'the dump is read with the era the intake names');
 });
 
 test.run();

@@ -99,6 +99,16 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     throw new UsageError(`cannot load the schema: ${spec}: ${e.message ?? String(err)}`, { cause: err });
   }
 
+  // A BPF dump has no version_info, so 'auto' can only guess its era from the ids; the intake says it for sure
+  // (its first records), so with 'auto' the dump is read with the intake's schema.
+  let bpfSchema: Schema | 'auto' = schema;
+  let bpfSchemaFrom: string | undefined;
+  const intakePeek = res.wire[0]?.path ?? res.record;
+  if (schema === 'auto' && res.bpf && intakePeek) {
+    const name = await peekSchema(intakePeek, res.wire.length ? 'intake' : 'record');
+    if (name === 'flowmill' || name === 'ebpf_net') { bpfSchema = await loadSchema(name); bpfSchemaFrom = name; }
+  }
+
   const sideErrors: { kind: string; path: string; errors: SideInputError[] }[] = [];
   const ctx: CheckContext = { tol, inputs: res, segments: [], figures: {} };
   ctx.intakeSource = res.wire.length ? 'wire' : res.record ? 'record' : undefined;
@@ -142,7 +152,9 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     for (const f of files) {
       let maxSeg = -1;
       try {
-        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema, onInfo: (info) => { st.schema = info.schema; st.schemaConfidence = info.schemaConfidence; } }) as AsyncIterable<Rec>;
+        const useSchema = kind === 'bpf' ? bpfSchema : schema;
+        if (kind === 'bpf' && bpfSchemaFrom) { st.schema = bpfSchemaFrom; st.schemaConfidence = 'from the intake'; }
+        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema: useSchema, onInfo: (info) => { if (!(kind === 'bpf' && bpfSchemaFrom)) { st.schema = info.schema; st.schemaConfidence = info.schemaConfidence; } } }) as AsyncIterable<Rec>;
         for await (const rec of it) {
           const r: Rec = segBase ? { ...rec, segment: rec.segment + segBase } : rec;
           if (rec.segment > maxSeg) maxSeg = rec.segment;
@@ -265,6 +277,17 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
   if (res.manifest) inputsOut.push({ kind: 'manifest', path: res.manifest, ...(sideErrors.find((e) => e.kind === 'manifest') ? { error: 'did not parse' } : {}) });
   if (res.authzLog) inputsOut.push({ kind: 'authzLog', path: res.authzLog, records: ctx.authzLog?.length ?? 0 });
   return { ok: summary.fail === 0, preset: opts.preset ?? 'default', inputs: inputsOut, checks, summary, figures: ctx.figures };
+}
+
+/** The schema name the decoder settles on for an intake recording (from its first records), or undefined. */
+async function peekSchema(path: string, kind: 'intake' | 'record'): Promise<string | undefined> {
+  let name: string | undefined;
+  try {
+    for await (const _ of decode(fileChunks(path, 1 << 16), { kind, schema: 'auto', onInfo: (i) => { name = i.schema; } })) if (name) break;
+  } catch {
+    /* the decode check reports it */
+  }
+  return name;
 }
 
 function decodeOutcome(streams: StreamStatus[], side: { kind: string; path: string; errors: SideInputError[] }[], sideGiven: number, tol: Tolerances): CheckResult {

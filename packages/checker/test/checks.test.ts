@@ -16,6 +16,9 @@ test('a clean synthetic run passes every check; upstream-thresholds is not run w
   assert.is(bi.intakeOrphans, 0);
   assert.is(bi.bpfOrphans, 0);
   assert.ok(bi.matched > 100);
+  // The dump has no version_info: it is read with the schema the intake's first records name.
+  const bpf = r.inputs.find((i) => i.kind === 'bpf')!;
+  assert.equal([bpf.schema, bpf.schemaConfidence], ['flowmill', 'from the intake']);
 });
 
 test('decode: an unknown rpc id appended to the BPF dump fails decode, and the checks that need the dump are not run', async () => {
