@@ -1,7 +1,10 @@
 // The same bundles run under Deno (installed from the npm registry as the `deno` package): a smoke suite that runs
 // every bin's help and one real job per bin, under `deno run -A`, with the results checked by Node or a real peer.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,5 +34,81 @@ for (const { bin, path } of bins()) {
     assert.match(r.stdout + r.stderr, new RegExp(bin));
   });
 }
+
+const bundle = (pkg: string) => join(root, 'packages', pkg, 'dist', `${pkg}.js`);
+
+/** Starts a bundled server under deno and resolves with its port once the readiness line appears. */
+function startUnderDeno(pkg: string, args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(deno, ['run', '-A', bundle(pkg), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${pkg} not ready under deno: ${err}`)); }, 30_000);
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /ready: listening on \S+:(\d+)/.exec(err);
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), stderr: () => err }); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${pkg} exited ${code} under deno: ${err}`)); });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+test('certs under deno makes a CA and a leaf that openssl verifies, keys mode 0600', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deno-certs-'));
+  try {
+    const r = spawnSync(deno, ['run', '-A', bundle('certs'), '--dir', dir, 'localhost'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    const v = spawnSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'localhost', 'cert.pem')], { encoding: 'utf8' });
+    assert.is(v.status, 0, v.stdout + v.stderr);
+    assert.is(statSync(join(dir, 'localhost', 'key.pem')).mode & 0o777, 0o600);
+    assert.is(statSync(join(dir, 'ca-key.pem')).mode & 0o777, 0o600);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('mock-authz under deno serves the token contract to curl, timestamps as strings, intake present', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deno-authz-'));
+  const s = await startUnderDeno('mock-authz', ['--http', '--port', '0', '--intake', 'localhost'], dir);
+  try {
+    const r = spawnSync('curl', ['-sS', '-H', 'Authorization: Bearer secret', '-H', 'Grpc-Metadata-Agent-ID: FAID0123456789ABCDEFGHIJKLMNOPQRSTUV',
+      `http://127.0.0.1:${s.port}/api/v1/auth/keys/KFIIVU75RGHY7EC7JABW`], { encoding: 'utf8', timeout: 10_000 });
+    assert.is(r.status, 0, r.stderr);
+    const body = JSON.parse(r.stdout);
+    assert.type(body.token, 'string');
+    assert.match(body.issuedAtS, /^\d+$/);
+    assert.match(body.expirationS, /^\d+$/);
+    assert.ok(Number(body.expirationS) > Number(body.issuedAtS));
+    assert.is(body.intake, 'localhost');
+  } finally {
+    assert.is(await stop(s.child), 0, s.stderr());
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tls-sink --plain under deno writes what a client sent, byte for byte', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deno-sink-'));
+  const out = join(dir, 'capture.raw');
+  const s = await startUnderDeno('tls-sink', ['--plain', '0', '--out', out], dir);
+  const data = randomBytes(3 << 20);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(s.port, '127.0.0.1', () => c.end(data));
+      c.on('error', reject);
+      c.resume(); // drain, then close cleanly (TOOLCHAIN.md #15)
+      c.on('close', () => resolve());
+    });
+  } finally {
+    assert.is(await stop(s.child), 0, s.stderr());
+  }
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  assert.is(sha(readFileSync(out)), sha(data));
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test.run();
