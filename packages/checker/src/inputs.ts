@@ -18,6 +18,8 @@ export interface WireFile { path: string; bytes: number }
 
 export interface ResolvedInputs {
   wire: WireFile[];
+  /** tls-sink out dirs' connections.jsonl files, to hold the captures against the sink's own index. */
+  wireIndexes: string[];
   /** The names given for the wire (files or tls-sink out dirs), for the report. */
   wireNames: string[];
   record?: string;
@@ -58,15 +60,17 @@ function wireDirFiles(dir: string): WireFile[] {
 export function resolveInputs(i: CheckInputs): ResolvedInputs {
   const wireNames = i.wire === undefined ? [] : Array.isArray(i.wire) ? i.wire : [i.wire];
   const wire: WireFile[] = [];
+  const wireIndexes: string[] = [];
   for (const w of wireNames) {
     if (!existsSync(w)) throw new MissingInputError('wire', w, 'no such file or directory');
     if (statSync(w).isDirectory()) {
       const files = wireDirFiles(w);
       if (files.length === 0) throw new MissingInputError('wire', w, 'directory has no conn-*.raw files');
       wire.push(...files);
+      if (existsSync(join(w, 'connections.jsonl'))) wireIndexes.push(join(w, 'connections.jsonl'));
     } else wire.push({ path: w, bytes: statSync(w).size });
   }
-  const out: ResolvedInputs = { wire, wireNames };
+  const out: ResolvedInputs = { wire, wireNames, wireIndexes };
   if (i.record !== undefined) { mustBeFile('record', i.record); out.record = i.record; }
   if (i.bpf !== undefined) { mustBeFile('bpf', i.bpf); out.bpf = i.bpf; }
   if (i.manifest !== undefined) { mustBeFile('manifest', i.manifest); out.manifest = i.manifest; }

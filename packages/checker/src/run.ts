@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { decode, loadSchema, type Schema } from '@flowmill/raw-codec';
 import { allChecks, DECODE_CHECK } from './checks/index.js';
 import { MissingInputError, UsageError } from './errors.js';
@@ -116,6 +117,21 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
     const m = await loadManifest(res.manifest);
     if (m.error) sideErrors.push({ kind: 'manifest', path: res.manifest, errors: [m.error] });
     ctx.manifest = m.manifest;
+  }
+  // tls-sink's index (CONTRACTS.md: one line per ended connection) must describe the capture files as they are.
+  for (const idx of res.wireIndexes) {
+    const errors: SideInputError[] = [];
+    const dir = dirname(idx);
+    (await readFile(idx, 'utf8')).split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      let c: { file?: string; bytes?: number };
+      try { c = JSON.parse(line); } catch { errors.push({ line: i + 1, message: 'not JSON' }); return; }
+      if (!c.file) return;
+      const f = res.wire.find((w) => w.path === join(dir, c.file!));
+      if (!f) errors.push({ line: i + 1, message: `${c.file} is listed but missing` });
+      else if (typeof c.bytes === 'number' && c.bytes !== f.bytes) errors.push({ line: i + 1, message: `${c.file}: the sink counted ${c.bytes} bytes, the file has ${f.bytes}` });
+    });
+    if (errors.length) sideErrors.push({ kind: 'wireIndex', path: idx, errors });
   }
   if (res.authzLog) {
     const a = await loadAuthzLog(res.authzLog);

@@ -71,6 +71,18 @@ test('decode: a wire capture cut inside its last LZ4 frame is a tolerated tail f
   assert.is(check(r, 'taps-agree').status, 'fail');
 });
 
+test("decode: a tls-sink out dir whose connections.jsonl disagrees with its capture files fails", async () => {
+  const f = synthRun({ wireDir: true });
+  const idx = `${f.wire}/connections.jsonl`;
+  const ok = await checkAll(f, { only: ['decode'] });
+  assert.is(check(ok, 'decode').status, 'pass', check(ok, 'decode').reason);
+  const line = JSON.parse(readFileSync(idx, 'utf8').trim());
+  writeFileSync(idx, JSON.stringify({ ...line, bytes: line.bytes + 100 }) + '\n');
+  const r = await checkAll(f, { only: ['decode'] });
+  assert.is(check(r, 'decode').status, 'fail');
+  assert.match(evidenceText(check(r, 'decode')), /the sink counted \d+ bytes, the file has \d+/);
+});
+
 test('decode: a manifest alone is read and passes; everything else is not run', async () => {
   const f = synthRun();
   const r = await (await import('../src/index.js')).runChecks({ manifest: f.manifest });
@@ -200,6 +212,9 @@ test('lifecycles: a double close, a use before start and a duplicate process sta
 
   const r3 = await checkAll(synthRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r3, 'lifecycles')), /process \d+ started twice/);
+
+  const r5 = await checkAll(synthRun({ edit: drop('bpf', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(r5, 'lifecycles')), /udp_stats: bpfUdp \d+ used before its start/);
 
   const r4 = await checkAll(synthRun({ edit: change('bpf', 'rtt_estimator', 3, (r) => ({ ...r, data: { ...r.data, sk: 0xdeadn } })) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r4, 'lifecycles')), /rtt_estimator: bpfTcp 57005 used before its start/);

@@ -85,6 +85,8 @@ export const lifecycles: CheckDef = {
     const bpf = [
       new Tracker('bpfTcp', { start: ['new_sock_created', 'reset_tcp_counters'], end: ['close_sock_info'], uses: ['set_state_ipv4', 'set_state_ipv6', 'rtt_estimator'], key: sk, allowDupStart: true, allowEndWithoutStart: false }, 'bpf', ev, counts),
       new Tracker('bpfProcess', { start: ['pid_info'], end: ['pid_close'], uses: [], key: (r) => sig(r.data.pid), allowEndWithoutStart: true }, 'bpf', ev, counts),
+      // UDP in the dump: udp_stats only for a socket BPF saw created (its own table, like B4 for TCP).
+      new Tracker('bpfUdp', { start: ['udp_new_socket'], end: ['udp_destroy_socket'], uses: ['udp_stats'], key: sk, allowDupStart: true, allowEndWithoutStart: true }, 'bpf', ev, counts),
     ];
     // Message name -> the trackers that care (most records concern none).
     const index = (trs: Tracker[]) => {
