@@ -55,8 +55,8 @@ export function timestampName(now: Date): string {
 
 /**
  * Creates a run directory: `out` if given (refused when it already holds a run.json or cloud.json, unless `force`),
- * else a fresh `<base>/<timestamp>/`. Updates `<base>/current` → the new directory (best effort) so `recipe env`,
- * `down`, `status` and people find the latest run.
+ * else a fresh `<base>/<timestamp>/`, and then points `<base>/current` at it (best effort) so `recipe env`, `down`,
+ * `status` and people find the latest run.
  */
 export function createRunDir(opts: { out?: string; base?: string; force?: boolean; now?: Date; link?: boolean }): RunDir {
   let dir: string;
@@ -79,7 +79,8 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
       }
     }
   }
-  if (opts.link !== false) linkCurrent(dir);
+  // only the timestamped directories under <runs>/ move `current` (an --out elsewhere must not plant a link there)
+  if (opts.link !== false && !opts.out) linkCurrent(dir);
   return runDir(dir);
 }
 

@@ -16,6 +16,10 @@ test('run directories: UTC timestamp names, a second one in the same second gets
   assert.is(a.dir, join(base, '2026-11-25T08-20-59Z'));
   assert.is(b.dir, join(base, '2026-11-25T08-20-59Z-2'));
   assert.is(readlinkSync(join(base, 'current')), '2026-11-25T08-20-59Z-2');
+  const out = createRunDir({ out: join(base, 'elsewhere', 'mine') });
+  assert.ok(existsSync(out.dir));
+  assert.not.ok(existsSync(join(base, 'elsewhere', 'current')), 'an --out directory plants no link next to it');
+  assert.is(readlinkSync(join(base, 'current')), '2026-11-25T08-20-59Z-2');
   rmSync(base, { recursive: true });
 });
 
