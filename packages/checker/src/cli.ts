@@ -45,8 +45,15 @@ const cmd = command({
     }
     const only = a.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
     const report = await runChecks(inputs, { preset: a.preset, config: a.config, only });
-    if (a.html) writeFileSync(a.html, renderHtml(report));
     process.stdout.write(a.json ? renderJson(report) : renderText(report));
+    if (a.html) {
+      try {
+        writeFileSync(a.html, renderHtml(report));
+      } catch (err) {
+        // The report is already on stdout; only the page is missing (EX_CANTCREAT).
+        throw Object.assign(new Error(`cannot write the HTML report: ${a.html}: ${(err as Error).message}`, { cause: err }), { exitCode: ExitCode.cantCreate });
+      }
+    }
     return report.ok ? ExitCode.ok : ExitCode.checksFailed;
   },
 });

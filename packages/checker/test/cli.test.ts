@@ -92,6 +92,15 @@ test('exit codes: a missing named file 66, bad usage 64 (unknown flag, unknown c
   assert.is(run([]).status, 64);
 });
 
+test('--html into a directory that does not exist: the report is still printed, then exit 73 with one error line', () => {
+  const f = synthRun();
+  const r = run(['--run-dir', f.dir, '--html', join(f.dir, 'no', 'such', 'dir', 'r.html')]);
+  assert.is(r.status, 73);
+  assert.match(r.stdout, /^ok: 9 passed/m);
+  assert.match(r.stderr, /^checker: cannot write the HTML report: .*r\.html: ENOENT/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+});
+
 test('--html writes one self-contained page (no scripts, no external URLs)', () => {
   const f = synthRun();
   const out = join(tmp(), 'report.html');
