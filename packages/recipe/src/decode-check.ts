@@ -6,7 +6,7 @@ import type { Flow } from './flow-control/flow.js';
 import { runStep } from './flow-control/start.js';
 import { hashRunFiles, PARTIAL, readJson, RUN_FILES, runDir, writeJsonAtomic } from './run-dir.js';
 import type { Era } from './types.js';
-import type { RunJson } from './recipe-run.js';
+import type { RunJson } from './run-json.js';
 
 export interface DecodeCheckOptions {
   deps: Pick<RecipeDeps, 'decodeToNdjson' | 'runChecks' | 'renderHtml'>;

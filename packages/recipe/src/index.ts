@@ -11,10 +11,11 @@ export { createReporter, fmtMs, type ProgressMode, type ProgressEvent, type Repo
 export { createRunDir, runDir, hashRunFiles, writeJsonAtomic, timestampName, linkCurrent, RUN_FILES, PARTIAL, type RunDir, type FileEntry } from './run-dir.js';
 export { Flow } from './flow-control/flow.js';
 export { runStep, type StepSpec } from './flow-control/start.js';
-export { waitReady, firstLine, type WaitOptions, type LineSource } from './flow-control/wait-ready.js';
+export { waitReady, firstLine, sleep, type WaitOptions, type LineSource } from './flow-control/wait-ready.js';
 export { Teardown, type Stoppable } from './flow-control/teardown.js';
 export { killOthers } from './flow-control/kill-others.js';
 export { renderSummary } from './summary.js';
+export { workloadProfiles, udpPortFree } from './workload-profile.js';
 export { decodeAndCheck, checkStoppedRun, summarizeChecks, missingRecordings, verdictPassed, type DecodeCheckOptions, type DecodeCheckResult } from './decode-check.js';
 export { defaultDeps } from './default-deps.js';
 export type { RecipeDeps, CertFiles, AuthzLike, SinkLike, SinkConnection, SimAgentLike, SimStartOptions, WorkloadRunOptions, CheckInputs, CheckReportLike, CheckResult } from './deps.js';

@@ -1,4 +1,3 @@
-import { createSocket } from 'node:dgram';
 import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
 import { AGENT_SIGTERM_EXIT, checkAgentBinary, checkSudo, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
@@ -13,10 +12,15 @@ import { countChecks, decodeAndCheck, missingRecordings, verdictPassed } from '.
 export { countChecks, wireFiles } from './decode-check.js';
 import { killOthers } from './flow-control/kill-others.js';
 import { runStep } from './flow-control/start.js';
-import { waitReady } from './flow-control/wait-ready.js';
+import { sleep, waitReady } from './flow-control/wait-ready.js';
+import type { RunJson, RunStatus } from './run-json.js';
+import { scaledTolerances } from './sim-tolerances.js';
+import { workloadProfiles } from './workload-profile.js';
+export type { RunJson, RunStatus } from './run-json.js';
+export { scaledTolerances } from './sim-tolerances.js';
 import { prefixedLog, type PrefixedLog } from './log-prefix.js';
 import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
-import { createRunDir, hashRunFiles, RUN_FILES, writeJsonAtomic, type FileEntry, type RunDir } from './run-dir.js';
+import { createRunDir, hashRunFiles, RUN_FILES, writeJsonAtomic, type RunDir } from './run-dir.js';
 import type { Era, Writable } from './types.js';
 import { VERSION } from './version.js';
 
@@ -73,7 +77,6 @@ export interface RunOptions {
   now?: () => Date;
 }
 
-export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
 
 export interface RunResult {
   dir: string;
@@ -82,35 +85,6 @@ export interface RunResult {
   error?: unknown;
   report?: CheckReportLike;
   runJson: RunJson;
-}
-
-/** run.json: what ran, how, how long, and what it produced. */
-export interface RunJson {
-  tool: '@flowmill/recipe';
-  version: string;
-  command: 'run';
-  argv: string[];
-  status: RunStatus | 'running';
-  exitCode?: number;
-  error?: { code?: string; message: string; step?: string };
-  era: Era;
-  simulated: boolean;
-  agent: { kind: AgentChoice['kind']; path?: string; image?: string; argv?: string[]; pid?: number; exit?: { code: number | null; signal: string | null }; expectedExit: number };
-  flags: Record<string, unknown>;
-  versions: Record<string, string>;
-  runtime: { name: string; version: string; platform: string; arch: string; kernel: string };
-  servers: { authz?: string; intake?: string; tls: boolean; intakeName: string; keys?: { ca: string; cert: string; created: string[] } };
-  started: string;
-  ended?: string;
-  ms?: number;
-  timings: { step: string; ms: number; status: string }[];
-  /** The points the bench reads: ms from start to all servers listening + keys present, to telemetry flowing. */
-  milestones: Record<string, number>;
-  checks?: { ok: boolean; passed: number; failed: number; notRun: number; failedIds: string[] };
-  /** Recordings the agent should have produced and did not (the run fails). */
-  missing?: string[];
-  records?: Record<string, number>;
-  files: Record<string, FileEntry>;
 }
 
 const STEPS_TOTAL = 8;
@@ -252,14 +226,8 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
 
     // 4-5. the workload, then the agent catches up
     const workloadLog = plog('workload', open('workloadLog'));
-    // The agent's DNS probe only sees port 53 (checker-facts.md §3.3): a real agent run as root gets its lookups
-    // there when the port is free, unless the profile says otherwise.
-    const profiles: unknown[] = [];
-    if (!simulated && (o.uid ?? -1) === 0 && !profileSetsDnsPort(o.profile) && (await udpPortFree(host === '0.0.0.0' ? '127.0.0.1' : host, 53))) {
-      profiles.push({ dns: { port: 53 } });
-      runJson.flags.dnsPort = 53;
-    }
-    if (o.profile !== undefined) profiles.push(o.profile);
+    const { profiles, dnsPort53 } = await workloadProfiles({ simulated, uid: o.uid, host, profile: o.profile });
+    if (dnsPort53) runJson.flags.dnsPort = 53;
     await runStep(flow, { id: 'workload', title: 'crafted workload', detail: () => `manifest ${RUN_FILES.manifest}` }, (signal) =>
       o.deps.runWorkload({
         profile: profiles.length ? profiles : undefined,
@@ -279,9 +247,9 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     const drained = agentRun.drained;
     await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)}, ≥ ${fmtMs(durationMs)} of telemetry)` }, async (signal) => {
       if (drained) await waitReady('the simulated agent to record the workload', drained(), { timeoutMs: readyTimeoutMs, signal });
-      await delay(catchUpMs, signal);
+      await sleep(catchUpMs, signal);
       const left = telemetryAt + durationMs - performance.now();
-      if (left > 0) await delay(left, signal);
+      if (left > 0) await sleep(left, signal);
     });
 
     // 6. stop the agent (SIGTERM, expect 241), 7. stop the servers (flush + fsync the captures)
@@ -326,7 +294,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const passed = verdictPassed(report, missing);
   if (missing.length) runJson.missing = missing;
   const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : passed ? 'passed' : 'failed';
-  const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? defaultExitCode)(error);
+  const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? ((e: unknown) => ((e as { exitCode?: unknown })?.exitCode as number | undefined) ?? 70))(error);
   runJson.status = status;
   runJson.exitCode = exitCode;
   if (error) {
@@ -342,50 +310,4 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   runJson.files = await hashRunFiles(rd.dir, incomplete);
   writeJsonAtomic(rd.path('runJson'), runJson);
   return { dir: rd.dir, status, exitCode, error, report, runJson };
-}
-
-
-
-/**
- * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
- * (agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale. The gap window is half a period either way:
- * wide enough for the event loop the in-process agent shares with the workload (250 ms at the default scale), and
- * still narrow enough that one skipped heartbeat (a gap of two periods) fails.
- */
-export function scaledTolerances(scale: number): object {
-  const hb = 2000 * scale;
-  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb * 1.5, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
-}
-
-function profileSetsDnsPort(p: unknown): boolean {
-  return typeof p === 'object' && p !== null && typeof (p as { dns?: { port?: unknown } }).dns?.port === 'number';
-}
-
-/** Whether a UDP port can be bound right now (bound and released at once). */
-function udpPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => (s.close(), resolve(false)));
-    s.bind(port, host, () => s.close(() => resolve(true)));
-  });
-}
-
-function defaultExitCode(err: unknown): number {
-  const e = err as { exitCode?: number; code?: string };
-  if (typeof e?.exitCode === 'number') return e.exitCode;
-  return 70;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -64,3 +64,19 @@ export function firstLine(src: LineSource, re: RegExp): Promise<RegExpExecArray>
     });
   });
 }
+
+/** A pause that Ctrl-C cuts short (rejects with the signal's reason). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
