@@ -85,6 +85,11 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
   const argv = cmd.argv;
   o.log.line(`$ ${argv.map((a) => (a.startsWith('FLOWMILL_AUTH_SECRET=') ? 'FLOWMILL_AUTH_SECRET=********' : a)).join(' ')}`);
   const child: ChildHandle = await spawnChild('agent', argv, { env: cmd.env, log: o.log, graceMs: o.graceMs, spawn: o.spawn });
+  // Killing the docker client does not stop its container: a forced stop also asks the daemon to kill it by name.
+  const container = o.choice.kind === 'docker' ? argv[argv.indexOf('--name') + 1] : undefined;
+  const killContainer = () => {
+    if (container) spawnSync(argv[0], ['kill', container], { stdio: 'ignore', timeout: 10_000, env: cmd.env });
+  };
   const run: AgentRun = {
     kind: o.choice.kind,
     name: `agent (pid ${child.pid})`,
@@ -98,8 +103,14 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
     get exit() {
       return child.exit;
     },
-    stop: () => child.stop(),
-    kill: () => child.kill?.(),
+    stop: async () => {
+      await child.stop();
+      if (child.exit?.signal === 'SIGKILL') killContainer(); // the client needed SIGKILL: its container may live on
+    },
+    kill: () => {
+      child.kill?.();
+      killContainer();
+    },
   };
   return run;
 }
