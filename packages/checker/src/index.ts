@@ -1,4 +1,5 @@
-export { runChecks, resolveTolerances, type StreamStatus } from './run.js';
+export { runChecks, resolveTolerances } from './run.js';
+export type { StreamStatus } from './checks/decode.js';
 export { renderText, renderJson } from './report/text.js';
 export { renderHtml } from './report/html.js';
 export { defaultTolerances, presets, deepMerge, type Tolerances } from './tolerances.js';

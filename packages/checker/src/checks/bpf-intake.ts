@@ -1,6 +1,7 @@
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
 import { parseDns, type DnsMessage } from '../dns.js';
-import { big, bytes, cstr, isoOfNs, num, sig } from '../values.js';
+import { TcpConservation } from './tcp-conservation.js';
+import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
 
 /**
  * BPF dump ↔ intake (checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
@@ -151,29 +152,7 @@ export const bpfIntake: CheckDef = {
       return true;
     };
 
-    // TCP conservation (§8.5): per sk lifetime, Σ intake socket_stats = Σ clamped rtt_estimator deltas from the
-    // baseline (0 for new sockets, reset_tcp_counters' values for existing ones). Totals meet by sk|close ts.
-    type Tot = { tx: bigint; rx: bigint; txDelivered: bigint; rxDelivered: bigint };
-    const zero = (): Tot => ({ tx: 0n, rx: 0n, txDelivered: 0n, rxDelivered: 0n });
-    const bpfLife = new Map<string, { last: Record<string, bigint>; sum: Tot }>();
-    const intakeLife = new Map<string, Tot>();
-    const totBpf = new Map<string, Tot & { offset: number }>();
-    const totIntake = new Map<string, Tot & { offset: number; segment: number }>();
-    let conserved = 0, notConserved = 0, intakeSeg = -1;
-    const COUNTERS = ['bytes_acked', 'packets_delivered', 'packets_retrans', 'bytes_received', 'rcv_holes', 'rcv_delivered'] as const;
-    const settle = (k: string) => {
-      const b = totBpf.get(k), i = totIntake.get(k);
-      if (!b || !i) return;
-      totBpf.delete(k); totIntake.delete(k);
-      // Bytes are exact; a slot with no bytes and no retransmits sends nothing for that direction (§3.1), so its
-      // delivered count may be missing from the intake: delivered is a bound.
-      if (b.tx === i.tx && b.rx === i.rx && i.txDelivered <= b.txDelivered && i.rxDelivered <= b.rxDelivered) { conserved++; return; }
-      notConserved++;
-      const [sk, ts] = k.split('|');
-      ev.add({ note: 'socket_stats totals differ from the rtt_estimator deltas (TCP conservation)', stream: 'intake', segment: i.segment, offset: i.offset, name: 'close_sock_info', sk, timestamp: ts, time: isoOfNs(BigInt(ts)),
-        intake: { txBytes: String(i.tx), rxBytes: String(i.rx), txDelivered: String(i.txDelivered), rxDelivered: String(i.rxDelivered) },
-        bpf: { txBytes: String(b.tx), rxBytes: String(b.rx), txDelivered: String(b.txDelivered), rxDelivered: String(b.rxDelivered), closeOffset: b.offset } });
-    };
+    const tcp = new TcpConservation(ev);
 
     // latency: intake passthrough records (ts = their BPF sample's) waiting for the next userspace-stamped record
     const bounds = tol.latencyBucketsMs;
@@ -195,15 +174,7 @@ export const bpfIntake: CheckDef = {
     return {
       bpf(r) {
         if (r.name === 'bpf_log') bpfLogDump++;
-        if (r.name === 'rtt_estimator') {
-          const l = bpfLife.get(sig(r.data.sk));
-          if (!l) return; // untracked: userspace drops it too (§1)
-          const cur = Object.fromEntries(COUNTERS.map((c) => [c, big(r.data[c])]));
-          const d = (c: (typeof COUNTERS)[number]) => { const x = cur[c] - (l.last[c] ?? 0n); return x > 0n ? x : 0n; };
-          l.sum.tx += d('bytes_acked'); l.sum.rx += d('bytes_received'); l.sum.txDelivered += d('packets_delivered'); l.sum.rxDelivered += d('rcv_delivered');
-          l.last = cur;
-          return;
-        }
+        if (r.name === 'rtt_estimator') { tcp.bpfRtt(r); return; }
         while (sessionIdx < sessionStarts.length && r.timestamp >= sessionStarts[sessionIdx]) {
           if (sessionIdx > 0) { udpIds.clear(); udpFree = []; udpNext = 0; dnsPending = []; }
           sessionIdx++;
@@ -239,18 +210,15 @@ export const bpfIntake: CheckDef = {
         if (m.conditional === 'insert') {
           if (tracked.has(sk)) { bpfSkipped++; return; } // already tracked: userspace logs an error and sends nothing
           tracked.add(sk);
-          bpfLife.set(sk, { last: {}, sum: zero() });
+          tcp.bpfStart(sk);
         } else if (r.name === 'reset_tcp_counters') {
           tracked.add(sk);
-          // The existing socket's counters are the baseline, not sent (§1 reset_tcp_counters row).
-          bpfLife.set(sk, { last: Object.fromEntries(COUNTERS.map((c) => [c, big(r.data[c])])), sum: zero() });
+          tcp.bpfStart(sk, r); // the existing socket's counters are the baseline, not sent (§1 reset_tcp_counters row)
         } else if (m.conditional === 'tracked') {
           if (!tracked.has(sk)) { bpfSkipped++; return; }
           if (r.name === 'close_sock_info') {
             tracked.delete(sk);
-            const l = bpfLife.get(sk);
-            bpfLife.delete(sk);
-            if (l) { const k = `${sk}|${r.timestamp}`; totBpf.set(k, { ...l.sum, offset: r.offset }); settle(k); }
+            tcp.bpfClose(sk, r);
           }
         }
         bpfPass++;
@@ -285,21 +253,7 @@ export const bpfIntake: CheckDef = {
           }
           block = [];
         }
-        if (r.name === 'socket_stats') {
-          const t = intakeLife.get(sig(r.data.sk));
-          if (t) {
-            if (num(r.data.is_rx)) { t.rx += big(r.data.diff_bytes); t.rxDelivered += big(r.data.diff_delivered); }
-            else { t.tx += big(r.data.diff_bytes); t.txDelivered += big(r.data.diff_delivered); }
-          }
-        } else if (r.name === 'new_sock_info') {
-          if (r.segment !== intakeSeg) { intakeSeg = r.segment; intakeLife.clear(); } // a reconnect re-scans
-          if (!intakeLife.has(sig(r.data.sk))) intakeLife.set(sig(r.data.sk), zero());
-        } else if (r.name === 'close_sock_info') {
-          const sk = sig(r.data.sk);
-          const t = intakeLife.get(sk);
-          intakeLife.delete(sk);
-          if (t) { const k = `${sk}|${r.timestamp}`; totIntake.set(k, { ...t, offset: r.offset, segment: r.segment }); settle(k); }
-        }
+        tcp.intake(r);
         const m = byIntake.get(r.name);
         if (!m) return;
         awaiting.push(r.timestamp);
@@ -347,7 +301,7 @@ export const bpfIntake: CheckDef = {
         ctx.figures.latency = { boundsMs: bounds, counts: hist, samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: samples ? maxMs : undefined };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, tcpLifetimesConserved: conserved, tcpLifetimesNotConserved: notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
@@ -355,7 +309,7 @@ export const bpfIntake: CheckDef = {
           fieldMismatch && `${plural(fieldMismatch, 'field mismatch', 'field mismatches')}`,
           derivedEarly && `${plural(derivedEarly, 'derived record')} before their source`,
           dnsTimeoutsMissing && `${plural(dnsTimeoutsMissing, 'DNS timeout')} missing`,
-          notConserved && `${plural(notConserved, 'TCP lifetime')} whose socket_stats totals differ from the BPF deltas`,
+          tcp.notConserved && `${plural(tcp.notConserved, 'TCP lifetime')} whose socket_stats totals differ from the BPF deltas`,
           countMismatch && 'bpf_log counts differ',
         ].filter(Boolean);
         return { status: 'fail', reason: parts.join('; '), evidence: ev.items, figures };
