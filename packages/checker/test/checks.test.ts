@@ -16,6 +16,8 @@ test('a clean synthetic run passes every check; upstream-thresholds is not run w
   assert.is(bi.intakeOrphans, 0);
   assert.is(bi.bpfOrphans, 0);
   assert.ok(bi.matched > 100);
+  // The synthetic agent writes agent_resource_usage on each 1 s slow poll: the figure says so.
+  assert.is((check(r, 'cadence').figures as { resourceUsageMedianGapMs: number }).resourceUsageMedianGapMs, 1000);
   // The dump has no version_info: it is read with the schema the intake's first records name.
   const bpf = r.inputs.find((i) => i.kind === 'bpf')!;
   assert.equal([bpf.schema, bpf.schemaConfidence], ['flowmill', 'from the intake']);

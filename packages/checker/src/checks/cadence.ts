@@ -19,6 +19,9 @@ export const cadence: CheckDef = {
     let beats = 0;
     const series: { segment: number; points: [number, number, number?][] }[] = [];
     const gaps: number[] = [];
+    const usageGaps: number[] = [];
+    let lastUsage: bigint | undefined;
+    let lastUsageSeg = -1;
     return {
       intake(r) {
         if (r.segment !== seg) {
@@ -30,6 +33,12 @@ export const cadence: CheckDef = {
           series.push({ segment: seg, points: [] });
         }
         if (r.name === 'begin_telemetry') telemetry = true;
+        if (r.name === 'agent_resource_usage') {
+          // About once a second (the slow poll, §4): reported as a figure, not asserted.
+          if (lastUsage !== undefined && lastUsageSeg === r.segment) usageGaps.push(Number(r.timestamp - lastUsage) / 1e6);
+          lastUsage = r.timestamp;
+          lastUsageSeg = r.segment;
+        }
         if (r.name !== 'heartbeat') return;
         beats++;
         if (last) {
@@ -50,7 +59,8 @@ export const cadence: CheckDef = {
         ctx.figures.heartbeatGaps = series;
         ctx.figures.heartbeatBand = { minMs: t.heartbeatMinGapMs, maxMs: t.heartbeatMaxGapMs };
         const sorted = [...gaps].sort((a, b) => a - b);
-        const figures = { heartbeats: beats, gaps: gaps.length, minGapMs: sorted[0], medianGapMs: sorted[Math.floor(sorted.length / 2)], maxGapMs: sorted[sorted.length - 1] };
+        const usage = [...usageGaps].sort((a, b) => a - b);
+        const figures = { heartbeats: beats, gaps: gaps.length, minGapMs: sorted[0], medianGapMs: sorted[Math.floor(sorted.length / 2)], maxGapMs: sorted[sorted.length - 1], resourceUsageMedianGapMs: usage.length ? Math.round(usage[Math.floor(usage.length / 2)]) : undefined };
         if (beats < 2) return { status: 'fail', reason: `only ${plural(beats, 'heartbeat')}: no cadence to check`, figures };
         return verdict(ev, (n) => `${plural(n, 'heartbeat gap')} out of tolerance`, figures);
       },
