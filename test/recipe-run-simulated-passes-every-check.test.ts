@@ -61,4 +61,14 @@ test('OpenTelemetry era (plain intake, no authz): every check that applies passe
   assert.is(out.checks.failed, 0);
 });
 
+test('Flowmill era --plain (no TLS, plain HTTP authz, no keys needed): every check passes', () => {
+  const r = recipe(['--plain', '--keys', 'no-keys-here', '--json']);
+  const out = JSON.parse(r.stdout);
+  assert.is(r.status, 0, `exit ${r.status}: ${out.error?.message ?? (out.checks?.failedIds ?? []).join(', ')}`);
+  assert.is(out.servers.tls, false);
+  assert.match(out.servers.authz, /^http:\/\//);
+  assert.is(out.checks.failed, 0);
+  assert.not.ok(existsSync(join(cwd, 'no-keys-here')), 'no keys created');
+});
+
 test.run();
