@@ -62,8 +62,11 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
   let dir: string;
   if (opts.out) {
     dir = resolve(opts.out);
-    if (!opts.force && (existsSync(join(dir, RUN_FILES.runJson)) || existsSync(join(dir, RUN_FILES.state)))) throw new RunDirExistsError(dir);
+    const held = existsSync(join(dir, RUN_FILES.runJson)) || existsSync(join(dir, RUN_FILES.state));
+    if (held && !opts.force) throw new RunDirExistsError(dir);
+    if (held && existsSync(join(dir, RUN_FILES.state))) throw new RunDirExistsError(dir); // a live `recipe up`: never
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (held) clearRunFiles(dir);
   } else {
     const base = resolve(opts.base ?? 'runs');
     mkdirSync(base, { recursive: true });
@@ -82,6 +85,18 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
   // only the timestamped directories under <runs>/ move `current` (an --out elsewhere must not plant a link there)
   if (opts.link !== false && !opts.out) linkCurrent(dir);
   return runDir(dir);
+}
+
+/**
+ * `--force`: removes what a previous run left under the contract's names (and their `.partial`s), nothing else, so
+ * the new run's files are all its own and every writer can create its file exclusively again.
+ */
+export function clearRunFiles(dir: string): void {
+  const names = new Set<string>([...Object.values(RUN_FILES), 'serve.log', 'manifest.events.jsonl']);
+  for (const n of readdirSync(dir)) {
+    const base = n.endsWith(PARTIAL) ? n.slice(0, -PARTIAL.length) : n;
+    if (names.has(base) && base !== RUN_FILES.state) rmSync(join(dir, n), { recursive: true, force: true });
+  }
 }
 
 /** Points `<parent>/current` at `dir` (a relative symlink, replaced atomically). */

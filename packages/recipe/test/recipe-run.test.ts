@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,8 +180,12 @@ test('--out refuses a directory that already holds a run, unless force', async (
   }
   assert.match(String((refused as Error)?.message), /run directory in use/);
   assert.is((refused as { code: string }).code, 'ERR_WOULD_OVERWRITE');
+  writeFileSync(join(out, 'bpf.ndjson.partial'), 'left by an interrupted run');
+  writeFileSync(join(out, 'notes.txt'), 'mine');
   const again = await runRecipe({ deps, durationMs: 0, out, force: true, keysDir: join(base, 'keys'), progress: 'quiet', catchUpMs: 1 });
   assert.is(again.exitCode, 0);
+  assert.not.ok(existsSync(join(out, 'bpf.ndjson.partial')), '--force clears the previous run\'s files');
+  assert.is(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine', 'and only those');
   rmSync(base, { recursive: true });
 });
 
