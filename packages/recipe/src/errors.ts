@@ -71,8 +71,8 @@ export class StateError extends RecipeError {
 
 /** A run directory that already holds a run (exit 73). */
 export class RunDirExistsError extends RecipeError {
-  constructor(readonly path: string) {
-    super('ERR_WOULD_OVERWRITE', `run directory in use: ${path}: it already holds a run (choose another --out, or --force)`);
+  constructor(readonly path: string, live = false) {
+    super('ERR_WOULD_OVERWRITE', live ? `run directory in use: ${path}: a fake cloud runs there (recipe down --dir ${path} first)` : `run directory in use: ${path}: it already holds a run (choose another --out, or --force)`);
   }
 }
 

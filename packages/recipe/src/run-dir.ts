@@ -64,7 +64,7 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
     dir = resolve(opts.out);
     const held = existsSync(join(dir, RUN_FILES.runJson)) || existsSync(join(dir, RUN_FILES.state));
     if (held && !opts.force) throw new RunDirExistsError(dir);
-    if (held && existsSync(join(dir, RUN_FILES.state))) throw new RunDirExistsError(dir); // a live `recipe up`: never
+    if (held && existsSync(join(dir, RUN_FILES.state))) throw new RunDirExistsError(dir, true); // a live `recipe up`: never
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (held) clearRunFiles(dir);
   } else {
