@@ -117,7 +117,7 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
 
 /**
  * Default time scale of the simulated agent: its 2 s heartbeat every 500 ms, so a run takes seconds, and the
- * checker's cadence window (half a period, see scaledTolerances) still leaves 250 ms for a busy event loop.
+ * checker's cadence window (see scaledTolerances) still leaves 375 ms for a busy event loop.
  */
 export const SIM_TIME_SCALE = 0.25;
 
