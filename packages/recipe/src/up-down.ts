@@ -62,7 +62,13 @@ export async function up(o: UpOptions): Promise<CloudState> {
         exited.then(() => {
           clearInterval(poll);
           if (existsSync(statePath)) return resolve();
-          reject(new ServeFailedError(failureLine(readFileSync(logPath, 'utf8')), exit?.code ?? 70, logPath));
+          let log = '';
+          try {
+            log = readFileSync(logPath, 'utf8');
+          } catch {
+            /* gone with its directory */
+          }
+          reject(new ServeFailedError(failureLine(log), exit?.code ?? 70, logPath));
         });
       }),
       { timeoutMs: o.timeoutMs ?? 30_000, hint: `see ${logPath}` },
