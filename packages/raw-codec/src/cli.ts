@@ -56,7 +56,10 @@ const common = {
   kind: option({ long: 'kind', type: optional(string), description: 'auto (default), intake (wire capture), record (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH file) or bpf (--bpf-dump-file)' }),
   schema: option({ long: 'schema', type: optional(string), description: 'auto (default), flowmill, ebpf_net, or PATH.render from your agent checkout' }),
   quiet: flag({ long: 'quiet', short: 'q', description: 'no "reading … with schema …" line on stderr' }),
+  allowCut: flag({ long: 'allow-cut', description: 'go on past an intake connection cut inside an LZ4 frame (a line on stderr for each; the cut frame\'s records are lost)' }),
 };
+
+const cutLine = (e: Error): string => `${BIN}: warning: ${e.message} (going on: --allow-cut)\n`;
 
 const decodeCmd = command({
   name: 'decode',
@@ -74,6 +77,7 @@ const decodeCmd = command({
     try {
       await decodeNdjson(input(a.file, a.follow, ac.signal), {
         kind, schema, names: a.names.length ? a.names : undefined, write: stdoutWriter(),
+        onCut: a.allowCut ? (e) => process.stderr.write(cutLine(e)) : undefined,
         onInfo: (i) => {
           if (!a.quiet) process.stderr.write(infoLine(i));
           // A --name the schema does not know is a typo, not an empty result.
@@ -101,7 +105,10 @@ const statsCmd = command({
     const kind = kindOf(a.kind);
     const schema = await schemaOf(a.schema);
     const st = new Stats();
-    const d = new StreamDecoder(st, { kind, schema, onInfo: (i) => { if (!a.quiet) process.stderr.write(infoLine(i)); } });
+    const d = new StreamDecoder(st, {
+      kind, schema, onInfo: (i) => { if (!a.quiet) process.stderr.write(infoLine(i)); },
+      onCut: a.allowCut ? (e) => process.stderr.write(cutLine(e)) : undefined,
+    });
     let error: unknown;
     try {
       for await (const c of input(a.file, false, new AbortController().signal)) d.push(c);
@@ -110,7 +117,7 @@ const statsCmd = command({
       if (!(e instanceof RawCodecError) || e.code === 'ERR_MISSING_INPUT') throw e;
       error = e;
     }
-    const rep = st.report({ info: d.info, inputBytes: d.bytes, frames: d.frames, error: error ? (error as Error).message : undefined });
+    const rep = st.report({ info: d.info, inputBytes: d.bytes, frames: d.frames, cuts: d.cuts, error: error ? (error as Error).message : undefined });
     process.stdout.write(a.json || !isatty(1) ? `${JSON.stringify(rep)}\n` : renderStatsTable(rep));
     if (error) throw error; // counts are out; the error line and exit 65 follow
     return 0;

@@ -38,6 +38,7 @@ export async function* readFileChunks(path: string, opts: ReadOptions = {}): Asy
       }
       if (bytesRead > 0) { yield buf.subarray(0, bytesRead); continue; }
       if (!opts.follow) return;
+      yield new Uint8Array(0); // "idle for now": lets the decoder release bytes it held back (StreamDecoder.push)
       await sleep(opts.pollMs ?? 200, opts.signal);
     }
   } finally {

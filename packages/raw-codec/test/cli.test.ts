@@ -176,6 +176,22 @@ test('stats: counts, bytes, span, segments, frames as JSON (not a TTY)', () => {
   assert.is(s.messages.reduce((a: number, m: { count: number }) => a + m.count, 0), s.records);
 });
 
+test('a capture with a connection cut inside a frame: exit 65 naming it, or --allow-cut goes on with a warning', () => {
+  const whole = readFileSync(wireFile);
+  const f = join(dir, 'cut-then-next.raw');
+  writeFileSync(f, cat(whole.subarray(0, whole.length - 9), whole));
+  const strict = run(['decode', '-q', f]);
+  assert.is(strict.code, 65);
+  assert.match(strict.err, new RegExp(`^raw-codec: truncated input: byte ${whole.length - 9}, frame \\d+, segment 0: connection cut inside LZ4 frame`));
+  const lenient = run(['decode', '-q', '--allow-cut', f]);
+  assert.is(lenient.code, 0, lenient.err);
+  assert.match(lenient.err, /^raw-codec: warning: truncated input: .*connection cut inside LZ4 frame .*\(going on: --allow-cut\)$/m);
+  const segs = lenient.out.trimEnd().split('\n').map((l) => JSON.parse(l).segment);
+  assert.is(segs.filter((x) => x === 1).length, recs.length);
+  const st = JSON.parse(run(['stats', '-q', '--allow-cut', f]).out);
+  assert.equal([st.cuts, st.segments], [1, 2]);
+});
+
 test('schema prints the resolved layouts; --schema PATH.render decodes with a user IDL', () => {
   const s = JSON.parse(run(['schema', '--schema', 'ebpf_net', '--app', 'ingest']).out);
   assert.equal(Object.keys(s.apps), ['ingest']);

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  builtinSchema, CorruptError, decode, decodeBatches, decodeBytes, encodeIntake, lz4EncodeFrame, packFlushes, RecordEncoder, toJsonLine, TruncatedError,
+  builtinSchema, CorruptError, decode, decodeBatches, decodeBytes, StreamDecoder, encodeIntake, lz4EncodeFrame, packFlushes, RecordEncoder, toJsonLine, TruncatedError,
   type DecodeInfo, type DecodedRecord,
 } from '../src/index.js';
 import { cat } from './helpers.js';
@@ -28,6 +28,10 @@ function connection(schema = fm, n = 40, seed = 0): Uint8Array[] {
 
 function intakeOf(recs: Uint8Array[], flush = 300): Uint8Array {
   return encodeIntake(packFlushes(recs.slice(1), flush), recs[0]);
+}
+
+function toRecordFor(m: { name: string; rpcId: number }, dv: DataView, _u8: Uint8Array, off: number, size: number, segment: number, offset: number, frame: number): DecodedRecord {
+  return { name: m.name, rpc_id: m.rpcId, timestamp: dv.getBigUint64(off, true), data: {}, segment, offset, size, app: 'ingest', ...(frame >= 0 ? { frame } : {}) };
 }
 
 function lines(recs: DecodedRecord[]): string[] { return recs.map(toJsonLine); }
@@ -128,6 +132,41 @@ test('decodeBatches yields the same records, one array per input chunk', async (
   for await (const b of decodeBatches(chunks)) batches.push(b);
   assert.ok(batches.length >= 2 && batches.every((b) => b.length > 0));
   assert.equal(lines(batches.flat()), lines(decodeBytes(bytes)));
+});
+
+test('a connection cut inside an LZ4 frame, then the next one: an error by default, records go on with onCut', async () => {
+  const a = intakeOf(connection(fm, 30, 0), 200);
+  const b = intakeOf(connection(fm, 10, 500), 200);
+  const aRecs = decodeBytes(a);
+  const bRecs = decodeBytes(b);
+  // Cut A in its last frame (and, separately, 2 bytes into that frame's magic).
+  const lastFrameAt = a.length - lz4EncodeFrame(cat(...[...packFlushes(connection(fm, 30, 0).slice(1), 200)].pop()!)).length;
+  for (const cutAt of [a.length - 7, lastFrameAt + 2, lastFrameAt + 12]) {
+    const bytes = cat(a.subarray(0, cutAt), b);
+    const strict = await collect([bytes]);
+    assert.instance(strict.err, TruncatedError, `cut at ${cutAt}`);
+    assert.match((strict.err as Error).message, new RegExp(`byte ${cutAt}, frame \\d+, segment 0: connection cut inside LZ4 frame`));
+    const cuts: TruncatedError[] = [];
+    const want = lines([...aRecs.filter((r) => r.frame === undefined || r.frame < aRecs[aRecs.length - 1].frame!), ...bRecs.map((r) => ({ ...r, segment: 1 }))]);
+    // Every chunking, including ones that split the next connection's start across chunks.
+    for (const step of [bytes.length, 1, 7, 27, 28, 29, 64]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += step) chunks.push(bytes.subarray(i, i + step));
+      const got = await collect(chunks, { onCut: (e) => cuts.push(e) });
+      assert.is(got.err, null, `step ${step}: ${got.err}`);
+      assert.equal(lines(got.recs), want, `cut at ${cutAt}, step ${step}`);
+    }
+    assert.ok(cuts.every((e) => e.offset === cutAt && e.segment === 0));
+  }
+  // An idle push (follow mode) releases held-back bytes: records arrive without waiting for more input.
+  const got: DecodedRecord[] = [];
+  const d = new StreamDecoder({ record: (m, dv, u8, off, size, seg, offset, frame) => got.push(toRecordFor(m, dv, u8, off, size, seg, offset, frame)) });
+  d.push(a);
+  const before = got.length;
+  d.push(new Uint8Array(0));
+  assert.is(got.length, aRecs.length);
+  assert.ok(before <= got.length);
+  d.end();
 });
 
 test('names filter keeps only the named messages', () => {

@@ -98,12 +98,14 @@ export function runCase(lib, bytes, r, seed) {
       }
     },
   };
-  const d = new lib.StreamDecoder(sink, { kind, schema });
+  // Half the cases go on past connections cut inside a frame (decode --allow-cut).
+  const d = new lib.StreamDecoder(sink, { kind, schema, onCut: r() < 0.5 ? undefined : (e) => { if (!(e instanceof lib.TruncatedError) || !Number.isInteger(e.offset)) throw new Error('bad cut report'); } });
   try {
     let p = 0;
     while (p < bytes.length) {
       const n = r() < 0.5 ? bytes.length - p : 1 + Math.floor(r() * 256);
       d.push(bytes.subarray(p, p + n));
+      if (r() < 0.05) d.push(new Uint8Array(0)); // an idle source (--follow)
       p += n;
     }
     d.end();

@@ -1,3 +1,4 @@
+import type { TruncatedError } from '../errors.js';
 import type { Schema } from '../schema/types.js';
 import type { CompiledMessage } from './compile.js';
 import type { DecodedRecord } from './record.js';
@@ -12,6 +13,8 @@ export interface DecodeOptions {
   names?: string[];
   /** Called once kind and schema are settled, with how sure the decoder is. */
   onInfo?: (info: DecodeInfo) => void;
+  /** Go on past an intake connection cut inside a frame (see StreamDecoderOptions.onCut); without it that is an error. */
+  onCut?: (err: TruncatedError) => void;
 }
 
 /** A sink that keeps only the wanted names; the wrapped function sees every wanted record. */
@@ -38,7 +41,7 @@ export function toRecord(m: CompiledMessage, dv: DataView, u8: Uint8Array, off: 
 export async function* decode(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<DecodedRecord, void, undefined> {
   let batch: DecodedRecord[] = [];
   const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { batch.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
-  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo, onCut: opts.onCut });
   for await (const chunk of input) {
     let err: unknown = null;
     try { d.push(chunk); } catch (e) { err = e; }
@@ -60,7 +63,7 @@ export async function* decode(input: AsyncIterable<Uint8Array> | Iterable<Uint8A
 export async function* decodeBatches(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<DecodedRecord[], void, undefined> {
   let batch: DecodedRecord[] = [];
   const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { batch.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
-  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo, onCut: opts.onCut });
   for await (const chunk of input) {
     let err: unknown = null;
     try { d.push(chunk); } catch (e) { err = e; }
@@ -79,7 +82,7 @@ export async function* decodeBatches(input: AsyncIterable<Uint8Array> | Iterable
 export function decodeBytes(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedRecord[] {
   const out: DecodedRecord[] = [];
   const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { out.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
-  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo, onCut: opts.onCut });
   d.push(bytes);
   d.end();
   return out;

@@ -1,3 +1,4 @@
+import type { TruncatedError } from '../errors.js';
 import type { Schema } from '../schema/types.js';
 import { filterSink } from './decode.js';
 import { StreamDecoder, type DecodeInfo, type InputKind } from './stream.js';
@@ -7,6 +8,8 @@ export interface NdjsonOptions {
   schema?: Schema | 'auto' | 'flowmill' | 'ebpf_net';
   names?: string[];
   onInfo?: (info: DecodeInfo) => void;
+  /** Go on past an intake connection cut inside a frame (see StreamDecoderOptions.onCut). */
+  onCut?: (err: TruncatedError) => void;
   /** Receives UTF-8 NDJSON in large batches of whole lines; may return a promise to apply backpressure. Each
    * batch is a view of a buffer that is never written again, so it may be kept. */
   write: (bytes: Uint8Array) => unknown;
@@ -32,7 +35,7 @@ export async function decodeNdjson(input: AsyncIterable<Uint8Array> | Iterable<U
     }
     n = m.lineBytes(dv, u8, off, size - 8, segment, out, n);
   });
-  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo });
+  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo, onCut: opts.onCut });
   const flush = async (): Promise<void> => {
     if (n > 0) {
       ready.push(out.subarray(0, n));

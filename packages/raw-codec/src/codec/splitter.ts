@@ -76,6 +76,9 @@ export class RecordSplitter {
     if (!this.fileOffsets) this.offset = 0;
   }
 
+  /** Forgets a partial record (a cut connection, reported by the caller). */
+  dropPartial(): void { this.carry = null; }
+
   /** Declares the end of the stream (or segment): a partial record left over is a truncation. */
   checkEnd(): void {
     if (!this.carry) return;

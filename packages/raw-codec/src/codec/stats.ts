@@ -14,6 +14,8 @@ export interface StatsReport {
   records: number;
   segments: number;
   frames: number;
+  /** Intake connections found cut inside a frame (only counted with --allow-cut; otherwise the first one is the error). */
+  cuts: number;
   firstTimestamp: string | null;
   lastTimestamp: string | null;
   minTimestamp: string | null;
@@ -60,14 +62,14 @@ export class Stats implements RecordSink {
     this.lastHi = hi;
   }
 
-  report(extra: { info: DecodeInfo | null; inputBytes: number; frames: number; error?: string }): StatsReport {
+  report(extra: { info: DecodeInfo | null; inputBytes: number; frames: number; cuts?: number; error?: string }): StatsReport {
     if (this.records > 0) this.last = (BigInt(this.lastHi) << 32n) | BigInt(this.lastLo);
     const messages: StatsReport['messages'] = [];
     for (let id = 0; id < 65536; id++) if (this.count[id] > 0) messages.push({ name: this.msgs[id]!.name, rpc_id: id, count: this.count[id], bytes: this.bytes[id] });
     messages.sort((a, b) => b.count - a.count || a.rpc_id - b.rpc_id);
     const r: StatsReport = {
       kind: extra.info?.kind ?? null, schema: extra.info?.schema ?? null, schemaConfidence: extra.info?.schemaConfidence ?? null, reason: extra.info?.reason ?? null,
-      inputBytes: extra.inputBytes, recordBytes: this.recordBytes, records: this.records, segments: this.segments, frames: extra.frames,
+      inputBytes: extra.inputBytes, recordBytes: this.recordBytes, records: this.records, segments: this.segments, frames: extra.frames, cuts: extra.cuts ?? 0,
       firstTimestamp: this.first?.toString() ?? null, lastTimestamp: this.last?.toString() ?? null,
       minTimestamp: this.min?.toString() ?? null, maxTimestamp: this.max?.toString() ?? null,
       spanSeconds: this.min !== null && this.max !== null ? Number(this.max - this.min) / 1e9 : null,

@@ -6,6 +6,21 @@ import type { Schema } from '../schema/types.js';
 import { compileApp, type CompiledApp } from './compile.js';
 /** How much of a BPF dump the schema guess looks at before committing (bytes). */
 const BPF_GUESS_WINDOW = 1 << 20;
+/** A new connection in an intake capture: raw version_info (rpc 310 = 36 01 at +8) then an LZ4 frame magic at +24 (wire-format.md (d)). */
+const CONNECTION_SIGNATURE = VERSION_INFO_RECORD + 4;
+
+const LZ4_MAGIC_BYTES = [0x04, 0x22, 0x4d, 0x18]; // 0x184D2204 little-endian (lz4_Frame_format.md)
+
+/** First s ≥ from where data[s..s+28) is a connection start, or -1. */
+function findConnectionStart(d: Uint8Array, from: number): number {
+  let q = d.indexOf(0x18, from + CONNECTION_SIGNATURE - 1);
+  while (q >= 0) {
+    const s = q - (CONNECTION_SIGNATURE - 1);
+    if (d[q - 1] === 0x4d && d[q - 2] === 0x22 && d[q - 3] === 0x04 && d[s + 8] === 0x36 && d[s + 9] === 0x01) return s;
+    q = d.indexOf(0x18, q + 1);
+  }
+  return -1;
+}
 import { RecordSplitter, type RecordSink } from './splitter.js';
 
 import type { Confidence, InputKind } from './detect.js';
@@ -26,6 +41,12 @@ export interface StreamDecoderOptions {
   /** A schema, a built-in schema's name, or 'auto' to choose between the built-in flowmill and ebpf_net schemas. */
   schema?: Schema | 'auto' | 'flowmill' | 'ebpf_net';
   onInfo?: (info: DecodeInfo) => void;
+  /**
+   * An intake connection cut inside an LZ4 frame (the sink closed it: tls-sink --close-after, a reset) with the next
+   * connection's raw version_info right after. Without this option that is a TruncatedError; with it, the error is
+   * passed here and decoding goes on with the next connection (the cut frame's records are lost: say so).
+   */
+  onCut?: (err: TruncatedError) => void;
 }
 
 /** Intake auto-detection needs the 24-byte raw version_info and the next 4 bytes (an LZ4 magic or a record). */
@@ -64,6 +85,9 @@ export class StreamDecoder {
   private reasons: string[] = [];
   private readonly sink: RecordSink;
   private readonly onInfo?: (i: DecodeInfo) => void;
+  private readonly onCut?: (e: TruncatedError) => void;
+  /** Connections found cut inside a frame (reported through onCut). */
+  cuts = 0;
   private splitter: RecordSplitter | null = null;
   private failed: unknown = null;
   // Bytes held back until kind/schema can be decided, or a short tail at an intake frame boundary.
@@ -81,6 +105,7 @@ export class StreamDecoder {
   constructor(sink: RecordSink, opts: StreamDecoderOptions = {}) {
     this.sink = sink;
     this.onInfo = opts.onInfo;
+    this.onCut = opts.onCut;
     this.kind = opts.kind && opts.kind !== 'auto' ? opts.kind : null;
     this.kindConf = this.kind ? 'given' : 'low';
     const sc = opts.schema;
@@ -94,8 +119,16 @@ export class StreamDecoder {
   /** Segments seen so far (connections). */
   get segments(): number { return this.splitter && this.splitter.records > 0 ? this.splitter.segment + 1 : 0; }
 
+  /**
+   * Takes the next bytes. An empty chunk means "the source is idle for now" (`--follow` at the end of the file): bytes
+   * held back to look for a cut connection across chunk boundaries are decoded at once, so records are not delayed.
+   */
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
+    if (chunk.length === 0 && this.kind === 'intake' && this.inFrame && this.held.length > 0) {
+      try { this.takeIntake(chunk, true); } catch (e) { throw (this.failed = this.salvage(e)); }
+      return;
+    }
     try {
       this.bytes += chunk.length;
       this.take(chunk, false);
@@ -178,7 +211,7 @@ export class StreamDecoder {
       if (this.schema) this.announce();
     }
     if (this.kind === 'record') this.plain(chunk, -1);
-    else this.takeIntake(chunk);
+    else this.takeIntake(chunk, eof);
   }
 
   private detectKind(b: Uint8Array): void {
@@ -189,22 +222,38 @@ export class StreamDecoder {
   }
 
   // ---- intake: raw version_info, then LZ4 frames; a raw version_info again starts a new segment.
-  private takeIntake(chunk: Uint8Array): void {
+  private takeIntake(chunk: Uint8Array, release: boolean): void {
     const data = this.held.length > 0 ? concat(this.held, chunk) : chunk;
     this.held = new Uint8Array(0);
-    let fileOff = this.bytes - data.length; // file offset of data[0]
+    const fileOff = this.bytes - data.length; // file offset of data[0]
     let p = 0;
     const sp = this.splitter!;
+    let lastP = -1;
+    let still = 0;
     while (p < data.length) {
+      // Every turn takes bytes or changes state; a few turns in place would be a bug: fail rather than spin.
+      if (p === lastP) { if (++still > 8) throw new Error(`intake demux made no progress at byte ${fileOff + p}: a bug, not bad input`); } else { lastP = p; still = 0; }
       if (this.inFrame) {
-        const before = this.dec!.bytesConsumed;
-        this.decDelta = fileOff + p - before;
-        let r;
-        try { r = this.dec!.push(data, p); } catch (e) { throw this.lz4Error(e); }
-        for (const out of r.output) this.plain(out, this.frames - 1);
-        if (r.consumed === 0 && !r.frameEnded) throw new Error(`lz4 decoder took no input at byte ${fileOff + p}: a bug, not bad input`); // never spin
-        p += r.consumed;
-        if (r.frameEnded) this.inFrame = false;
+        // A frame's bytes never hold a new connection's start; where they do, the connection was cut in this frame.
+        // So the decoder gets bytes only up to such a start, and (unless released) not the last 27 bytes of a
+        // chunk, which could be the beginning of one that the next chunk completes.
+        let cut = findConnectionStart(data, p);
+        // The frame's own first bytes may happen to look like a connection start too: only a start inside counts.
+        if (cut === p && fileOff + p === this.frameStart) cut = findConnectionStart(data, p + 1);
+        const limit = cut >= 0 ? cut : release ? data.length : Math.max(p, data.length - (CONNECTION_SIGNATURE - 1));
+        if (limit === p && cut !== p) { this.held = data.slice(p); return; }
+        if (limit > p) {
+          const before = this.dec!.bytesConsumed;
+          this.decDelta = fileOff + p - before;
+          let r;
+          try { r = this.dec!.push(limit === data.length ? data : data.subarray(0, limit), p); } catch (e) { throw this.lz4Error(e); }
+          for (const out of r.output) this.plain(out, this.frames - 1);
+          if (r.consumed === 0 && !r.frameEnded) throw new Error(`lz4 decoder took no input at byte ${fileOff + p}: a bug, not bad input`); // never spin
+          p += r.consumed;
+          if (r.frameEnded) { this.inFrame = false; continue; }
+        }
+        if (p === cut) { this.cutHere(fileOff + cut); continue; }
+        if (p < data.length) { this.held = data.slice(p); return; }
         continue;
       }
       // At a boundary: an LZ4 frame, or a raw version_info record (start of the capture or of a new connection).
@@ -217,6 +266,18 @@ export class StreamDecoder {
         sp.place = { offset: this.frameStart, frame: this.frames - 1 };
         if (!this.dec) this.dec = new Lz4FrameDecoder();
         continue;
+      }
+      if (this.headDone && data[p] === LZ4_MAGIC_BYTES[0]) {
+        // Cut inside the 4-byte magic: 1-3 bytes of it, then the next connection (seen once its 28 bytes are here).
+        const next = findConnectionStart(data, p);
+        if (next > p && next - p < 4 && data.subarray(p, next).every((b, i) => b === LZ4_MAGIC_BYTES[i])) {
+          this.frames++;
+          this.frameStart = fileOff + p;
+          this.cutHere(fileOff + next);
+          p = next;
+          continue;
+        }
+        if (next < 0 && left < 3 + CONNECTION_SIGNATURE && !release) { this.held = data.slice(p); return; }
       }
       if (left < 10) { this.held = data.slice(p); return; }
       const id = data[p + 8] | (data[p + 9] << 8);
@@ -233,6 +294,21 @@ export class StreamDecoder {
       this.plain(data.subarray(p, p + VERSION_INFO_RECORD), -1);
       p += VERSION_INFO_RECORD;
     }
+  }
+
+  /** The current frame stops at `offset` where a new connection starts: report it, then go on or fail. */
+  private cutHere(offset: number): void {
+    const sp = this.splitter!;
+    const err = new TruncatedError(
+      `connection cut inside LZ4 frame ${this.frames - 1} (started at byte ${this.frameStart}, ${offset - this.frameStart} bytes present); a new connection's raw version_info follows at byte ${offset}`,
+      { offset, frame: this.frames - 1, segment: sp.segment, lastGood: sp.lastGood() },
+    );
+    if (!this.onCut) throw err;
+    this.cuts++;
+    this.onCut(err);
+    this.inFrame = false;
+    this.dec = new Lz4FrameDecoder();
+    sp.dropPartial();
   }
 
   private lz4Error(e: unknown): unknown {
