@@ -151,7 +151,10 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
       try {
         const useSchema = kind === 'bpf' ? bpfSchema : schema;
         if (kind === 'bpf' && bpfSchemaFrom) { st.schema = bpfSchemaFrom; st.schemaConfidence = 'from the intake'; }
-        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema: useSchema, onInfo: (info) => { if (!(kind === 'bpf' && bpfSchemaFrom)) { st.schema = info.schema; st.schemaConfidence = info.schemaConfidence; } } }) as AsyncIterable<Rec>;
+        // A connection cut inside an LZ4 frame (an appended capture that goes on with the next version_info) is the
+        // same thing as a cut-off last record: tolerated with decode.allowTruncatedTail, and named.
+        const onCut = tol.decode.allowTruncatedTail ? (e: { message: string; offset?: number }) => (st.cuts ??= []).push({ file: f.path, offset: e.offset, message: e.message }) : undefined;
+        const it = decode(fileChunks(f.path), { kind: kind === 'wire' ? 'intake' : kind, schema: useSchema, onCut, onInfo: (info) => { if (!(kind === 'bpf' && bpfSchemaFrom)) { st.schema = info.schema; st.schemaConfidence = info.schemaConfidence; } } }) as AsyncIterable<Rec>;
         for await (const rec of it) {
           const r: Rec = segBase ? { ...rec, segment: rec.segment + segBase } : rec;
           if (rec.segment > maxSeg) maxSeg = rec.segment;
@@ -175,7 +178,9 @@ export async function runChecks(inputs: CheckInputs, opts: CheckOptions = {}): P
           if (code === 'ENOENT' || code === 'EACCES') throw new MissingInputError(kind, f.path, e.message ?? code, { cause: err });
           throw err;
         }
-        if (code === 'ERR_TRUNCATED' && tol.decode.allowTruncatedTail && files.indexOf(f) === files.length - 1) st.truncatedTail = true;
+        // Each capture file ends a connection (tls-sink writes one file per connection), so a cut-off tail is tolerated
+        // at the end of any of them.
+        if (code === 'ERR_TRUNCATED' && tol.decode.allowTruncatedTail) { st.truncatedTail = true; (st.cuts ??= []).push({ file: f.path, offset: e.offset, message: e.message ?? code }); }
         else st.error = { code, message: e.message ?? String(err), offset: e.offset, file: f.path };
       }
       segBase += maxSeg + 1;

@@ -85,6 +85,20 @@ test("decode: a tls-sink out dir whose connections.jsonl disagrees with its capt
   assert.match(evidenceText(check(r, 'decode')), /the sink counted \d+ bytes, the file has \d+/);
 });
 
+test('decode: an appended capture whose first connection was cut inside an LZ4 frame goes on with the next one (tolerated, named)', async () => {
+  const f = synthRun({ sessions: 2, wireDir: true });
+  const c1 = readFileSync(`${f.wire}/conn-0001.raw`), c2 = readFileSync(`${f.wire}/conn-0002.raw`);
+  const joined = `${f.dir}/appended.raw`;
+  writeFileSync(joined, Buffer.concat([c1.subarray(0, c1.length - 5), c2]));
+  const { runChecks } = await import('../src/index.js');
+  const r = await runChecks({ wire: joined }, { only: ['decode', 'startup-order'] });
+  assert.is(check(r, 'decode').status, 'pass', check(r, 'decode').reason);
+  assert.match(check(r, 'decode').reason!, /wire: 1 connection\(s\) cut off \(tolerated\)/);
+  assert.is(r.inputs[0].segments, 2, 'both sessions decoded');
+  const strict = await runChecks({ wire: joined }, { only: ['decode'], config: { decode: { allowTruncatedTail: false } } });
+  assert.is(check(strict, 'decode').status, 'fail');
+});
+
 test('decode: a manifest alone is read and passes; everything else is not run', async () => {
   const f = synthRun();
   const r = await (await import('../src/index.js')).runChecks({ manifest: f.manifest });

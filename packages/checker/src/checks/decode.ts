@@ -17,6 +17,8 @@ export interface StreamStatus {
   error?: { code: string; message: string; offset?: number; file?: string };
   /** A cut-off last record, tolerated by `decode.allowTruncatedTail`. */
   truncatedTail?: boolean;
+  /** Where connections were cut (a file's end, or inside an LZ4 frame of an appended capture), when tolerated. */
+  cuts?: { file: string; offset?: number; message: string }[];
   /** Records of an app other than the one this recording must hold. */
   wrongApp?: { name: string; app: string; offset: number; segment: number }[];
   wrongAppTotal?: number;
@@ -52,8 +54,8 @@ export function decodeOutcome(streams: StreamStatus[], side: { kind: string; pat
     problems.push(`${e.kind}: ${e.errors.length} bad ${e.errors.length === 1 ? 'line' : 'lines'}`);
     for (const x of e.errors.slice(0, tol.report.maxEvidence)) evidence.push({ input: e.kind, file: e.path, ...x });
   }
-  const figures = Object.fromEntries(streams.map((s) => [s.kind, { records: s.records, bytes: s.bytes, ...(s.kind !== 'bpf' ? { segments: s.segments } : {}), ...(s.truncatedTail ? { truncatedTail: true } : {}) }]));
+  const figures = Object.fromEntries(streams.map((s) => [s.kind, { records: s.records, bytes: s.bytes, ...(s.kind !== 'bpf' ? { segments: s.segments } : {}), ...(s.truncatedTail ? { truncatedTail: true } : {}), ...(s.cuts ? { cuts: s.cuts } : {}) }]));
   if (problems.length) return { ...base, status: 'fail', reason: problems.join('; '), evidence, figures };
-  const notes = streams.filter((s) => s.truncatedTail).map((s) => `${s.kind} ends in a cut-off record (tolerated)`);
+  const notes = streams.filter((s) => s.cuts?.length).map((s) => (s.cuts!.length === 1 && s.truncatedTail ? `${s.kind} ends in a cut-off record (tolerated)` : `${s.kind}: ${s.cuts!.length} connection(s) cut off (tolerated)`));
   return { ...base, status: 'pass', ...(notes.length ? { reason: notes.join('; ') } : {}), figures };
 }
