@@ -301,6 +301,15 @@ test('upstream preset: a short run misses the kernel_collector_test.cc counts; a
   assert.is(check(big, 'upstream-thresholds').status, 'pass', check(big, 'upstream-thresholds').reason);
 });
 
+test('the record file alone stands in for the intake (no wire): every check but taps-agree runs on it', async () => {
+  const f = synthRun();
+  const { runChecks } = await import('../src/index.js');
+  const r = await runChecks({ record: f.record, bpf: f.bpf, manifest: f.manifest, authzLog: f.authzLog });
+  const st = statuses(r);
+  assert.is(st['taps-agree'], 'not-run');
+  for (const id of ['decode', 'startup-order', 'bpf-intake', 'lifecycles', 'workload', 'cadence', 'health', 'authz']) assert.is(st[id], 'pass', id);
+});
+
 test('checks whose inputs are absent are not run, with the reason; not run is not a failure', async () => {
   const f = synthRun();
   const r = await (await import('../src/index.js')).runChecks({ bpf: f.bpf });
