@@ -230,6 +230,8 @@ export class StreamDecoder {
     const sp = this.splitter!;
     let lastP = -1;
     let still = 0;
+    const UNKNOWN = -2;
+    let nextStart = UNKNOWN; // first connection start at or after p in data, -1 if none
     while (p < data.length) {
       // Every turn takes bytes or changes state; a few turns in place would be a bug: fail rather than spin.
       if (p === lastP) { if (++still > 8) throw new Error(`intake demux made no progress at byte ${fileOff + p}: a bug, not bad input`); } else { lastP = p; still = 0; }
@@ -237,9 +239,11 @@ export class StreamDecoder {
         // A frame's bytes never hold a new connection's start; where they do, the connection was cut in this frame.
         // So the decoder gets bytes only up to such a start, and (unless released) not the last 27 bytes of a
         // chunk, which could be the beginning of one that the next chunk completes.
-        let cut = findConnectionStart(data, p);
+        // (The scan result holds for the rest of this buffer, so each byte is scanned about once.)
+        if (nextStart === UNKNOWN || (nextStart >= 0 && nextStart < p)) nextStart = findConnectionStart(data, p);
         // The frame's own first bytes may happen to look like a connection start too: only a start inside counts.
-        if (cut === p && fileOff + p === this.frameStart) cut = findConnectionStart(data, p + 1);
+        if (nextStart === p && fileOff + p === this.frameStart) nextStart = findConnectionStart(data, p + 1);
+        const cut = nextStart;
         const limit = cut >= 0 ? cut : release ? data.length : Math.max(p, data.length - (CONNECTION_SIGNATURE - 1));
         if (limit === p && cut !== p) { this.held = data.slice(p); return; }
         if (limit > p) {
