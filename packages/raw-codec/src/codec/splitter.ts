@@ -1,7 +1,10 @@
 import { CorruptError, TruncatedError, type ErrorPlace } from '../errors.js';
 import type { CompiledApp, CompiledMessage } from './compile.js';
 
-/** Receives every complete record: timestamp at `off` of `u8`/`dv`, `size` bytes incl. the timestamp. */
+/**
+ * Receives every complete record: timestamp at `off` of `u8`/`dv`, `size` bytes incl. the timestamp. The bytes are
+ * only valid during the call (they may be a view into the LZ4 decoder's window): copy what you keep.
+ */
 export interface RecordSink {
   record(m: CompiledMessage, dv: DataView, u8: Uint8Array, off: number, size: number, segment: number, offset: number, frame: number): void;
 }

@@ -268,7 +268,7 @@ export class StreamDecoder {
         this.frameStart = fileOff + p;
         this.frames++;
         sp.place = { offset: this.frameStart, frame: this.frames - 1 };
-        if (!this.dec) this.dec = new Lz4FrameDecoder();
+        if (!this.dec) this.dec = new Lz4FrameDecoder({ output: 'view' });
         continue;
       }
       if (this.headDone && data[p] === LZ4_MAGIC_BYTES[0]) {
@@ -311,7 +311,7 @@ export class StreamDecoder {
     this.cuts++;
     this.onCut(err);
     this.inFrame = false;
-    this.dec = new Lz4FrameDecoder();
+    this.dec = new Lz4FrameDecoder({ output: 'view' });
     sp.dropPartial();
   }
 
