@@ -45,6 +45,8 @@ export interface Tolerances {
     allowDuplicateCgroupCreate: boolean;
     /** cgroup v2 hosts get no existing-cgroup scan (§7 Q7), so a close may name a cgroup never created. */
     allowCgroupCloseWithoutCreate: boolean;
+    /** pid_set_comm before pid_info_create while the initial process scan runs (before process_steady_state) is a race, not a bug (§2.6b). */
+    allowScanRaces: boolean;
   };
   workload: {
     /** A manifest item matches spans that start within its [startNs, endNs] widened by this (clocks differ, §0). */
@@ -105,7 +107,7 @@ export const defaultTolerances: Tolerances = {
     tailGraceMs: 1000,
     dnsTimeoutLateMs: 2500,
   },
-  lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true },
+  lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true, allowScanRaces: true },
   workload: { matchWindowMs: 1000, tcpBytesSlack: 1, udpTxHeaderBytes: null, exactProcesses: true },
   cadence: { heartbeatMs: 2000, heartbeatMinGapMs: 1800, heartbeatMaxGapMs: 2500, probeLoadGaps: 1, probeLoadMaxGapMs: 130_000 },
   health: { maxLostSamples: 0, maxBpfLog: 0, failLogLevel: 4, maxReconnects: 0 },

@@ -236,6 +236,17 @@ test('lifecycles: a double close, a use before start and a duplicate process sta
   assert.match(evidenceText(check(r4, 'lifecycles')), /rtt_estimator: bpfTcp 57005 used before its start/);
 });
 
+test('lifecycles: pid_set_comm before pid_info_create is a scan race while the process scan runs, a failure after it', async () => {
+  const comm = [98, 97, 115, 104, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const after = (marker: string) => (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string }) =>
+    w.stream === 'intake' && r.name === marker ? [r, { name: 'pid_set_comm', ts: r.ts, data: { pid: 777, comm } }] : [r];
+  const during = await checkAll(synthRun({ edit: after('system_wide_process_settings') }), { only: ['lifecycles'] });
+  assert.is(check(during, 'lifecycles').status, 'pass');
+  assert.is((check(during, 'lifecycles').figures as Record<string, number>).processUsesDuringScan, 1);
+  const later = await checkAll(synthRun({ edit: after('begin_telemetry') }), { only: ['lifecycles'] });
+  assert.match(evidenceText(check(later, 'lifecycles')), /pid_set_comm: process 777 used before its start/);
+});
+
 test('workload: wrong byte totals, a missing http_response and a missing child process fail', async () => {
   const r1 = await checkAll(synthRun({ edit: change('intake', 'socket_stats', 1, (r) => ({ ...r, data: { ...r.data, diff_bytes: 4000 } })) }), { only: ['workload'] });
   const c1 = check(r1, 'workload');
