@@ -211,6 +211,17 @@ test('bpf-intake: a request whose answer never came times out at its socket dest
   assert.match(evidenceText(c), /dns_response with no BPF sample/);
 });
 
+test('bpf-intake: a reused dump (opened in append mode, §0) with an earlier run in front still passes; those samples are outside every session', async () => {
+  const earlier = synthRun({ startNs: BigInt(Date.UTC(2026, 10, 25, 6, 0, 0)) * 1_000_000n });
+  const f = synthRun();
+  writeFileSync(f.bpf, Buffer.concat([readFileSync(earlier.bpf), readFileSync(f.bpf)]));
+  const r = await checkAll(f, { only: ['bpf-intake', 'lifecycles'] });
+  assert.is(check(r, 'bpf-intake').status, 'pass', evidenceText(check(r, 'bpf-intake')).slice(0, 400));
+  assert.is(check(r, 'lifecycles').status, 'pass', evidenceText(check(r, 'lifecycles')).slice(0, 400));
+  const fig = check(r, 'bpf-intake').figures as { bpfOutsideSessions: number; matched: number };
+  assert.ok(fig.bpfOutsideSessions > 100, `${fig.bpfOutsideSessions} samples of the earlier run`);
+});
+
 test('bpf-intake: the latency histogram counts every matched sample', async () => {
   const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
   const l = r.figures.latency!;

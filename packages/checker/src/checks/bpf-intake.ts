@@ -175,8 +175,10 @@ export const bpfIntake: CheckDef = {
       bpf(r) {
         if (r.name === 'bpf_log') bpfLogDump++;
         if (r.name === 'rtt_estimator') { tcp.bpfRtt(r); return; }
+        // Entering a session (its bpf_compiled): userspace starts with empty tables and a fresh sk_id pool, so
+        // samples from before it (a reused, appended dump; the disconnected gap) leave no state behind.
         while (sessionIdx < sessionStarts.length && r.timestamp >= sessionStarts[sessionIdx]) {
-          if (sessionIdx > 0) { udpIds.clear(); udpFree = []; udpNext = 0; dnsPending = []; }
+          udpIds.clear(); udpFree = []; udpNext = 0; dnsPending = []; tracked.clear(); tcp.resetBpf();
           sessionIdx++;
         }
         expireDns(r.timestamp);

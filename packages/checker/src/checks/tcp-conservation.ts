@@ -37,6 +37,11 @@ export class TcpConservation {
     l.last = cur;
   }
 
+  /** A new session: userspace's socket table starts empty. */
+  resetBpf(): void {
+    this.bpfLife.clear();
+  }
+
   /** A tracked close in the dump. */
   bpfClose(sk: string, r: Rec): void {
     const l = this.bpfLife.get(sk);
