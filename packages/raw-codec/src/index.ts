@@ -17,4 +17,4 @@ export { decodeNdjson, type NdjsonOptions } from './codec/ndjson.js';
 export { Stats, type StatsReport } from './codec/stats.js';
 export { encodeRecording, parseRecordLine, type EncodeRecordingOptions } from './codec/encode-ndjson.js';
 export { RawCodecError, TruncatedError, CorruptError, SchemaError, EncodeError, UsageError, type ErrorPlace } from './errors.js';
-export { lz4EncodeFrame, Lz4FrameDecoder, lz4DecodeFrames, isLz4FrameStart, Lz4Error, Lz4TruncatedError } from './lz4/index.js';
+export { lz4EncodeFrame, Lz4FrameEncoder, Lz4FrameDecoder, lz4DecodeFrames, isLz4FrameStart, Lz4Error, Lz4TruncatedError } from './lz4/index.js';

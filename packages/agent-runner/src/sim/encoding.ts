@@ -1,4 +1,4 @@
-import { builtinSchema, lz4EncodeFrame, RecordEncoder, type AppSchema } from '@flowmill/raw-codec';
+import { builtinSchema, RecordEncoder, type AppSchema } from '@flowmill/raw-codec';
 
 export type Era = 'flowmill' | 'otel';
 
@@ -37,5 +37,3 @@ function arrays(app: AppSchema, name: string, data: Record<string, unknown>): Re
   return out;
 }
 
-/** The agent's LZ4 frame per flush (agent-protocol.md §2.5: NULL preferences, header 04 22 4D 18 40 40 C0). */
-export function frame(plain: Uint8Array): Uint8Array { return lz4EncodeFrame(plain); }

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { frame } from './encoding.js';
+import { Lz4FrameEncoder } from '@flowmill/raw-codec';
 import type { FaultStream, Rec } from './faults.js';
 
 /** The agent's BufferedWriter size (agent-protocol.md §2.6, collector/constants.h: WRITE_BUFFER_SIZE = 16 KiB). */
@@ -14,6 +14,8 @@ export interface WriterStats { intake: Record<string, number>; records: number; 
  * (§2.9). Faults act on records before they enter the buffer.
  */
 export class IntakeWriter {
+  /** One liblz4-equivalent context per connection, as the agent's Lz4Channel keeps (byte-identical frames). */
+  private readonly lz4Frames = new Lz4FrameEncoder();
   private buf = new Uint8Array(WRITE_BUFFER_SIZE);
   private len = 0;
   private names: string[] = [];
@@ -59,7 +61,7 @@ export class IntakeWriter {
 
   private send(plain: Uint8Array, lz4: boolean): void {
     if (this.sock.destroyed || !this.sock.writable) return; // written while the channel is closed: dropped
-    const wire = lz4 ? frame(plain) : plain;
+    const wire = lz4 ? this.lz4Frames.encode(plain) : plain;
     this.sock.write(wire);
     this.stats.frames += lz4 ? 1 : 0;
     this.stats.plainBytes += plain.length;

@@ -1,4 +1,4 @@
-import { lz4EncodeFrame } from '../lz4/index.js';
+import { Lz4FrameEncoder } from '../lz4/index.js';
 
 /** The agent's BufferedWriter flushes at 16 KiB (agent-protocol.md §2.6, collector/constants.h:23). */
 export const FLUSH_SIZE = 16384;
@@ -6,8 +6,11 @@ export const FLUSH_SIZE = 16384;
 /**
  * An intake wire capture: the raw version_info record, then one LZ4 frame per flush (wire-format.md (d)).
  * `flushes` gives the records of each flush; a flush with no bytes is skipped, as the agent never sends one.
+ * One encoder for the whole connection, as the agent keeps one liblz4 context per connection (lz4_channel.cc): the
+ * frames are then byte for byte what the agent writes, not only equivalent.
  */
 export function encodeIntake(flushes: Iterable<Uint8Array[]>, versionInfo: Uint8Array): Uint8Array {
+  const lz4 = new Lz4FrameEncoder();
   const parts: Uint8Array[] = [versionInfo];
   for (const recs of flushes) {
     const n = recs.reduce((a, r) => a + r.length, 0);
@@ -15,7 +18,7 @@ export function encodeIntake(flushes: Iterable<Uint8Array[]>, versionInfo: Uint8
     const plain = new Uint8Array(n);
     let at = 0;
     for (const r of recs) { plain.set(r, at); at += r.length; }
-    parts.push(lz4EncodeFrame(plain));
+    parts.push(lz4.encode(plain));
   }
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
