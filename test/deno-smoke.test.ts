@@ -2,7 +2,7 @@
 // every bin's help and one real job per bin, under `deno run -A`, with the results checked by Node or a real peer.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,31 @@ test('tls-sink --plain under deno writes what a client sent, byte for byte', asy
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   assert.is(sha(readFileSync(out)), sha(data));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('raw-codec under deno decodes an intake capture built from wire-format.md worked examples and the lz4 CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deno-codec-'));
+  try {
+    // wire-format.md (b), examples 1 and 2, timestamp 0x16b8000000000001; the frame is made by the lz4 CLI.
+    const ts = '01 00 00 00 00 00 b8 16';
+    const hex = (h: string) => Uint8Array.from(h.trim().split(/\s+/), (x) => parseInt(x, 16));
+    const versionInfo = hex(`${ts} 36 01 00 00 00 00 00 00 09 00 00 00 e1 10 00 00`);
+    const authz = hex(`${ts} 94 01 11 00 05 00 01 54 4f 4b 45 4e 68 6f 73 74 31`);
+    const lz = spawnSync('lz4', ['-c', '-q'], { input: authz });
+    assert.is(lz.status, 0);
+    const capture = join(dir, 'intake.raw');
+    writeFileSync(capture, Buffer.concat([versionInfo, lz.stdout]));
+    const r = spawnSync(deno, ['run', '-A', bundle('raw-codec'), 'decode', capture, '--schema', 'flowmill'], { encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const [v, a] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(v.name, 'version_info');
+    assert.is(v.rpc_id, 310);
+    assert.is(v.timestamp, String(0x16b8000000000001n));
+    assert.equal(v.data, { major: 0, minor: 9, build: 4321 });
+    assert.is(a.name, 'authz_authenticate');
+    assert.is(a.rpc_id, 404);
+    assert.equal(a.data, { token: 'TOKEN', collector_type: 1, hostname: 'host1' });
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test.run();
