@@ -84,6 +84,7 @@ eval "$(recipe env --dir by-hand 2>/dev/null)"
 node ${AGENT_RUNNER} sim --run-dir "$RECIPE_DIR" --intake-host "$FLOWMILL_INTAKE_HOST" --intake-port "$FLOWMILL_INTAKE_PORT" --intake-name "$FLOWMILL_INTAKE_NAME" \
   --ca "$SSL_CERT_FILE" --authz-server "$FLOWMILL_AUTHZ_SERVER" --time-scale 0.25 --connect-delay 0 > "$RECIPE_DIR/agent.log" 2>&1 &
 sim=$!
+trap 'kill $sim 2>/dev/null || true' EXIT
 for i in $(seq 200); do grep -q 'Telemetry is flowing' "$RECIPE_DIR/agent.log" && break; sleep 0.05; done
 ar workload --run-dir "$RECIPE_DIR" --agent-kind sim --era flowmill 2>/dev/null
 sleep 3.5
