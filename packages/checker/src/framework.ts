@@ -1,21 +1,12 @@
+import type { DecodedRecord } from '@flowmill/raw-codec';
 import type { Tolerances } from './tolerances.js';
 import type { CheckStatus, InputKind, ReportFigures } from './types.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { AuthzLogEntry, Manifest } from './side-inputs.js';
 import { isoOfNs } from './values.js';
 
-/** One decoded record, as raw-codec's `decode` yields it (CONTRACTS.md raw-codec). */
-export interface Rec {
-  name: string;
-  rpc_id: number;
-  timestamp: bigint;
-  ref?: bigint;
-  data: Record<string, unknown>;
-  segment: number;
-  offset: number;
-  size: number;
-  app: string;
-}
+/** One decoded record, exactly as raw-codec's `decode` yields it. */
+export type Rec = DecodedRecord;
 
 /** What the runner learnt about one intake session (segment) before the checks finish. */
 export interface SegmentInfo {
