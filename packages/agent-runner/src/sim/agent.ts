@@ -1,3 +1,4 @@
+import { Lz4FrameEncoder } from '@flowmill/raw-codec';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { cpus, hostname as osHostname, networkInterfaces, release } from 'node:os';
@@ -147,6 +148,8 @@ class Sim implements SimAgent {
   private user!: SimUserspace;
   private sock?: Socket;
   private writer?: IntakeWriter;
+  /** One LZ4 context for the process, across reconnects, as the agent's (see IntakeWriter). */
+  private readonly lz4Frames = new Lz4FrameEncoder();
   private readonly intakeFaults: FaultStream;
   private readonly bpfFaults: FaultStream;
   private timers = new Set<NodeJS.Timeout>();
@@ -260,7 +263,7 @@ class Sim implements SimAgent {
     this.user = new SimUserspace((n) => this.codec.hasIngest(n));
     this.kernel = new SimKernel();
     this.kernel.toAgentNs = (ns) => (this.wlAdj === undefined ? ns : ns - this.wlAdj + this.clock.adjustmentNs);
-    this.writer = new IntakeWriter(sock, this.recordFd, true, this.intakeFaults, this.stats);
+    this.writer = new IntakeWriter(sock, this.recordFd, true, this.intakeFaults, this.stats, this.lz4Frames);
     sock.on('data', (d: Buffer) => this.onDownlink(d));
     sock.on('error', (e) => this.onLost(sock, `TCP error: ${e.message}`));
     sock.on('end', () => this.onLost(sock, 'connection closed by the server (EOF)'));

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { Lz4FrameEncoder } from '@flowmill/raw-codec';
+import type { Lz4FrameEncoder } from '@flowmill/raw-codec';
 import type { FaultStream, Rec } from './faults.js';
 
 /** The agent's BufferedWriter size (agent-protocol.md §2.6, collector/constants.h: WRITE_BUFFER_SIZE = 16 KiB). */
@@ -14,12 +14,13 @@ export interface WriterStats { intake: Record<string, number>; records: number; 
  * (§2.9). Faults act on records before they enter the buffer.
  */
 export class IntakeWriter {
-  /** One liblz4-equivalent context per connection, as the agent's Lz4Channel keeps (byte-identical frames). */
-  private readonly lz4Frames = new Lz4FrameEncoder();
   private buf = new Uint8Array(WRITE_BUFFER_SIZE);
   private len = 0;
   private names: string[] = [];
-  constructor(private readonly sock: Socket, private readonly recordFd: number | undefined, private readonly lz4: boolean, private readonly faults: FaultStream, readonly stats: WriterStats) {}
+  /** `lz4Frames` outlives the connection: the agent's Lz4Channel is a member of its one UpstreamConnection, so one
+   * liblz4 context serves every connection of the process (channel/upstream_connection.h, lz4_channel.cc), and a
+   * reused context writes other (valid) bytes than a fresh one. */
+  constructor(private readonly sock: Socket, private readonly recordFd: number | undefined, private readonly lz4: boolean, private readonly faults: FaultStream, readonly stats: WriterStats, private readonly lz4Frames: Lz4FrameEncoder) {}
 
   private count(name: string): void { this.stats.intake[name] = (this.stats.intake[name] ?? 0) + 1; this.stats.records++; }
 
