@@ -1,5 +1,5 @@
 import { EncodeError } from '../errors.js';
-import { lz4EncodeFrame } from '../lz4/index.js';
+import { Lz4FrameEncoder } from '../lz4/index.js';
 import type { Schema } from '../schema/types.js';
 import { FLUSH_SIZE } from './intake-encoder.js';
 import { RecordEncoder } from './record-encoder.js';
@@ -64,7 +64,8 @@ export async function* encodeRecording(input: AsyncIterable<Uint8Array | string>
   let segment = -1;
   let lineNo = 0;
   const take = (): Uint8Array => { const out = buf.slice(0, n); n = 0; return out; };
-  const frame = (): Uint8Array => lz4EncodeFrame(take());
+  const lz4 = new Lz4FrameEncoder(); // one context for the recording, as the agent keeps one per process
+  const frame = (): Uint8Array => lz4.encode(take());
   for await (const line of lines(input)) {
     lineNo++;
     if (line.trim() === '') continue;

@@ -6,8 +6,8 @@ export const FLUSH_SIZE = 16384;
 /**
  * An intake wire capture: the raw version_info record, then one LZ4 frame per flush (wire-format.md (d)).
  * `flushes` gives the records of each flush; a flush with no bytes is skipped, as the agent never sends one.
- * One encoder for the whole connection, as the agent keeps one liblz4 context per connection (lz4_channel.cc): the
- * frames are then byte for byte what the agent writes, not only equivalent.
+ * One encoder for the whole capture, as the agent keeps one liblz4 context for its process (lz4_channel.cc, a member
+ * of its single UpstreamConnection): the frames are then byte for byte what the agent writes, not only equivalent.
  */
 export function encodeIntake(flushes: Iterable<Uint8Array[]>, versionInfo: Uint8Array): Uint8Array {
   const lz4 = new Lz4FrameEncoder();
