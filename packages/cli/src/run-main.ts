@@ -42,6 +42,32 @@ export function usageLine(bin: string, message: string): string {
 }
 
 /**
+ * cmd-ts reads an `option` given as the last argument with no value (`tls-sink 0 --close-after`, `--out=`) as if it
+ * were absent, so an optional option silently falls back to its default. Find that case before parsing: the names
+ * come from the command's own `register` (for `subcommands`, the union of every subcommand's, which is also what
+ * cmd-ts parses with). Returns the culprit (`--close-after`, `-o`) or undefined.
+ */
+export function trailingOptionWithoutValue(cmd: Pick<Runner<any, any>, 'register'>, argv: readonly string[]): string | undefined {
+  const names = { forceFlagLongNames: new Set<string>(), forceFlagShortNames: new Set<string>(), forceOptionLongNames: new Set<string>(), forceOptionShortNames: new Set<string>() };
+  cmd.register(names);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined; // everything after it is positional
+    // the option that takes the next word as its value: `--name`, or the last letter of `-o` / `-qo`
+    let name: string | undefined;
+    const long = /^--([^=]+)(=?)$/.exec(arg);
+    const short = long ? null : /^-([^-=][^=]*?)(=?)$/.exec(arg);
+    if (long && names.forceOptionLongNames.has(long[1])) name = `--${long[1]}`;
+    else if (short && names.forceOptionShortNames.has(short[1].slice(-1))) name = `-${short[1].slice(-1)}`;
+    if (!name) continue;
+    if ((long ?? short)![2] === '=') return name; // `--out=` with nothing after it
+    if (i === argv.length - 1) return name;
+    i++; // its value, whatever it looks like (cmd-ts reads it so too)
+  }
+  return undefined;
+}
+
+/**
  * Parses the arguments and runs the handler; the handler returns its exit code (or nothing for 0).
  * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), help and version 0, a thrown error
  * the code its `code` maps to, a crash 70. `process.exitCode` is set rather than `process.exit` called, so stdout
@@ -50,8 +76,15 @@ export function usageLine(bin: string, message: string): string {
 export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise<void> {
   const stderr = opts.stderr ?? process.stderr;
   const stdout = opts.stdout ?? process.stdout;
+  const argv = opts.argv ?? process.argv.slice(2);
   try {
-    const r = await runSafely(cmd, opts.argv ?? process.argv.slice(2));
+    const missing = trailingOptionWithoutValue(cmd, argv);
+    if (missing) {
+      stderr.write(`${opts.bin}: bad usage: No value provided: ${missing} (try '${opts.bin} --help')\n`);
+      process.exitCode = ExitCode.usage;
+      return;
+    }
+    const r = await runSafely(cmd, argv);
     if (r._tag === 'error') {
       const { exitCode, message, into } = r.error.config;
       if (exitCode === 0) (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
