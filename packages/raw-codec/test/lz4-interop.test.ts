@@ -144,6 +144,35 @@ test('`lz4` CLI frames with many options decode with ours (whole and streamed in
   eq(lz4DecodeFrames(lz4(['-c', '-B7', '-BD', '--content-size', bigFile])), big, 'lz4 -B7 -BD, 5 MB');
 });
 
+test('`lz4` CLI frames of short sequences (periods 1..24, literal runs 0..20) and of tiny inputs decode with ours', () => {
+  // Exercises the decoder's fixed-width copies for short literals and matches: overlapping matches at every small
+  // offset, and sequences near a block's end where only the exact-length paths may run.
+  const r = prng(99);
+  const b = new Uint8Array(400_000);
+  let i = 0;
+  while (i < b.length - 100) {
+    const lit = r() % 21;
+    for (let k = 0; k < lit; k++) b[i++] = r() & 0xff;
+    const period = 1 + (r() % 24);
+    const run = r() % 41;
+    for (let k = 0; k < run; k++, i++) b[i] = i >= period ? b[i - period] : 7;
+  }
+  const file = join(dir, 'short.bin');
+  writeFileSync(file, b);
+  for (const opts of [['-1'], ['-9'], ['-12'], ['-B4', '-BD'], ['--fast=3']]) {
+    eq(lz4DecodeFrames(lz4(['-c', ...opts, file])), b, `lz4 ${opts.join(' ')}, short sequences`);
+  }
+  // Every input length 0..300 (from the same data): blocks where the whole block is inside the fast paths' margins.
+  const frames: Uint8Array[] = [];
+  const want: Uint8Array[] = [];
+  for (let n = 0; n <= 300; n++) {
+    const part = b.subarray(n * 37, n * 37 + n);
+    frames.push(lz4(['-c', '-9'], part));
+    want.push(part);
+  }
+  eq(lz4DecodeFrames(concat(frames)), concat(want), 'lz4 -9 of lengths 0..300');
+});
+
 test('concatenated `lz4` files (different options, an empty one, a skippable frame) decode to the joined inputs', () => {
   const a = DATA.subarray(0, 200000);
   const b = randomBytes(30000, 5);
