@@ -13,10 +13,17 @@ export class UsageError extends AgentRunnerError {
   constructor(message: string, options?: { cause?: unknown }) { super('ERR_USAGE', message, options); }
 }
 
+/** An input file (workload profile, manifest) that is not there or cannot be read. */
+export class MissingInputError extends AgentRunnerError {
+  constructor(readonly path: string, why: string, options?: { cause?: unknown }) {
+    super('ERR_MISSING_INPUT', `cannot read ${path}: ${why}`, options);
+  }
+}
+
 /** A file that would be overwritten without --force. */
 export class WouldOverwriteError extends AgentRunnerError {
   constructor(readonly path: string, options?: { cause?: unknown }) {
-    super('ERR_WOULD_OVERWRITE', `refusing to overwrite: ${path}: exists (pass force to replace it)`, options);
+    super('ERR_WOULD_OVERWRITE', `refusing to overwrite: ${path}: exists (--force, or force: true, replaces it)`, options);
   }
 }
 

@@ -9,7 +9,7 @@ export { DEFAULT_PROFILE, resolveProfile, loadProfile, validateProfile, type Pro
 export { startDnsResponder, answerFor, type DnsResponder, type DnsQueryLog } from './workload/dns-responder.js';
 export { encodeQuery, parseQuestion, parseResponse, encodeResponse } from './workload/dns-wire.js';
 export { AgentClock } from './clock.js';
-export { AgentRunnerError, UsageError, WouldOverwriteError, TimeoutError, UnreachableError, AuthzRejectedError, PreflightError, WorkloadError } from './errors.js';
+export { AgentRunnerError, UsageError, MissingInputError, WouldOverwriteError, TimeoutError, UnreachableError, AuthzRejectedError, PreflightError, WorkloadError } from './errors.js';
 export { runSimAgent, eventsOfManifest, DISABLE_SEND, READY_MESSAGE, EXIT_SIGTERM, TIMERS, type SimOptions, type SimAgent, type SimStats } from './sim/agent.js';
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';
 export { connectIntake, agentNameCheck, AGENT_TLS12_CIPHERS, type IntakeConnectOptions } from './sim/connect.js';

@@ -66,4 +66,11 @@ test('bin: usage errors exit 64 with one line', async () => {
   assert.match(r.err(), /^agent-runner: bad workload profile: tcp.clientBytes: 3 is not a multiple of 4/);
 });
 
+test('bin: a missing --profile file is missing input (66), one line naming it', async () => {
+  const missing = join(dir, 'no-such-profile.yaml');
+  const r = run(['workload', '--profile', missing]);
+  assert.is(await r.exited, 66);
+  assert.is(r.err(), `agent-runner: cannot read workload profile ${missing}: ENOENT: no such file or directory, open '${missing}'\n`);
+});
+
 test.run();

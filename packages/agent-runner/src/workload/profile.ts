@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../errors.js';
+import { MissingInputError, UsageError } from '../errors.js';
 import type { WorkloadProfile } from '../manifest.js';
 
 /** Defaults: small, quick, and every byte count a multiple of 4 (checker-facts.md §7 Q3). */
@@ -43,7 +43,7 @@ export async function loadProfile(path: string): Promise<ProfileInput> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read workload profile: ${path}: ${(err as Error).message}`, { cause: err });
+    throw new MissingInputError(`workload profile ${path}`, (err as Error).message, { cause: err });
   }
   let v: unknown;
   try {
