@@ -49,3 +49,11 @@ export class LockTimeoutError extends CertsError {
     super('ERR_TIMEOUT', `timed out waiting for a lock: ${path}: another certs run holds it (remove it if no certs process is running)`);
   }
 }
+
+/** The key directory cannot be made: a file stands where it should be (73), or its parent is no directory (66). */
+export class KeyDirError extends CertsError {
+  constructor(readonly path: string, why: string, options?: { cause?: unknown }) {
+    const sys = (options?.cause as { code?: unknown } | undefined)?.code;
+    super(sys === 'EEXIST' ? 'ERR_WOULD_OVERWRITE' : 'ERR_MISSING_INPUT', `cannot create the key directory: ${path}: ${why}`, options);
+  }
+}

@@ -1,7 +1,7 @@
 import { linkSync, openSync, closeSync, writeSync, unlinkSync, renameSync, statSync, mkdirSync, readFileSync, fsyncSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LockTimeoutError, WouldOverwriteError } from './errors.js';
+import { KeyDirError, LockTimeoutError, WouldOverwriteError } from './errors.js';
 
 /** Mode of every private key we write: readable by its owner only (STYLE.md §8, like minica and mkcert). */
 export const KEY_MODE = 0o600;
@@ -52,7 +52,13 @@ export function exists(path: string): boolean {
 }
 
 export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EEXIST' ? 'a file, not a directory, has that name' : e.code === 'ENOTDIR' ? 'a file, not a directory, is on its path' : e.message;
+    throw new KeyDirError(dir, why, { cause: err });
+  }
 }
 
 /** A lock older than this is left over from a killed run (creating a CA + leaf takes well under a second). */

@@ -5,4 +5,4 @@ export { parseName, type CertName } from './names.js';
 export { LOCAL_CONSTRAINTS, type NameConstraints } from './name-constraints.js';
 export { RSA_BITS, LEAF_DAYS, CA_DAYS } from './x509.js';
 export { KEY_MODE } from './files.js';
-export { CertsError, BadNameError, WouldOverwriteError, HalfPairError, BadKeyError, BadCertError, LockTimeoutError } from './errors.js';
+export { CertsError, BadNameError, WouldOverwriteError, HalfPairError, BadKeyError, BadCertError, LockTimeoutError, KeyDirError } from './errors.js';

@@ -42,6 +42,8 @@ test('refusals: other names 73, bad flag 64, bad name 64, half CA 66 naming both
       [['--dir', 'k', '--bogus'], 64, /bogus/],
       [['--dir', 'k', 'bad..name'], 64, /^certs: bad certificate name: "bad\.\.name"/],
       [['--dir', 'k', 'evil.example.com'], 64, /not permitted by the name constraints/],
+      [['--dir', 'k/ca.pem'], 73, /^certs: cannot create the key directory: \S*k\/ca\.pem: a file, not a directory, has that name\n$/],
+      [['--dir', 'k/ca.pem/sub'], 66, /^certs: cannot create the key directory: \S*k\/ca\.pem\/sub: a file, not a directory, is on its path\n$/],
     ];
     for (const [args, code, re] of cases) {
       const r = runBin(args, t.dir);
