@@ -31,6 +31,7 @@ const byCode: Record<string, ExitCode> = {
   ENOENT: ExitCode.noInput,
   EACCES: ExitCode.noInput,
   EISDIR: ExitCode.noInput,
+  ENOTDIR: ExitCode.noInput,
   EADDRINUSE: ExitCode.unavailable,
   EADDRNOTAVAIL: ExitCode.unavailable,
   ECONNREFUSED: ExitCode.unavailable,

@@ -14,6 +14,7 @@ test('errors map to the exit-code table by code, unknown ones to 70', () => {
   assert.is(exitCodeFor(Object.assign(new Error('x'), { code: 'EADDRINUSE' })), ExitCode.unavailable);
   assert.is(exitCodeFor(Object.assign(new Error('x'), { code: 'ERR_TRUNCATED' })), 65);
   assert.is(exitCodeFor(Object.assign(new Error('x'), { code: 'EEXIST' })), 73);
+  assert.is(exitCodeFor(Object.assign(new Error('x'), { code: 'ENOTDIR' })), 66, 'a path through a file is missing input, not a bug');
   assert.is(exitCodeFor(new Error('boom')), 70);
   assert.is(exitCodeFor(Object.assign(new Error('x'), { code: 'MINE' }), { MINE: 75 }), 75);
 });
