@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { array, boolean, command, flag, multioption, option, optional, string } from 'cmd-ts';
 import { ExitCode, runMain } from '@flowmill/cli';
 import { allChecks } from './checks/index.js';
-import { UsageError } from './errors.js';
+import { UsageError, WouldOverwriteError } from './errors.js';
 import { inputsFromRunDir } from './inputs.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderText } from './report/text.js';
@@ -27,7 +27,8 @@ const cmd = command({
     preset: option({ long: 'preset', type: optional(string), description: `tolerance preset: ${Object.keys(presets).join(' | ')} (upstream adds the kernel_collector_test.cc thresholds)` }),
     config: option({ long: 'config', type: optional(string), description: 'JSON file deep-merged over the preset tolerances (see README)' }),
     json: flag({ long: 'json', type: boolean, description: 'print the machine report (JSON) on stdout instead of the text one' }),
-    html: option({ long: 'html', type: optional(string), description: 'also write a self-contained HTML report to FILE' }),
+    html: option({ long: 'html', type: optional(string), description: 'also write a self-contained HTML report to FILE (refused if it exists)' }),
+    force: flag({ long: 'force', type: boolean, description: 'replace an existing --html FILE' }),
     only: multioption({ long: 'only', type: array(string), description: 'run only these check ids (repeatable or comma-separated)' }),
   },
   async handler(a) {
@@ -43,13 +44,17 @@ const cmd = command({
     if (!inputs.wire && !inputs.record && !inputs.bpf && !inputs.manifest && !inputs.authzLog) {
       throw new UsageError('nothing to check: give --run-dir or at least one of --wire, --record, --bpf, --manifest, --authz-log');
     }
+    if (a.force && !a.html) throw new UsageError('bad flags: --force: only with --html FILE');
+    // Refuse before the checks run, so nobody waits for a report that cannot be written.
+    if (a.html && !a.force && existsSync(a.html)) throw new WouldOverwriteError(a.html);
     const only = a.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
     const report = await runChecks(inputs, { preset: a.preset, config: a.config, only });
     process.stdout.write(a.json ? renderJson(report) : renderText(report));
     if (a.html) {
       try {
-        writeFileSync(a.html, renderHtml(report));
+        writeFileSync(a.html, renderHtml(report), { flag: a.force ? 'w' : 'wx' });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new WouldOverwriteError(a.html, { cause: err }); // appeared meanwhile
         // The report is already on stdout; only the page is missing (EX_CANTCREAT).
         throw Object.assign(new Error(`cannot write the HTML report: ${a.html}: ${(err as Error).message}`, { cause: err }), { exitCode: ExitCode.cantCreate });
       }

@@ -25,3 +25,12 @@ export class UsageError extends CheckerError {
     super('ERR_USAGE', message, options);
   }
 }
+
+/** An output file (the --html page) exists and no --force was given (exit 73). */
+export class WouldOverwriteError extends CheckerError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super('ERR_WOULD_OVERWRITE', `refusing to overwrite: ${path}: exists (use --force to replace it)`, options);
+    this.path = path;
+  }
+}

@@ -101,6 +101,21 @@ test('--html into a directory that does not exist: the report is still printed, 
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
+test('--html never replaces an existing file without --force: 73 before any check runs, the file unchanged', () => {
+  const f = synthRun();
+  const out = join(tmp(), 'precious.pem');
+  writeFileSync(out, 'not a report\n');
+  const r = run(['--run-dir', f.dir, '--html', out]);
+  assert.is(r.status, 73);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr, `checker: refusing to overwrite: ${out}: exists (use --force to replace it)\n`);
+  assert.is(readFileSync(out, 'utf8'), 'not a report\n');
+  const forced = run(['--run-dir', f.dir, '--html', out, '--force']);
+  assert.is(forced.status, 0, forced.stderr);
+  assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+  assert.is(run(['--run-dir', f.dir, '--force']).status, 64);
+});
+
 test('--html writes one self-contained page (no scripts, no external URLs)', () => {
   const f = synthRun();
   const out = join(tmp(), 'report.html');
