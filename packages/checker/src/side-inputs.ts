@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { AuthzLogEntry } from '@flowmill/mock-authz';
 
 /**
  * The small JSON inputs: the workload manifest (agent-runner's WorkloadManifest; only the fields the checks read are
@@ -23,21 +24,8 @@ export interface Manifest {
   http?: { index: number; startNs: string; endNs: string; status: number; client: ProcSide; server: ProcSide }[];
 }
 
-/** One mock-authz request log line (CONTRACTS.md mock-authz). */
-export interface AuthzLogEntry {
-  time: string;
-  method: string;
-  path: string;
-  keyId: string | null;
-  agentId: string | null;
-  status: number;
-  latencyMs: number;
-  token?: string;
-  issuedAtS?: string;
-  expirationS?: string;
-  intake?: string;
-  fault?: string;
-}
+/** One mock-authz request log line: mock-authz owns the shape (CONTRACTS.md mock-authz), the checker reads it. */
+export type { AuthzLogEntry };
 
 export interface SideInputError { line?: number; message: string }
 
