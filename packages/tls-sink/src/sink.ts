@@ -3,7 +3,7 @@ import { closeSync, existsSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { DirOutput } from './dir-output.js';
-import { OutputError, PortBusyError, SinkUsageError, WouldOverwriteError, reason } from './errors.js';
+import { OutputError, PortBusyError, SinkUsageError, TlsSinkError, WouldOverwriteError, reason } from './errors.js';
 import { SerialOutput, type ConnWriter, type Output } from './serial-output.js';
 import { SpoolBudget } from './spool.js';
 import { FdTarget, StreamTarget, type Target } from './target.js';
@@ -33,6 +33,16 @@ function checkOutput(out: SinkOptions['out']): void {
 }
 
 function openOutput(out: SinkOptions['out'], budget: SpoolBudget, onError: (err: unknown) => void): Output {
+  try {
+    return openOutputUnwrapped(out, budget, onError);
+  } catch (err) {
+    // A missing parent directory, a file where --out-dir should be, no permission: one line naming the path.
+    if (err instanceof TlsSinkError) throw err;
+    throw new OutputError(outputName(out), err);
+  }
+}
+
+function openOutputUnwrapped(out: SinkOptions['out'], budget: SpoolBudget, onError: (err: unknown) => void): Output {
   if ('dir' in out) return new DirOutput(out.dir, out.force, onError);
   let target: Target;
   if ('stream' in out) target = new StreamTarget(out.stream);

@@ -49,6 +49,13 @@ test('an existing output file exits 73 and is left alone', async () => {
   assert.is(readFileSync(join(tmp.dir, 'taken.raw'), 'utf8'), 'keep');
 });
 
+test('an --out FILE in a directory that does not exist, or an --out-dir that is a file: 66 with one line naming it', async () => {
+  await fails(['0', '--plain', '--out', 'no-such-dir/x.raw'], 66, /^tls-sink: cannot write the capture: no-such-dir\/x\.raw: ENOENT/);
+  writeFileSync(join(tmp.dir, 'a-file'), 'keep');
+  await fails(['0', '--plain', '--out-dir', 'a-file/sub'], 66, /^tls-sink: cannot write the capture: a-file\/sub: ENOTDIR/);
+  assert.is(readFileSync(join(tmp.dir, 'a-file'), 'utf8'), 'keep');
+});
+
 /** openssl s_client pushes `file` into the sink; the sink's DISABLE_SEND (after all bytes) tells it to stop. */
 async function sClient(port: number, file: string, ca: string, version: string[]) {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, ...version, '-servername', 'localhost', '-CAfile', ca, '-verify_return_error', '-quiet'];
