@@ -1,7 +1,7 @@
 // The built bin, as the recipe or a person runs it: `sim --run-dir` follows the workload's event log written by a
 // separate `workload --run-dir` process; SIGTERM ends the sim with the agent's 241 and its stats on stdout.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthz } from '@flowmill/mock-authz';
@@ -46,7 +46,7 @@ test('bin: sim follows a workload run in another process; SIGTERM → 241 and st
 });
 
 test('bin: run a stand-in agent (no preflight) for --duration: readiness line, SIGTERM, 241 reported, exit 0', async () => {
-  const { writeFileSync, chmodSync, mkdirSync } = await import('node:fs');
+  const { chmodSync, mkdirSync } = await import('node:fs');
   const agent = join(dir, 'fake-agent.sh');
   writeFileSync(agent, '#!/bin/sh\ntrap \'echo "Caught signal 15"; exit 241\' TERM\necho "Agent connected successfully. Telemetry is flowing!"\nwhile true; do sleep 0.05; done\n');
   chmodSync(agent, 0o755);
@@ -71,6 +71,17 @@ test('bin: a missing --profile file is missing input (66), one line naming it', 
   const r = run(['workload', '--profile', missing]);
   assert.is(await r.exited, 66);
   assert.is(r.err(), `agent-runner: cannot read workload profile ${missing}: ENOENT: no such file or directory, open '${missing}'\n`);
+});
+
+test('bin: sim refuses an existing --record or --bpf-dump-file (73, one line naming it) and leaves it alone', async () => {
+  const taken = join(dir, 'taken.record');
+  writeFileSync(taken, 'keep');
+  for (const args of [['--record', taken], ['--bpf-dump-file', taken], ['--record', join(dir, 'fresh.record'), '--bpf-dump-file', taken]]) {
+    const r = run(['sim', '--plain', '--intake-port', '1', ...args]);
+    assert.is(await r.exited, 73, r.err());
+    assert.is(r.err(), `agent-runner: refusing to overwrite: ${taken}: exists (--force, or force: true, replaces it)\n`);
+    assert.is(readFileSync(taken, 'utf8'), 'keep');
+  }
 });
 
 test.run();

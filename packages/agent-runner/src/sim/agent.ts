@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import type { Socket } from 'node:net';
 import { cpus, hostname as osHostname, networkInterfaces, release } from 'node:os';
 import { AgentClock } from '../clock.js';
-import { UsageError } from '../errors.js';
+import { UsageError, WouldOverwriteError } from '../errors.js';
 import type { SimFaultRecord, SimFaults, WorkloadEvent, WorkloadManifest } from '../manifest.js';
 import { fetchToken, makeAgentId, type AuthzToken } from './authz-client.js';
 import { connectIntake } from './connect.js';
@@ -117,9 +117,15 @@ export async function runSimAgent(opts: SimOptions): Promise<SimAgent> {
   }
   const files: number[] = [];
   const openOut = (path: string) => {
-    const fd = openSync(path, opts.force ? 'w' : 'wx', 0o600);
-    files.push(fd);
-    return fd;
+    try {
+      const fd = openSync(path, opts.force ? 'w' : 'wx', 0o600);
+      files.push(fd);
+      return fd;
+    } catch (err) {
+      for (const fd of files) closeSync(fd); // the record file opened before a refused dump file
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new WouldOverwriteError(path, { cause: err });
+      throw err;
+    }
   };
   const recordFd = opts.recordFile ? openOut(opts.recordFile) : undefined;
   const bpfFd = opts.bpfDumpFile ? openOut(opts.bpfDumpFile) : undefined;
