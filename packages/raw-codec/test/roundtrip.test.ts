@@ -119,6 +119,8 @@ test('decimal writers agree with BigInt for 64-bit edge and random values', () =
   const vals = [0n, 1n, 9n, 10n, 99n, 100n, (1n << 31n) - 1n, 1n << 31n, (1n << 32n) - 1n, 1n << 32n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n,
     0x200000n << 32n, (0x200000n << 32n) - 1n, 99999999n, 100000000n, 10n ** 16n - 1n, 10n ** 16n, 10n ** 19n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
   for (let i = 0; i < 3000; i++) vals.push(BigInt(Math.floor(r() * 2 ** 32)) << BigInt(Math.floor(r() * 33)) | BigInt(Math.floor(r() * 2 ** 32)));
+  // Every digit count, at both ends (the writers emit digits in groups of four).
+  for (let d = 1n; d <= 19n; d++) vals.push(10n ** d - 1n, 10n ** d, 10n ** d + 1n, 2n * 10n ** d, 5n * 10n ** d - 1n);
   const enc = new RecordEncoder(builtinSchema('flowmill').apps.ingest);
   const cm = compileApp(builtinSchema('flowmill').apps.ingest).byName.get('metadata_complete')!;
   for (const v0 of vals) {

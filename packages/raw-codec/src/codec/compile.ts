@@ -158,7 +158,14 @@ function compileMessage(m: MessageSchema): CompiledMessage {
   const k = (text: string): string => {
     const bytes = te.encode(text);
     if (bytes.length > 96) { K.push(bytes); return `p = J.copy(b, p, K[${K.length - 1}]);`; }
-    return `${Array.from(bytes, (x, i) => `b[p + ${i}] = ${x};`).join(' ')} p += ${bytes.length};`;
+    // Four bytes per store through the output's DataView `w`: a quarter of the stores, and a smaller function
+    // body, which leaves V8 room to inline the number writers.
+    let out = '';
+    let i = 0;
+    for (; i + 4 <= bytes.length; i += 4) out += `w.setUint32(p + ${i}, ${(bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0}, true); `;
+    if (i + 2 <= bytes.length) { out += `w.setUint16(p + ${i}, ${bytes[i] | (bytes[i + 1] << 8)}, true); `; i += 2; }
+    if (i < bytes.length) out += `b[p + ${i}] = ${bytes[i]}; `;
+    return `${out}p += ${bytes.length};`;
   };
   let bytesSrc = k(`{"name":${JSON.stringify(m.name)},"rpc_id":${m.rpcId},"timestamp":`) + ' p = J.tsq(b, p, dv, off);';
   let maxStatic = 64 + m.name.length + 22 + 16;
@@ -176,7 +183,7 @@ return {
   data(dv, u8, off, len) { ${pre} return ${obj}; },
   ref(dv, u8, off, len) { return ${refExpr}; },
   line(dv, u8, off, len, segment) { ${pre} return ${head} + H.u64Str(dv, off) + '"' + ${refJson} + ',"data":' + ${dataJson} + ',"segment":' + segment + '}\\n'; },
-  lineBytes(dv, u8, off, len, segment, b, p) { ${pre} ${bytesSrc} },
+  lineBytes(dv, u8, off, len, segment, b, p) { const w = J.outView(b); ${pre} ${bytesSrc} },
 };`;
   const fns = new Function('H', 'J', 'K', src)(H, J, K) as Pick<CompiledMessage, 'data' | 'ref' | 'line' | 'lineBytes'>;
   // Strings: at most 6 bytes per input byte (\u00XX), or 2 per byte as hex.

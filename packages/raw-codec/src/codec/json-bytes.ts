@@ -5,31 +5,65 @@
 
 const HEXC = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]); // 0-9a-f
 
+let viewOf: Uint8Array | null = null;
+let viewOfB: DataView = new DataView(new ArrayBuffer(0));
+
+/** A DataView of b (kept while b stays the same buffer): lets the compiled writers store constant text 4 bytes at a time. */
+export function outView(b: Uint8Array): DataView {
+  if (b !== viewOf) {
+    viewOf = b;
+    viewOfB = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  return viewOfB;
+}
+
 export function copy(b: Uint8Array, p: number, k: Uint8Array): number {
   for (let i = 0; i < k.length; i++) b[p + i] = k[i];
   return p + k.length;
 }
 
-/** "00".."99" as char codes, two per entry. */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) { PAIRS[2 * i] = 48 + ((i / 10) | 0); PAIRS[2 * i + 1] = 48 + (i % 10); }
+/** "0000".."9999" as char codes, four per entry: numbers are written four digits per table look-up. */
+const QUADS = new Uint8Array(40000);
+for (let i = 0; i < 10000; i++) {
+  QUADS[4 * i] = 48 + ((i / 1000) | 0);
+  QUADS[4 * i + 1] = 48 + (((i / 100) | 0) % 10);
+  QUADS[4 * i + 2] = 48 + (((i / 10) | 0) % 10);
+  QUADS[4 * i + 3] = 48 + (i % 10);
+}
 
-/** Digits of 0 ≤ n < 2^31 (int arithmetic). */
-function small(b: Uint8Array, p: number, n: number): number {
-  if (n < 10) { b[p] = 48 + n; return p + 1; }
-  if (n < 100) { b[p] = PAIRS[2 * n]; b[p + 1] = PAIRS[2 * n + 1]; return p + 2; }
-  let digits = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
-  const end = p + digits;
-  let q = end;
-  while (n >= 100) { const d = (n / 100) | 0; const r = 2 * (n - d * 100); b[q - 2] = PAIRS[r]; b[q - 1] = PAIRS[r + 1]; q -= 2; n = d; digits -= 2; }
-  if (n >= 10) { b[q - 2] = PAIRS[2 * n]; b[q - 1] = PAIRS[2 * n + 1]; } else b[q - 1] = 48 + n;
-  return end;
+/** Exactly 4 digits of 0 ≤ n < 10^4, zero-padded. */
+function pad4(b: Uint8Array, p: number, n: number): number {
+  const q = 4 * n;
+  b[p] = QUADS[q]; b[p + 1] = QUADS[q + 1]; b[p + 2] = QUADS[q + 2]; b[p + 3] = QUADS[q + 3];
+  return p + 4;
+}
+
+/** Digits of 0 ≤ n < 10^4, no leading zeros. */
+function upTo4(b: Uint8Array, p: number, n: number): number {
+  const q = 4 * n;
+  if (n >= 1000) { b[p] = QUADS[q]; b[p + 1] = QUADS[q + 1]; b[p + 2] = QUADS[q + 2]; b[p + 3] = QUADS[q + 3]; return p + 4; }
+  if (n >= 100) { b[p] = QUADS[q + 1]; b[p + 1] = QUADS[q + 2]; b[p + 2] = QUADS[q + 3]; return p + 3; }
+  if (n >= 10) { b[p] = QUADS[q + 2]; b[p + 1] = QUADS[q + 3]; return p + 2; }
+  b[p] = 48 + n;
+  return p + 1;
 }
 
 /** Exactly 8 digits of 0 ≤ n < 10^8, zero-padded. */
 function pad8(b: Uint8Array, p: number, n: number): number {
-  for (let q = p + 6; q >= p; q -= 2) { const d = (n / 100) | 0; const r = 2 * (n - d * 100); b[q] = PAIRS[r]; b[q + 1] = PAIRS[r + 1]; n = d; }
-  return p + 8;
+  const h = (n / 10000) | 0;
+  pad4(b, p, h);
+  return pad4(b, p + 4, n - h * 10000);
+}
+
+/** Digits of 0 ≤ n < 2^31 (int arithmetic). */
+function small(b: Uint8Array, p: number, n: number): number {
+  if (n < 10000) return upTo4(b, p, n);
+  if (n < 100000000) {
+    const h = (n / 10000) | 0;
+    return pad4(b, upTo4(b, p, h), n - h * 10000);
+  }
+  const h = (n / 100000000) | 0;
+  return pad8(b, upTo4(b, p, h), n - h * 100000000);
 }
 
 /** Decimal digits of a whole number 0 ≤ n < 2^53. */
@@ -50,11 +84,7 @@ function u64lohi(b: Uint8Array, p: number, lo: number, hi: number): number {
   const x = hi * 7296 + lo;
   const carry = Math.floor(x / 10000);
   const rest = x - carry * 10000;
-  p = uint(b, p, hi * 429496 + carry);
-  const d = (rest / 100) | 0;
-  const r = 2 * (rest - d * 100);
-  b[p] = PAIRS[2 * d]; b[p + 1] = PAIRS[2 * d + 1]; b[p + 2] = PAIRS[r]; b[p + 3] = PAIRS[r + 1];
-  return p + 4;
+  return pad4(b, uint(b, p, hi * 429496 + carry), rest);
 }
 
 // Timestamps of neighbouring records share their leading digits (v / 10^8 changes every 0.1 s), so the digits of
