@@ -91,7 +91,14 @@ const cmd = command({
         resolve();
       }, (s) => process.stderr.write(`${BIN}: ${s}\n`));
     });
-    announceReady(BIN, server.url, { port: server.port, host: server.host, tls: !!tls, ...(a.log ? { log: a.log } : {}) }, { readyFile: a.readyFile });
+    try {
+      announceReady(BIN, server.url, { port: server.port, host: server.host, tls: !!tls, ...(a.log ? { log: a.log } : {}) }, { readyFile: a.readyFile });
+    } catch (err) {
+      // No readiness line, so nobody will come: close now instead of listening unannounced.
+      await server.close();
+      if (logFd !== null) closeSync(logFd);
+      throw err;
+    }
     await stopped;
     return ExitCode.ok;
   },

@@ -108,4 +108,17 @@ test('failures give one line and distinct codes: busy port 69, bad flag 64, miss
   } finally { blocker.close(); t.done(); }
 });
 
+test('a --ready-file that cannot be written: one line, exit 66, and the server closes instead of listening unannounced', async () => {
+  const t = tempDir();
+  try {
+    const r = await runBinOnce(['--http', '--port', '0', '--ready-file', 'no-such-dir/ready.json'], t.dir);
+    assert.is(r.status, 66, r.stderr);
+    assert.is(r.stderr, 'mock-authz: cannot write the ready file: no-such-dir/ready.json: its directory does not exist\n');
+    writeFileSync(join(t.dir, 'notes.txt'), 'mine\n');
+    const foreign = await runBinOnce(['--http', '--port', '0', '--ready-file', 'notes.txt'], t.dir);
+    assert.is(foreign.status, 73, foreign.stderr);
+    assert.is(readFileSync(join(t.dir, 'notes.txt'), 'utf8'), 'mine\n');
+  } finally { t.done(); }
+});
+
 test.run();

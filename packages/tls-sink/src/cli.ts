@@ -87,7 +87,14 @@ const cmd = command({
       if (!a.quiet) log(`${signal}: finishing writes`);
       await sink.close();
     }, log);
-    announceReady(BIN, sink.url, { host: sink.host, port: sink.port, tls: !a.plain }, { readyFile: a.readyFile });
+    try {
+      announceReady(BIN, sink.url, { host: sink.host, port: sink.port, tls: !a.plain }, { readyFile: a.readyFile });
+    } catch (err) {
+      // No readiness line, so nobody will send data or a signal: close now instead of listening unannounced.
+      removeSignals();
+      await sink.close();
+      throw err;
+    }
     try {
       await sink.done;
     } finally {

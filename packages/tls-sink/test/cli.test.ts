@@ -56,6 +56,10 @@ test('an --out FILE in a directory that does not exist, or an --out-dir that is 
   assert.is(readFileSync(join(tmp.dir, 'a-file'), 'utf8'), 'keep');
 });
 
+test('a --ready-file that cannot be written: one line, exit 66, the sink closes instead of listening unannounced', async () => {
+  await fails(['0', '--plain', '--out', 'rf.raw', '--ready-file', 'no-such-dir/ready.json'], 66, /^tls-sink: cannot write the ready file: no-such-dir\/ready\.json: its directory does not exist$/);
+});
+
 /** openssl s_client pushes `file` into the sink; the sink's DISABLE_SEND (after all bytes) tells it to stop. */
 async function sClient(port: number, file: string, ca: string, version: string[]) {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, ...version, '-servername', 'localhost', '-CAfile', ca, '-verify_return_error', '-quiet'];
