@@ -40,6 +40,13 @@ export class WouldOverwriteError extends TlsSinkError {
   }
 }
 
+/** The --keylog file cannot be opened; checked before the capture is created, so a retry finds no stray file. */
+export class KeylogError extends TlsSinkError {
+  constructor(readonly path: string, cause: unknown) {
+    super(outputCode(cause), `cannot open the TLS key log: ${path}: ${reason(cause)}`, { cause });
+  }
+}
+
 /** Writing the capture failed (disk full, closed pipe, ...); what was written before stays written. */
 export class OutputError extends TlsSinkError {
   constructor(readonly path: string, cause: unknown) {

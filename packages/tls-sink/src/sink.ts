@@ -3,7 +3,7 @@ import { closeSync, existsSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { DirOutput } from './dir-output.js';
-import { OutputError, PortBusyError, SinkUsageError, TlsSinkError, WouldOverwriteError, reason } from './errors.js';
+import { KeylogError, OutputError, PortBusyError, SinkUsageError, TlsSinkError, WouldOverwriteError, reason } from './errors.js';
 import { SerialOutput, type ConnWriter, type Output } from './serial-output.js';
 import { SpoolBudget } from './spool.js';
 import { FdTarget, StreamTarget, type Target } from './target.js';
@@ -110,9 +110,16 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   let output: Output;
   let keylogFd = -1;
   try {
+    if (opts.keylog && keys) {
+      try {
+        keylogFd = openSync(opts.keylog, 'a', 0o600);
+      } catch (err) {
+        throw new KeylogError(opts.keylog, err);
+      }
+    }
     output = openOutput(opts.out, new SpoolBudget(opts.spoolMemoryBytes ?? DEFAULT_SPOOL_MEMORY, opts.spoolDir), (err) => fail(err));
-    if (opts.keylog && keys) keylogFd = openSync(opts.keylog, 'a', 0o600);
   } catch (err) {
+    if (keylogFd >= 0) closeSync(keylogFd);
     server.close();
     throw err;
   }

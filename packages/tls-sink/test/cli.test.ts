@@ -2,7 +2,7 @@
 // default keys made through @flowmill/certs, SIGTERM mid-stream, and the same bundle under Deno.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -58,6 +58,11 @@ test('an --out FILE in a directory that does not exist, or an --out-dir that is 
 
 test('a --ready-file that cannot be written: one line, exit 66, the sink closes instead of listening unannounced', async () => {
   await fails(['0', '--plain', '--out', 'rf.raw', '--ready-file', 'no-such-dir/ready.json'], 66, /^tls-sink: cannot write the ready file: no-such-dir\/ready\.json: its directory does not exist$/);
+});
+
+test('a --keylog that cannot be opened: 66 with one line naming it, and no capture file left behind', async () => {
+  await fails(['0', '--cert', keys.cert, '--key', keys.key, '--keylog', 'no-such-dir/k.log', '--out', 'kl.raw'], 66, /^tls-sink: cannot open the TLS key log: no-such-dir\/k\.log: ENOENT/);
+  assert.not.ok(existsSync(join(tmp.dir, 'kl.raw')), 'a retry must not find a stray empty capture');
 });
 
 /** openssl s_client pushes `file` into the sink; the sink's DISABLE_SEND (after all bytes) tells it to stop. */
