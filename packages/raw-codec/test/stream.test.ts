@@ -125,13 +125,41 @@ test('BPF dump: kind detected, era guessed from which schema splits it, confiden
   assert.match(info!.reason, /pass --schema/);
 });
 
-test('decodeBatches yields the same records, one array per input chunk', async () => {
+test('decodeBatches yields the same records, one array per (small) input chunk', async () => {
   const bytes = cat(...connection(fm, 30));
   const chunks = [bytes.subarray(0, 100), bytes.subarray(100, 101), bytes.subarray(101, 400), bytes.subarray(400)];
   const batches: DecodedRecord[][] = [];
   for await (const b of decodeBatches(chunks)) batches.push(b);
   assert.ok(batches.length >= 2 && batches.every((b) => b.length > 0));
   assert.equal(lines(batches.flat()), lines(decodeBytes(bytes)));
+});
+
+test('one big input chunk is decoded in pieces: several batches, the same records, the same located error', async () => {
+  // ~4,000 records (over 64 KiB compressed, megabytes as a record file) in one chunk, as a whole-file read gives.
+  const recs = connection(fm, 4000);
+  for (const bytes of [intakeOf(recs, 16384), cat(...recs)]) {
+    assert.ok(bytes.length > 65536, `input of ${bytes.length} bytes spans several pieces`);
+    const batches: DecodedRecord[][] = [];
+    for await (const b of decodeBatches([bytes])) batches.push(b);
+    assert.ok(batches.length >= 2, `${batches.length} batches`);
+    const all = decodeBytes(bytes);
+    assert.equal(lines(batches.flat()), lines(all));
+    assert.equal(lines((await collect([bytes])).recs), lines(all));
+    // A corrupt rpc id in the last piece: the records before it come out, then the same error as decodeBytes gives.
+    const bad = bytes.slice();
+    const victim = all[all.length - 5];
+    if (victim.frame === undefined) {
+      bad[victim.offset + 8] = 0xff; bad[victim.offset + 9] = 0xff;
+      let want: unknown = null;
+      try { decodeBytes(bad); } catch (e) { want = e; }
+      assert.instance(want, CorruptError);
+      const got = await collect([bad]);
+      assert.instance(got.err, CorruptError);
+      assert.is((got.err as CorruptError).offset, (want as CorruptError).offset);
+      assert.is((got.err as CorruptError).message, (want as CorruptError).message);
+      assert.equal(lines(got.recs), lines(all.slice(0, all.length - 5)));
+    }
+  }
 });
 
 test('a connection cut inside an LZ4 frame, then the next one: an error by default, records go on with onCut', async () => {
