@@ -96,10 +96,10 @@ const te = new TextEncoder();
 /** Statement(s) writing one element (at byte position expression `at`) into b at p. */
 function elemStmt(type: string, at: string, quoteSmall = false): string {
   const q = (x: string): string => (quoteSmall ? `b[p++] = 34; ${x} b[p++] = 34;` : x);
-  if (type === 'u8') return q(`p = J.uint(b, p, u8[${at}]);`);
+  if (type === 'u8') return q(`p = J.u32(b, p, u8[${at}]);`);
   if (type === 's8') return q(`p = J.int(b, p, dv.getInt8(${at}));`);
   const ir = intRead[type];
-  if (ir) return q(`p = J.${type[0] === 's' ? 'int' : 'uint'}(b, p, dv.${ir[0]}(${at}, true));`);
+  if (ir) return q(`p = J.${type[0] === 's' ? 'int' : 'u32'}(b, p, dv.${ir[0]}(${at}, true));`);
   if (type === 'u64') return `p = J.u64q(b, p, dv, ${at});`;
   if (type === 's64') return `p = J.s64q(b, p, dv, ${at});`;
   if (type === 'u128') return `p = J.asciiq(b, p, String(H.u128(dv, ${at})));`;
@@ -169,12 +169,17 @@ function compileMessage(m: MessageSchema): CompiledMessage {
   };
   let bytesSrc = k(`{"name":${JSON.stringify(m.name)},"rpc_id":${m.rpcId},"timestamp":`) + ' p = J.tsq(b, p, dv, off);';
   let maxStatic = 64 + m.name.length + 22 + 16;
+  // A 64/128-bit ref is written exactly as its field in data will be (a socket's `sk`, most records): that field
+  // copies the ref's digits, 4 bytes at a time, instead of converting the number again. The copy may store up to 3
+  // bytes past the field's end, inside the room maxLine reserves (its fixed slack), and they are overwritten next.
+  const refCopied = refF !== undefined && (refF.type.endsWith('64') || refF.type.endsWith('128'));
   if (refF) {
-    bytesSrc += k(',"ref":') + (refF.type.endsWith('64') || refF.type.endsWith('128') ? elemStmt(refF.type, `off + ${8 + refF.offset!}`) : elemStmt(refF.type, `off + ${8 + refF.offset!}`, true));
+    bytesSrc += k(',"ref":') + (refCopied ? `const r0 = p; ${elemStmt(refF.type, `off + ${8 + refF.offset!}`)} const r1 = p;` : elemStmt(refF.type, `off + ${8 + refF.offset!}`, true));
     maxStatic += 8 + 44;
   }
   m.fields.forEach((f, i) => {
-    bytesSrc += k(`${i ? ',' : ',"data":{'}${JSON.stringify(f.name)}:`) + fieldStmt(f);
+    const copyRef = refCopied && f === refF;
+    bytesSrc += k(`${i ? ',' : ',"data":{'}${JSON.stringify(f.name)}:`) + (copyRef ? 'for (let i = r0; i < r1; i += 4) w.setUint32(p + i - r0, w.getUint32(i, true), true); p += r1 - r0;' : fieldStmt(f));
     maxStatic += 12 + f.name.length + (f.type === 'string' ? 12 : (f.arrayLength ?? 1) * (elemMax(f.type) + 1) + 2);
   });
   bytesSrc += k(m.fields.length ? '},"segment":' : ',"data":{},"segment":') + ' p = J.uint(b, p, segment); b[p] = 125; b[p + 1] = 10; return p + 2;';

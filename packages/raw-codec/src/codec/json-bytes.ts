@@ -66,6 +66,13 @@ function small(b: Uint8Array, p: number, n: number): number {
   return pad8(b, upTo4(b, p, h), n - h * 100000000);
 }
 
+/** Decimal digits of 0 ≤ n < 2^32 (u8, u16, u32 fields). */
+export function u32(b: Uint8Array, p: number, n: number): number {
+  if (n < 2147483648) return small(b, p, n);
+  const h = Math.floor(n / 100000000);
+  return pad8(b, upTo4(b, p, h), n - h * 100000000);
+}
+
 /** Decimal digits of a whole number 0 ≤ n < 2^53. */
 export function uint(b: Uint8Array, p: number, n: number): number {
   if (n < 2147483648) return small(b, p, n);
