@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { array, boolean, command, flag, multioption, option, optional, string } from 'cmd-ts';
 import { ExitCode, runMain } from '@flowmill/cli';
 import { allChecks } from './checks/index.js';
-import { UsageError, WouldOverwriteError } from './errors.js';
+import { MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
 import { inputsFromRunDir } from './inputs.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderText } from './report/text.js';
@@ -42,6 +42,7 @@ const cmd = command({
       schema: a.schema,
     };
     if (!inputs.wire && !inputs.record && !inputs.bpf && !inputs.manifest && !inputs.authzLog) {
+      if (a.runDir) throw new MissingInputError('run directory', a.runDir, 'holds none of intake/, intake.raw, intake.record, bpf.raw, manifest.json, authz.jsonl');
       throw new UsageError('nothing to check: give --run-dir or at least one of --wire, --record, --bpf, --manifest, --authz-log');
     }
     if (a.force && !a.html) throw new UsageError('bad flags: --force: only with --html FILE');

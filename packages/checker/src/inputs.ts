@@ -30,7 +30,8 @@ export interface ResolvedInputs {
 
 /** The inputs a run directory holds, by the CONTRACTS.md names (only those present). */
 export function inputsFromRunDir(dir: string): CheckInputs {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MissingInputError('run directory', dir, 'no such directory');
+  if (!existsSync(dir)) throw new MissingInputError('run directory', dir, 'no such directory');
+  if (!statSync(dir).isDirectory()) throw new MissingInputError('run directory', dir, 'is a file, not a directory');
   const has = (n: string) => existsSync(join(dir, n));
   const out: CheckInputs = {};
   if (has(RUN_DIR_FILES.wireDir)) out.wire = join(dir, RUN_DIR_FILES.wireDir);

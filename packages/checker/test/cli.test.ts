@@ -79,6 +79,14 @@ test('exit codes: a missing named file 66, bad usage 64 (unknown flag, unknown c
   assert.is(missing.status, 66);
   assert.is(missing.stderr, `checker: cannot read the bpf input: ${join(f.dir, 'nope.raw')}: no such file\n`);
   assert.is(run(['--run-dir', join(f.dir, 'nope')]).status, 66);
+  // a run directory that holds no recording is missing input, not "give --run-dir" (it was given)
+  const empty = tmp();
+  const none = run(['--run-dir', empty]);
+  assert.is(none.status, 66);
+  assert.is(none.stderr, `checker: cannot read the run directory input: ${empty}: holds none of intake/, intake.raw, intake.record, bpf.raw, manifest.json, authz.jsonl\n`);
+  const aFile = run(['--run-dir', join(f.dir, 'manifest.json')]);
+  assert.is(aFile.status, 66);
+  assert.match(aFile.stderr, /: is a file, not a directory\n$/);
   assert.is(run(['--run-dir', f.dir, '--frobnicate']).status, 64);
   const badId = run(['--run-dir', f.dir, '--only', 'nope']);
   assert.is(badId.status, 64);
