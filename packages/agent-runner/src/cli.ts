@@ -5,7 +5,7 @@ import { resolve as resolvePath, join } from 'node:path';
 import { array, command, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Count, Duration, Port, onStopSignal, runMain } from '@flowmill/cli';
 import {
-  MANIFEST_EVENTS_FILE, MANIFEST_FILE, RUN_FILES, UsageError, buildAgentCommand, detectEra, loadProfile, preflight, renderCommand,
+  MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, RUN_FILES, UsageError, buildAgentCommand, detectEra, loadProfile, preflight, renderCommand,
   runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
 } from './index.js';
 
@@ -17,7 +17,10 @@ const DEFAULT_KEY_ID = 'KFIIVU75RGHY7EC7JABW';
 
 function jsonArg(v: string | undefined, what: string): unknown {
   if (v === undefined) return undefined;
-  const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8') : v;
+  let text = v;
+  if (v.startsWith('@')) {
+    try { text = readFileSync(v.slice(1), 'utf8'); } catch (e) { throw new MissingInputError(`${what} file ${v.slice(1)}`, (e as Error).message, { cause: e }); }
+  }
   try { return JSON.parse(text); } catch (e) { throw new UsageError(`bad ${what}: not JSON: ${(e as Error).message}`); }
 }
 
