@@ -20,9 +20,10 @@ export function errorLine(bin: string, err: unknown): string {
 
 /**
  * cmd-ts reports a parse error as a box of several lines (the argv with a caret under the culprit, the reason, a
- * hint); this folds it into the house's one line: `<bin>: bad usage: <reason>: <argument> (try '<bin> --help')`.
+ * hint); this folds it into the house's one line: `<bin>: bad usage: <reason>: <argument> (try '<help> --help')`,
+ * `help` being the bin or, under `subcommands`, the bin and its subcommand.
  */
-export function usageLine(bin: string, message: string): string {
+export function usageLine(bin: string, message: string, help: string = bin): string {
   const lines = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd());
   const reasons: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -38,7 +39,7 @@ export function usageLine(bin: string, message: string): string {
     const rest = lines.map((l) => l.trim()).filter((l) => l && !/^error: found \d+ error/.test(l) && !/^hint:/.test(l));
     reasons.push(rest.join('; ') || 'invalid arguments');
   }
-  return `${bin}: bad usage: ${reasons.join('; ')} (try '${bin} --help')`;
+  return `${bin}: bad usage: ${reasons.join('; ')} (try '${help} --help')`;
 }
 
 /**
@@ -77,10 +78,13 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
   const stderr = opts.stderr ?? process.stderr;
   const stdout = opts.stdout ?? process.stdout;
   const argv = opts.argv ?? process.argv.slice(2);
+  // `subcommands` (no helpTopics of its own) parses its first word as the subcommand: point the hint at that one's help
+  const sub = typeof (cmd as { helpTopics?: unknown }).helpTopics !== 'function' && argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
+  const help = (message = '') => (sub && !/Not a valid subcommand/.test(message) ? `${opts.bin} ${sub}` : opts.bin);
   try {
     const missing = trailingOptionWithoutValue(cmd, argv);
     if (missing) {
-      stderr.write(`${opts.bin}: bad usage: No value provided: ${missing} (try '${opts.bin} --help')\n`);
+      stderr.write(`${opts.bin}: bad usage: No value provided: ${missing} (try '${help()} --help')\n`);
       process.exitCode = ExitCode.usage;
       return;
     }
@@ -88,7 +92,7 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
     if (r._tag === 'error') {
       const { exitCode, message, into } = r.error.config;
       if (exitCode === 0) (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
-      else stderr.write(`${usageLine(opts.bin, message)}\n`);
+      else stderr.write(`${usageLine(opts.bin, message, help(message))}\n`);
       process.exitCode = exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }

@@ -65,7 +65,7 @@ for (const [argv, culprit] of [
     assert.equal(ran, [], 'the handler must not run');
     const sub = await capture(['run', ...argv], tree);
     assert.is(sub.code, 64, `under a subcommand: ${sub.err}`);
-    assert.ok(sub.err.includes(`No value provided: ${culprit}`), sub.err);
+    assert.is(sub.err, `demo: bad usage: No value provided: ${culprit} (try 'demo run --help')\n`);
     assert.equal(ran, []);
   });
 }
@@ -83,6 +83,15 @@ test('a value that looks like a flag, a flag given last, and words after -- are 
   const r = await capture(['--', '--out'], opts); // positional after --: cmd-ts's own "Unknown arguments"
   assert.is(r.code, 64);
   assert.not.match(r.err, /No value provided/);
+});
+
+test('under subcommands the hint names the subcommand, unless the subcommand itself is the mistake', async () => {
+  const bad = await capture(['run', '--bogus'], tree);
+  assert.is(bad.code, 64);
+  assert.is(bad.err, "demo: bad usage: Unknown arguments: --bogus (try 'demo run --help')\n");
+  const wrong = await capture(['rnu'], tree);
+  assert.is(wrong.code, 64);
+  assert.match(wrong.err, /^demo: bad usage: Not a valid subcommand name: rnu.* \(try 'demo --help'\)\n$/);
 });
 
 test.run();
