@@ -48,9 +48,13 @@ test("openssl s_client with the agent's TLS 1.2 settings (ECDHE-RSA-AES256-GCM-S
       assert.match(s.out, /Verify return code: 0 \(ok\)/);
       assert.match(s.out, /Cipher is ECDHE-RSA-AES256-GCM-SHA384/);
       assert.match(s.out, /hello/);
-      const s13 = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-servername', 'localhost', '-CAfile', r.caCert, '-verify_return_error', '-verify_hostname', 'localhost', '-no_ign_eof']);
-      assert.is(s13.status, 0, s13.out);
+      // TLS 1.3: s_client waits for the server's data (-ign_eof); with -no_ign_eof its own close raced the server's
+      // post-handshake tickets and 'hello' (exit 1 in about 1 run of 6). Node ends TLS 1.3 without a close_notify
+      // s_client accepts, so the exit status says nothing here: the verified handshake and the data do.
+      const s13 = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-servername', 'localhost', '-CAfile', r.caCert, '-verify_return_error', '-verify_hostname', 'localhost', '-ign_eof']);
+      assert.match(s13.out, /Verify return code: 0 \(ok\)/, s13.out);
       assert.match(s13.out, /TLSv1\.3/);
+      assert.match(s13.out, /^hello$/m, 'the application data arrived over the verified TLS 1.3 session');
       // the trust instruction for the agent's intake TLS: OpenSSL's default verify paths read SSL_CERT_FILE (no -CAfile)
       const env = await runPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-cipher', 'ECDHE-RSA-AES256-GCM-SHA384', '-servername', 'localhost', '-verify_return_error', '-verify_hostname', 'localhost', '-no_ign_eof'], { env: { ...process.env, SSL_CERT_FILE: r.caCert } });
       assert.is(env.status, 0, env.out);
