@@ -52,7 +52,7 @@ export const ExistingFile = extendType(string, {
   },
 });
 
-/** A path for a new file: refused when it exists (the command decides whether a --force flag overrides). */
+/** A path for a new file. Only a name: the command opens it with 'wx' (0600) and decides whether --force overrides. */
 export const NewFile = extendType(string, { displayName: 'file', async from(p) { return p; } });
 
 /** A readable PEM file (certificate or key). */
