@@ -99,6 +99,15 @@ test('decode: an appended capture whose first connection was cut inside an LZ4 f
   assert.is(check(strict, 'decode').status, 'fail');
 });
 
+test('startup-order: an empty intake capture has no session to check, which is a failure, not a pass', async () => {
+  const f = synthRun();
+  writeFileSync(f.wire, '');
+  const r = await (await import('../src/index.js')).runChecks({ wire: f.wire });
+  assert.is(check(r, 'startup-order').status, 'fail');
+  assert.is(check(r, 'startup-order').reason, 'the intake holds no record: no session to check');
+  assert.not.ok(r.ok);
+});
+
 test('decode: a manifest alone is read and passes; everything else is not run', async () => {
   const f = synthRun();
   const r = await (await import('../src/index.js')).runChecks({ manifest: f.manifest });

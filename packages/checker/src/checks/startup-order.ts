@@ -55,6 +55,8 @@ export const startupOrder: CheckDef = {
         if (r.name === 'collector_health' && (Number(r.data.status) !== 0)) ev.add(recEvidence('intake', r, 'collector_health status is not 0 (healthy)'));
       },
       finish() {
+        // An empty capture has no session whose order could be right: not a pass (nothing was checked).
+        if (segs.length === 0) return { status: 'fail', reason: 'the intake holds no record: no session to check', figures: { sessions: 0, reconnects: 0 } };
         segs.forEach((s, k) => {
           const last = k === segs.length - 1;
           const missing = ['metadata_complete', ...tol.metadata, ...markers].filter((n) => !s.seen.has(n));
