@@ -47,7 +47,7 @@ test('faults: drop, duplicate, lost BPF samples, skipped heartbeat and a wrong t
   const rec = join(root, 'faults.record'), bpf = join(root, 'faults.bpf');
   const lines: string[] = [];
   const sim = await runSimAgent({
-    intake: { host: '127.0.0.1', port: sink.port, tls: false }, authz: { server: authz.url, keyId: 'KFII0000', secret: 's' }, recordFile: rec, bpfDumpFile: bpf, ...fast, log: (l) => lines.push(l),
+    intake: { host: '127.0.0.1', port: sink.port, tls: false }, authz: { server: authz.url, keyId: 'KFII0000', secret: 's' }, recordFile: rec, bpfDumpFile: bpf, ...fast, timeScale: 0.025, log: (l) => lines.push(l), // 50 ms heartbeats: timer jitter on a loaded box stays well under the half period the gap check needs
     faults: { drop: [{ name: 'pid_set_comm', nth: [1] }], duplicate: [{ name: 'http_response', nth: [1] }], loseBpf: [{ name: 'pid_close', nth: [1] }], skipHeartbeat: [2], wrongToken: 'WRONG-TOKEN', reorder: [{ name: 'set_state_ipv4', nth: [2] }] },
   });
   try {
