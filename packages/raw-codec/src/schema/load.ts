@@ -14,11 +14,16 @@ export class MissingInputError extends RawCodecError {
 
 /**
  * `flowmill` / `ebpf_net` (built in) or the path of a `.render` file. File reading uses `node:fs/promises`,
- * imported only when a path is given, so the library entry stays free of Node-only imports (works in Deno too).
+ * imported only when a path is given and no `readFile` is passed, through a specifier bundlers do not follow: the
+ * library entry stays free of Node-only imports (a browser bundle builds; Node and Deno read the file).
  */
 export async function loadSchema(spec: BuiltinSchemaName | string, opts: { readFile?: (path: string) => Promise<string> } = {}): Promise<Schema> {
   if (spec === 'flowmill' || spec === 'ebpf_net') return builtinSchema(spec);
-  const read = opts.readFile ?? (async (p: string) => (await import('node:fs/promises')).readFile(p, 'utf8'));
+  const read = opts.readFile ?? (async (p: string) => {
+    const fsModule = 'node:fs/promises'; // not a literal import: bundlers leave it to the runtime
+    const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    return fs.readFile(p, 'utf8');
+  });
   let text: string;
   try {
     text = await read(spec);
