@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // raw-codec: the bin. Thin wiring of flags onto the library; the one place that exits (through runMain).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { command, flag, multioption, option, optional, positional, string, subcommands, array } from 'cmd-ts';
 import { onStopSignal, runMain } from '@flowmill/cli';
@@ -142,23 +142,36 @@ const encodeCmd = command({
     if (flushSize !== undefined && (!Number.isInteger(flushSize) || flushSize < 64 || flushSize > 4 << 20)) throw new CliUsageError(`bad flags: --flush-size ${a.flushSize}: a whole number of bytes, 64..4194304`);
     if (a.force && !a.out) throw new CliUsageError('bad flags: --force: only with --out FILE');
     if (!a.out && isatty(1)) throw new CliUsageError('refusing to write binary data to a terminal: stdout: redirect it or use --out FILE');
+    // --out is built as FILE.partial and moved into place only when the whole input encoded: a bad line or a
+    // missing input leaves no half recording under the real name, and nothing is replaced without --force.
     let fd = 1;
+    const partial = a.out ? `${a.out}.partial` : '';
+    const exists = () => Object.assign(new RawCodecError('ERR_WOULD_OVERWRITE', `cannot write recording: ${a.out}: exists (use --force to replace it)`), { path: a.out });
     if (a.out) {
-      try { fd = openSync(a.out, a.force ? 'w' : 'wx', 0o600); } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EEXIST') throw Object.assign(new RawCodecError('ERR_WOULD_OVERWRITE', `cannot write recording: ${a.out}: exists (use --force to replace it)`), { path: a.out });
-        throw e;
-      }
+      if (!a.force && existsSync(a.out)) throw exists();
+      fd = openSync(partial, 'w', 0o600);
     }
     const src = !a.file || a.file === '-' ? readStreamChunks(process.stdin as AsyncIterable<Uint8Array>) : readFileChunks(a.file);
     const write = stdoutWriter();
+    let done = false;
     try {
       for await (const chunk of encodeRecording(src, { kind, schema, flushSize })) {
         if (fd === 1) await write(chunk);
         else for (let o = 0; o < chunk.length;) o += writeSync(fd, chunk, o);
       }
+      done = true;
     } finally {
-      if (fd !== 1) closeSync(fd);
+      if (fd !== 1) {
+        closeSync(fd);
+        if (!done) rmSync(partial, { force: true });
+      }
+    }
+    if (a.out) {
+      if (a.force) renameSync(partial, a.out);
+      else {
+        try { linkSync(partial, a.out); } catch (e) { rmSync(partial, { force: true }); if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists(); throw e; }
+        rmSync(partial, { force: true });
+      }
     }
     return 0;
   },

@@ -1,6 +1,6 @@
 // The built bundle dist/raw-codec.js, as users run it: exit codes, NDJSON shape, jq, the lz4 CLI as a peer.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -106,6 +106,12 @@ test('encode → decode round trip through the CLI (intake, record, bpf), edited
     assert.is(back.out, edited, kind);
     assert.is(run(['encode', '--kind', kind, '--schema', 'flowmill', '--out', out], { input: edited }).code, 73, 'refuses to overwrite');
   }
+  // a bad line leaves no file under the real name (nor a .partial), so a rerun needs no --force
+  const broken = join(dir, 'broken.intake');
+  const bad = run(['encode', '--schema', 'flowmill', '--out', broken], { input: `${edited}{"name":"no_such_message","timestamp":"1","data":{}}\n` });
+  assert.is(bad.code, 65, bad.err);
+  assert.is(existsSync(broken) || existsSync(`${broken}.partial`), false, 'nothing half-written is left');
+  assert.is(run(['encode', '--schema', 'flowmill', '--out', broken], { input: edited }).code, 0);
   const viaStdout = sh(`node ${bin} decode -q ${wireFile} | node ${bin} encode --schema flowmill | node ${bin} decode -q`);
   assert.is(viaStdout.out, nd);
   const bpf = JSON.stringify({ name: 'new_sock_created', rpc_id: 333, timestamp: '5', data: { pid: 7, sk: String(MAX64) }, segment: 0 });
