@@ -12,11 +12,11 @@ import { join } from 'node:path';
 const BUNDLE = new URL('../packages/recipe/dist/recipe.js', import.meta.url).pathname;
 const AGENT_RUNNER = new URL('../packages/agent-runner/dist/agent-runner.js', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'recipe-bash-'));
-const bash = (script: string) => spawnSync('bash', ['-c', `set -euo pipefail\nrecipe() { node ${BUNDLE} "$@"; }\n${script}`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: cwd }, timeout: 60_000 });
+const bash = (script: string) => spawnSync('bash', ['-c', `set -euo pipefail\nrecipe() { node ${BUNDLE} "$@"; }\n${script}`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: cwd }, timeout: 120_000 });
 
 test.after(() => {
-  // in case an assertion failed before `down`
-  bash('recipe down >/dev/null 2>&1 || true');
+  // in case an assertion failed before `down`: every fake cloud these tests may have started
+  bash('for d in runs/current by-hand first second; do recipe down --dir "$d" >/dev/null 2>&1 || true; done');
   rmSync(cwd, { recursive: true, force: true });
 });
 
@@ -84,8 +84,10 @@ eval "$(recipe env --dir by-hand 2>/dev/null)"
 node ${AGENT_RUNNER} sim --run-dir "$RECIPE_DIR" --intake-host "$FLOWMILL_INTAKE_HOST" --intake-port "$FLOWMILL_INTAKE_PORT" --intake-name "$FLOWMILL_INTAKE_NAME" \
   --ca "$SSL_CERT_FILE" --authz-server "$FLOWMILL_AUTHZ_SERVER" --time-scale 0.25 --connect-delay 0 > "$RECIPE_DIR/agent.log" 2>&1 &
 sim=$!
-trap 'kill $sim 2>/dev/null || true' EXIT
-for i in $(seq 200); do grep -q 'Telemetry is flowing' "$RECIPE_DIR/agent.log" && break; sleep 0.05; done
+# whatever happens: no agent and no fake cloud outlive this shell, and a failure shows the agent's log
+trap 'rc=$?; kill $sim 2>/dev/null || true; [ $rc -eq 0 ] || { tail -20 "$RECIPE_DIR/agent.log" >&2; recipe down --dir by-hand >/dev/null 2>&1 || true; }' EXIT
+for i in $(seq 600); do grep -q 'Telemetry is flowing' "$RECIPE_DIR/agent.log" && break; sleep 0.05; done
+grep -q 'Telemetry is flowing' "$RECIPE_DIR/agent.log" # ready within 30 s, or fail here
 ar workload --run-dir "$RECIPE_DIR" --agent-kind sim --era flowmill 2>/dev/null
 sleep 3.5
 kill -TERM $sim
