@@ -136,4 +136,18 @@ test('raw-codec under deno decodes an intake capture built from wire-format.md w
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('recipe run under deno: keys, TLS fake cloud, simulated agent, workload, decode and checker all pass', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deno-recipe-'));
+  try {
+    const r = spawnSync(deno, ['run', '-A', bundle('recipe'), 'run', '--json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.is(r.status, 0, r.stderr.slice(-2000));
+    const runJson = JSON.parse(readFileSync(join(dir, 'runs', 'current', 'run.json'), 'utf8'));
+    const check = JSON.parse(readFileSync(join(dir, 'runs', 'current', 'check.json'), 'utf8'));
+    assert.is(check.ok, true);
+    assert.ok(check.checks.filter((c: { status: string }) => c.status === 'pass').length >= 8, 'the checks ran');
+    assert.ok(!check.checks.some((c: { status: string }) => c.status === 'fail'));
+    assert.ok(JSON.stringify(runJson).includes('flowmill'), 'the Flowmill (TLS) era ran');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test.run();
