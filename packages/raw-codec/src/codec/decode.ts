@@ -48,28 +48,11 @@ function piece(chunk: Uint8Array, s: number): Uint8Array {
 
 /**
  * Decodes a recording given as chunks of bytes (any sizes: a file, stdin, a socket), yielding records as they
- * complete. Memory stays flat: at most one 64 KiB piece's records are held, whatever the chunk size. On bad input every complete record before
- * the fault is yielded, then a TruncatedError or CorruptError (with byte offset, frame and last good record) is thrown.
+ * complete. Memory stays flat: at most one 64 KiB piece's records are held, whatever the chunk size. On bad input
+ * every complete record before the fault is yielded, then a TruncatedError or CorruptError (with byte offset, frame and last good record) is thrown.
  */
 export async function* decode(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<DecodedRecord, void, undefined> {
-  let batch: DecodedRecord[] = [];
-  const sink = filterSink(opts.names, (m, dv, u8, off, size, segment, offset, frame) => { batch.push(toRecord(m, dv, u8, off, size, segment, offset, frame)); });
-  const d = new StreamDecoder(sink, { kind: opts.kind ?? 'auto', schema: opts.schema ?? 'auto', onInfo: opts.onInfo, onCut: opts.onCut });
-  for await (const chunk of input) {
-    for (let s = 0; ; s += PIECE) {
-      let err: unknown = null;
-      try { d.push(piece(chunk, s)); } catch (e) { err = e; }
-      const out = batch;
-      batch = [];
-      yield* out;
-      if (err) throw err;
-      if (s + PIECE >= chunk.length) break;
-    }
-  }
-  let err: unknown = null;
-  try { d.end(); } catch (e) { err = e; }
-  yield* batch;
-  if (err) throw err;
+  for await (const batch of decodeBatches(input, opts)) yield* batch;
 }
 
 /**
