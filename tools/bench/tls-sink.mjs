@@ -143,6 +143,7 @@ for (const version of ['1.2', '1.3']) {
       for (const p of s.procs) p.kill('SIGTERM');
       await Promise.all(s.procs.map((p) => p.exited));
       rmSync(file, { force: true });
+      spawnSync('sync'); // let write-back of this 1 GB finish before the next sink's turn (it slowed later rounds)
       ((results[version] ??= {})[name] ??= []).push(r);
       console.error(`TLS ${version} round ${round + 1} ${name}: ${r.mbps.toFixed(0)} MB/s, ${r.cpuPerGiB.toFixed(2)} CPU-s/GiB`);
     }
