@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BUNDLE = new URL('../packages/recipe/dist/recipe.js', import.meta.url).pathname;
+const CHECKER = new URL('../packages/checker/dist/checker.js', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'recipe-sim-'));
 const recipe = (args: string[]) => spawnSync(process.execPath, [BUNDLE, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env: { PATH: process.env.PATH!, NO_COLOR: '1' } });
 
@@ -49,6 +50,12 @@ test('Flowmill era (TLS, mock-authz): every check passes, exit 0, files as run.j
   assert.ok(Buffer.concat([wire.subarray(0, 24), inflated.stdout]).equals(record), 'wire plaintext = record file');
   // the checker's HTML report is a page
   assert.match(readFileSync(join(dir, 'check.html'), 'utf8'), /^<!doctype html>/i);
+  // a user re-checking the run directory by hand gets the same verdict: the run carries the tolerances of the
+  // simulated agent's scaled timers, and the checker picks them up
+  const again = spawnSync(process.execPath, [CHECKER, '--run-dir', dir, '--json'], { cwd, encoding: 'utf8', timeout: 60_000 });
+  assert.is(again.status, 0, again.stdout.slice(0, 2000) + again.stderr);
+  assert.match(again.stderr, /check-config\.json/);
+  assert.equal(JSON.parse(again.stdout).checks.map((c: { status: string }) => c.status), report.checks.map((c: { status: string }) => c.status));
 });
 
 test('OpenTelemetry era (plain intake, no authz): every check that applies passes', () => {

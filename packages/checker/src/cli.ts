@@ -4,7 +4,7 @@ import { array, boolean, command, flag, multioption, option, optional, string } 
 import { ExitCode, runMain } from '@flowmill/cli';
 import { allChecks } from './checks/index.js';
 import { MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
-import { inputsFromRunDir } from './inputs.js';
+import { configFromRunDir, inputsFromRunDir } from './inputs.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderText } from './report/text.js';
 import { runChecks } from './run.js';
@@ -49,7 +49,9 @@ const cmd = command({
     // Refuse before the checks run, so nobody waits for a report that cannot be written.
     if (a.html && !a.force && existsSync(a.html)) throw new WouldOverwriteError(a.html);
     const only = a.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-    const report = await runChecks(inputs, { preset: a.preset, config: a.config, only });
+    const dirConfig = a.config === undefined && a.runDir ? configFromRunDir(a.runDir) : undefined;
+    if (dirConfig) process.stderr.write(`checker: tolerances from ${dirConfig} (what the run was recorded with; --config overrides)\n`);
+    const report = await runChecks(inputs, { preset: a.preset, config: a.config ?? dirConfig, only });
     process.stdout.write(a.json ? renderJson(report) : renderText(report));
     if (a.html) {
       try {

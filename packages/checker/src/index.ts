@@ -3,7 +3,7 @@ export type { StreamStatus } from './checks/decode.js';
 export { renderText, renderJson } from './report/text.js';
 export { renderHtml } from './report/html.js';
 export { defaultTolerances, presets, deepMerge, type Tolerances } from './tolerances.js';
-export { inputsFromRunDir, resolveInputs, RUN_DIR_FILES, type ResolvedInputs } from './inputs.js';
+export { configFromRunDir, inputsFromRunDir, resolveInputs, RUN_DIR_FILES, type ResolvedInputs } from './inputs.js';
 export { allChecks } from './checks/index.js';
 export { wirePlaintext, compareStreams } from './checks/taps-agree.js';
 export { writeSynthRun, synthesize, type SynthOptions, type SynthRecord, type SynthFiles, type Edit } from './synth.js';

@@ -11,7 +11,15 @@ export const RUN_DIR_FILES = {
   bpf: 'bpf.raw',
   manifest: 'manifest.json',
   authzLog: 'authz.jsonl',
+  /** Tolerances the recipe checked the run with (e.g. a simulated agent's scaled timers); used unless --config. */
+  config: 'check-config.json',
 } as const;
+
+/** The tolerance file a run directory carries, if any (recipe writes one when it checked with non-default ones). */
+export function configFromRunDir(dir: string): string | undefined {
+  const p = join(dir, RUN_DIR_FILES.config);
+  return existsSync(p) ? p : undefined;
+}
 
 /** A wire capture file; each is one or more connections (raw version_info starts each). */
 export interface WireFile { path: string; bytes: number }

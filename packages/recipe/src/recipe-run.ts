@@ -171,6 +171,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   // The simulated agent's timers run `timeScale` times the agent's: the checker's cadence tolerances follow, with
   // an absolute margin for the event loop it shares with the workload. A --check-config still wins.
   const checkConfig = o.checkConfig ?? (timeScale !== 1 ? scaledTolerances(timeScale) : undefined);
+  if (checkConfig && typeof checkConfig === 'object') writeJsonAtomic(rd.path('checkConfig'), checkConfig);
   const incomplete = new Set<string>();
   let recorded = false; // the agent was stopped normally and the sink flushed
   let error: unknown;

@@ -26,6 +26,9 @@ export const RUN_FILES = {
   intakeNdjson: 'intake.ndjson',
   recordNdjson: 'record.ndjson',
   bpfNdjson: 'bpf.ndjson',
+  /** The tolerances the run was checked with when they differ from the checker's defaults (the simulated agent's
+   * scaled timers): `checker --run-dir` picks it up, so a re-check judges the run as the recipe did. */
+  checkConfig: 'check-config.json',
   /** The checker's reports. */
   checkJson: 'check.json',
   checkHtml: 'check.html',
