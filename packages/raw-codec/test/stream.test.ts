@@ -123,6 +123,10 @@ test('BPF dump: kind detected, era guessed from which schema splits it, confiden
   decodeBytes(shared, { onInfo: (i) => (info = i) });
   assert.equal([info!.kind, info!.schemaConfidence], ['bpf', 'low']);
   assert.match(info!.reason, /pass --schema/);
+  // ... labelled flowmill, saying that the records read the same in either era (both ids name the same messages)
+  assert.is(info!.schema, 'flowmill');
+  assert.match(info!.reason, /read the same in either era/);
+  assert.equal(decodeBytes(shared, { schema: ot }).map((r) => [r.name, r.data]), decodeBytes(shared, { schema: fm }).map((r) => [r.name, r.data]));
 });
 
 test('decodeBatches yields the same records, one array per (small) input chunk', async () => {

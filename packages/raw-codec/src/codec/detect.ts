@@ -50,21 +50,25 @@ export function eraFromSecondRecord(plain: Uint8Array): { schema: Schema; confid
   };
 }
 
-/** How far a BPF dump splits cleanly with a schema's agent_internal table (bytes), and whether it only stopped at the end of the data. */
-function splitsTo(b: Uint8Array, s: Schema): { at: number; clean: boolean } {
+/** How far a BPF dump splits cleanly with a schema's agent_internal table (bytes), whether it only stopped at the end
+ * of the data, and the rpc ids it met on the way. */
+function splitsTo(b: Uint8Array, s: Schema): { at: number; clean: boolean; ids: Set<number> } {
   const t = compileApp(s.apps.agent_internal).byId;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const ids = new Set<number>();
   let o = 0;
   while (b.length - o >= 10) {
-    const m = t[dv.getUint16(o + 8, true)];
-    if (!m) return { at: o, clean: false };
+    const id = dv.getUint16(o + 8, true);
+    const m = t[id];
+    if (!m) return { at: o, clean: false, ids };
     if (m.dynamic && b.length - o < 12) break;
     const size = m.dynamic ? 8 + dv.getUint16(o + 10, true) : 8 + m.wireSize;
-    if (size - 8 < m.wireSize) return { at: o, clean: false };
+    if (size - 8 < m.wireSize) return { at: o, clean: false, ids };
     if (o + size > b.length) break;
+    ids.add(id);
     o += size;
   }
-  return { at: o, clean: true };
+  return { at: o, clean: true, ids };
 }
 
 /** Splits the start of a dump with both schemas; the one that gets further without an error wins. */
@@ -73,7 +77,14 @@ export function guessBpfSchema(b: Uint8Array): { schema: Schema; confidence: Con
   const ot = builtinSchema('ebpf_net');
   const f = splitsTo(b, fm);
   const o = splitsTo(b, ot);
-  if (o.at === f.at && o.clean === f.clean) return { schema: ot, confidence: 'low', reason: `both schemas split the first ${o.at} bytes of the BPF dump alike: guessed ebpf_net (pass --schema)` };
+  if (o.at === f.at && o.clean === f.clean) {
+    // A tie. When every id met names the same message in both eras (ids 331-364, 366-375 mostly do: eras.md §2.4),
+    // the records read the same either way and only the label is a guess; the Flowmill era, this toolkit's first
+    // subject, is the label then. Ids whose meaning differs between eras make it a real guess.
+    const differ = [...f.ids].filter((id) => fm.apps.agent_internal.byId.get(id)?.name !== ot.apps.agent_internal.byId.get(id)?.name);
+    if (differ.length === 0) return { schema: fm, confidence: 'low', reason: `both schemas split the first ${f.at} bytes of the BPF dump alike and name its ${f.ids.size} message ids alike: the records read the same in either era; labelled flowmill (pass --schema to say which)` };
+    return { schema: fm, confidence: 'low', reason: `both schemas split the first ${f.at} bytes of the BPF dump alike, but ids ${differ.join(', ')} mean other messages in each era: guessed flowmill (pass --schema)` };
+  }
   const otWins = o.clean !== f.clean ? o.clean : o.at > f.at;
   const [schema, win, lose] = otWins ? [ot, o, f] : [fm, f, o];
   return {
