@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lz4FrameDecoder, Lz4FrameEncoder, lz4DecodeFrames, lz4EncodeFrame } from '../src/lz4/index.js';
 import type { Lz4EncodeOptions } from '../src/lz4/index.js';
+import { concat, eq, hex, prng, randomBytes } from './lz4-helpers.js';
 
 const here = new URL('.', import.meta.url).pathname;
 let dir = '';
@@ -23,21 +24,6 @@ test.after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
-function randomBytes(n: number, seed: number): Uint8Array {
-  const r = prng(seed);
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
-  return b;
-}
 /** Record-shaped bytes: u64 timestamp, u16 id, a few fields from small pools, strings; periodic runs now and then. */
 function records(n: number, seed: number): Uint8Array {
   const r = prng(seed);
@@ -63,19 +49,6 @@ function records(n: number, seed: number): Uint8Array {
     }
   }
   return b;
-}
-function eq(a: Uint8Array, b: Uint8Array, msg: string): void {
-  if (a.length !== b.length) assert.unreachable(`${msg}: length ${a.length} != ${b.length}`);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${msg}: first difference at byte ${i}`);
-}
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
-}
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 function lz4(args: string[], input?: Uint8Array): Uint8Array {
   return new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'pipe'] }));

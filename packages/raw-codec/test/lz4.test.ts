@@ -18,23 +18,9 @@ import {
   xxh32,
 } from '../src/lz4/index.js';
 import type { Lz4EncodeOptions } from '../src/lz4/index.js';
+import { concat, eq, hex, prng, randomBytes } from './lz4-helpers.js';
 
 // --- helpers -------------------------------------------------------------------------------------------------------
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
-function randomBytes(n: number, seed = 1): Uint8Array {
-  const r = prng(seed);
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
-  return b;
-}
 /** Record-like data: repeated 24-byte shapes with a few varying bytes, some periodic runs and random stretches. */
 function recordLike(n: number, seed = 7): Uint8Array {
   const r = prng(seed);
@@ -55,19 +41,6 @@ function recordLike(n: number, seed = 7): Uint8Array {
     }
   }
   return b;
-}
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-function eq(a: Uint8Array, b: Uint8Array, msg: string): void {
-  if (a.length !== b.length) assert.unreachable(`${msg}: length ${a.length} != ${b.length}`);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${msg}: first difference at byte ${i}`);
-}
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 }
 /** Decodes with pushes of the given sizes (cycled), following frame ends; returns output and frame end offsets. */
 function decodeInPieces(buf: Uint8Array, sizes: number[], opts?: { verifyChecksums?: boolean }): { out: Uint8Array; ends: number[] } {
