@@ -73,14 +73,9 @@ export interface WorkloadRunOptions {
   signal?: AbortSignal;
 }
 
-export interface CheckInputs {
-  wire?: string | string[];
-  record?: string;
-  bpf?: string;
-  manifest?: string;
-  authzLog?: string;
-  schema?: string;
-}
+/** The checker's own inputs type (a dependency of the recipe), re-exported for RecipeDeps implementers. */
+export type { CheckInputs } from '@flowmill/checker';
+import type { CheckInputs } from '@flowmill/checker';
 
 export interface CheckResult {
   id: string;
