@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 export const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoDir = resolve(pkgDir, '../..');
-/** The reference documents beside the repository (not part of the package): <repo>/../shared/reference. */
-export const refDir = process.env.RAW_CODEC_REFERENCE_DIR ?? resolve(repoDir, '../shared/reference');
+/** The agent's IDL and the independently computed schema JSON, vendored with their provenance (vendor/README.md). */
+export const vendorDir = join(pkgDir, 'vendor');
 export const bin = join(pkgDir, 'dist', 'raw-codec.js');
-if (!existsSync(refDir)) throw new Error(`reference directory missing: ${refDir}`);
+if (!existsSync(vendorDir)) throw new Error(`vendored inputs missing: ${vendorDir}`);
 
 /** Bytes from hex text as written in wire-format.md: spaces and `|` separators ignored, `00×6` repeats a byte. */
 export function hex(text: string): Uint8Array {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtinSchema, decodeBytes, parseRender, RecordEncoder, SchemaError, toCompact, type Schema } from '../src/index.js';
-import { refDir } from './helpers.js';
+import { vendorDir } from './helpers.js';
 
 // Small fixtures of our own (the agent's .render files are not copied into the project).
 const tiny = `
@@ -170,7 +170,7 @@ test('a field named __proto__ is an own property, not the prototype', () => {
 });
 
 function compareWithReference(name: 'flowmill' | 'ebpf_net', s: Schema): string[] {
-  const ref = JSON.parse(readFileSync(join(refDir, `${name}-schema.json`), 'utf8'));
+  const ref = JSON.parse(readFileSync(join(vendorDir, `${name}-schema.json`), 'utf8'));
   const diffs: string[] = [];
   for (const [appName, app] of Object.entries<any>(ref.apps)) {
     const mine = s.apps[appName];
@@ -206,7 +206,7 @@ for (const name of ['flowmill', 'ebpf_net'] as const) {
   });
 
   test(`parsing ${name}.render gives exactly the generated table (src/gen is current)`, () => {
-    const parsed = parseRender(readFileSync(join(refDir, `${name}.render`), 'utf8'), { source: `${name}.render` });
+    const parsed = parseRender(readFileSync(join(vendorDir, `${name}.render`), 'utf8'), { source: `${name}.render` });
     assert.equal(toCompact(parsed), toCompact(builtinSchema(name)));
     assert.equal(compareWithReference(name, parsed), []);
   });
