@@ -4,12 +4,23 @@
 //   dist/lib/       the library entry (src/index.ts) as unbundled ESM with .d.ts, compiled by tsc (also the typecheck)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist', { recursive: true, force: true });
+
+// The version of every workspace package, from its own package.json, for run.json and --version
+// (packages/cli/src/versions.ts reads it as __FLOWMILL_VERSIONS__).
+const packagesDir = new URL('../packages/', import.meta.url).pathname;
+const versions = {};
+for (const name of readdirSync(packagesDir).sort()) {
+  const file = join(packagesDir, name, 'package.json');
+  if (!existsSync(file)) continue;
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  if (p.name && p.version) versions[p.name] = p.version;
+}
 
 for (const [bin, out] of Object.entries(pkg.bin ?? {})) {
   await build({
@@ -21,6 +32,7 @@ for (const [bin, out] of Object.entries(pkg.bin ?? {})) {
     target: 'node20',
     // Workspace packages resolve to their TypeScript source, so a bin never depends on another package's dist/.
     conditions: ['@flowmill/source'],
+    define: { __FLOWMILL_VERSIONS__: JSON.stringify(versions) },
     // CommonJS dependencies (cmd-ts pulls `debug`, node-forge) call require() at run time; an ESM bundle has none.
     banner: { js: "import { createRequire as __flowmillCreateRequire } from 'node:module'; const require = __flowmillCreateRequire(import.meta.url);" },
     legalComments: 'none',
@@ -36,4 +48,3 @@ if (existsSync('tsconfig.json')) {
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-void join;

@@ -1,4 +1,5 @@
 import { runSafely, type Runner } from 'cmd-ts';
+import { takeFileRefusals } from './arg-types.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface MainOptions {
@@ -70,9 +71,9 @@ export function trailingOptionWithoutValue(cmd: Pick<Runner<any, any>, 'register
 
 /**
  * Parses the arguments and runs the handler; the handler returns its exit code (or nothing for 0).
- * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), help and version 0, a thrown error
- * the code its `code` maps to, a crash 70. `process.exitCode` is set rather than `process.exit` called, so stdout
- * drains; open servers keep the process alive until they close.
+ * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), a file argument refused by its type
+ * 66 or 73, help and version 0, a thrown error the code its `code` maps to, a crash 70. `process.exitCode` is set
+ * rather than `process.exit` called, so stdout drains; open servers keep the process alive until they close.
  */
 export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise<void> {
   const stderr = opts.stderr ?? process.stderr;
@@ -88,9 +89,17 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
       process.exitCode = ExitCode.usage;
       return;
     }
+    takeFileRefusals();
     const r = await runSafely(cmd, argv);
     if (r._tag === 'error') {
       const { exitCode, message, into } = r.error.config;
+      // A file argument refused by ExistingFile/PemFile/NewFile: its own one-line message and exit code (66, 73)
+      const refused = exitCode === 0 ? undefined : takeFileRefusals().find((f) => message.includes(f.message));
+      if (refused) {
+        stderr.write(`${errorLine(opts.bin, refused)}\n`);
+        process.exitCode = refused.exitCode;
+        return;
+      }
       if (exitCode === 0) (into === 'stdout' ? stdout : stderr).write(message.endsWith('\n') ? message : `${message}\n`);
       else stderr.write(`${usageLine(opts.bin, message, help(message))}\n`);
       process.exitCode = exitCode === 0 ? ExitCode.ok : ExitCode.usage;

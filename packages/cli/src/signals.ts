@@ -1,3 +1,5 @@
+import { ExitCode, signalExitCode } from './exit-codes.js';
+
 /**
  * Orderly stop on SIGINT/SIGTERM: the first signal calls `stop` (finish writes, close listeners); a second one while
  * stopping forces exit with 130/143. Returns a function that removes the handlers.
@@ -7,12 +9,12 @@ export function onStopSignal(stop: (signal: NodeJS.Signals) => void | Promise<vo
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
       log(`second ${signal}: forcing exit`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(signalExitCode(signal));
     }
     stopping = true;
     Promise.resolve(stop(signal)).catch((err) => {
       log(`error while stopping: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 70;
+      process.exitCode = ExitCode.software;
     });
   };
   process.on('SIGINT', handler);
