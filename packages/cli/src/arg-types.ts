@@ -45,8 +45,8 @@ export function parseDuration(s: string): number {
 export const Duration = extendType(string, { displayName: 'duration', async from(s) { return parseDuration(s); } });
 
 /**
- * A file argument its decoder refused, with the exit code the refusal deserves (66 missing input, 73 cannot
- * create). cmd-ts keeps only a refusal's message, so the decoders also note the error here and `runMain` looks it up
+ * A file argument its decoder refused, with the exit code the refusal deserves (66: missing input, or an output
+ * whose directory is missing). cmd-ts keeps only a refusal's message, so the decoders also note the error here and `runMain` looks it up
  * to exit with that code and the one-line message instead of a usage error (64).
  */
 export class FileArgumentError extends Error {
@@ -97,8 +97,8 @@ export const PemFile = extendType(ExistingFile, {
 });
 
 /**
- * A path for an output file: its directory must exist and the path must not be a directory (else exit 73
- * `cannot create: <path>: <why>`). Whether an existing file may be replaced is the command's --force, decided when it
+ * A path for an output file: its directory must exist and the path must not be a directory (else exit 66
+ * `cannot create: <path>: <why>`, as for a ready file). Whether an existing file may be replaced is the command's --force, decided when it
  * opens the file with `openOutput`/`writeOutput`.
  */
 export const NewFile = extendType(string, {
@@ -108,12 +108,12 @@ export const NewFile = extendType(string, {
     try {
       dirOk = statSync(dirname(p)).isDirectory();
     } catch { /* reported below */ }
-    if (!dirOk) refuse(p, `cannot create: ${p}: its directory does not exist`, 'ERR_CANT_CREATE', ExitCode.cantCreate);
+    if (!dirOk) refuse(p, `cannot create: ${p}: its directory does not exist`, 'ENOENT', ExitCode.noInput);
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
     } catch { /* absent: fine */ }
-    if (isDir) refuse(p, `cannot create: ${p}: a directory has that name`, 'ERR_CANT_CREATE', ExitCode.cantCreate);
+    if (isDir) refuse(p, `cannot create: ${p}: a directory has that name`, 'EISDIR', ExitCode.noInput);
     return p;
   },
 });

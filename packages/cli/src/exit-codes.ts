@@ -10,7 +10,7 @@ export const ExitCode = {
   noInput: 66, // EX_NOINPUT: a file that must exist does not, or cannot be read
   unavailable: 69, // EX_UNAVAILABLE: port busy, peer unreachable or gone (EPIPE)
   software: 70, // EX_SOFTWARE: a bug of ours
-  cantCreate: 73, // EX_CANTCREAT: would overwrite an existing key or recording, or cannot create an output file
+  cantCreate: 73, // EX_CANTCREAT: would overwrite an existing key, recording or report
   ioErr: 74, // EX_IOERR: writing failed part-way (disk full, quota, file too large, I/O error)
   tempFail: 75, // EX_TEMPFAIL: timed out waiting
   interrupted: 130, // 128 + SIGINT(2): forced out by a second Ctrl-C while stopping
@@ -39,7 +39,6 @@ const byCode: Record<string, ExitCode> = {
   ERR_PORT_BUSY: ExitCode.unavailable,
   ERR_UNREACHABLE: ExitCode.unavailable,
   ERR_WOULD_OVERWRITE: ExitCode.cantCreate,
-  ERR_CANT_CREATE: ExitCode.cantCreate,
   ERR_IO: ExitCode.ioErr,
   ERR_TIMEOUT: ExitCode.tempFail,
   ERR_CHECKS_FAILED: ExitCode.checksFailed,

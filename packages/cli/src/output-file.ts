@@ -16,8 +16,9 @@ export interface OutputOptions {
 
 /**
  * An output file that could not be created or written. `code` is ERR_WOULD_OVERWRITE (exit 73) when it exists and
- * neither --force nor --append was given, ERR_CANT_CREATE (73) when its directory is missing or not ours, or the
- * system code of a failed write (ENOSPC, EDQUOT, EFBIG, EIO: exit 74).
+ * neither --force nor --append was given; otherwise the system code: ENOENT, ENOTDIR, EISDIR, EACCES (exit 66, like a
+ * ready file whose directory is missing) when it cannot be created, ENOSPC, EDQUOT, EFBIG, EIO (exit 74) when a write
+ * failed.
  */
 export class OutputFileError extends Error {
   constructor(readonly path: string, message: string, readonly code: string, options?: { cause?: unknown }) {
@@ -35,7 +36,7 @@ export function outputError(path: string, err: unknown, hint = '--force replaces
   if (code === 'EEXIST') return new OutputFileError(path, `refusing to overwrite: ${path}: exists (${hint})`, 'ERR_WOULD_OVERWRITE', { cause: err });
   if (code in WRITE_FAILED) return new OutputFileError(path, `cannot write: ${path}: ${WRITE_FAILED[code]} (${code})`, code, { cause: err });
   const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'ENOTDIR' ? 'a file, not a directory, is on its path' : code === 'EISDIR' ? 'a directory has that name' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-  return new OutputFileError(path, `cannot create: ${path}: ${why}`, 'ERR_CANT_CREATE', { cause: err });
+  return new OutputFileError(path, `cannot create: ${path}: ${why}`, code || 'ERR_MISSING_INPUT', { cause: err });
 }
 
 /**

@@ -72,7 +72,7 @@ export function trailingOptionWithoutValue(cmd: Pick<Runner<any, any>, 'register
 /**
  * Parses the arguments and runs the handler; the handler returns its exit code (or nothing for 0).
  * The one sanctioned exit of a bin: a parse error exits 64 (cmd-ts would say 1), a file argument refused by its type
- * 66 or 73, help and version 0, a thrown error the code its `code` maps to, a crash 70. `process.exitCode` is set
+ * 66, help and version 0, a thrown error the code its `code` maps to, a crash 70. `process.exitCode` is set
  * rather than `process.exit` called, so stdout drains; open servers keep the process alive until they close.
  */
 export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise<void> {
@@ -93,7 +93,7 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
     const r = await runSafely(cmd, argv);
     if (r._tag === 'error') {
       const { exitCode, message, into } = r.error.config;
-      // A file argument refused by ExistingFile/PemFile/NewFile: its own one-line message and exit code (66, 73)
+      // A file argument refused by ExistingFile/PemFile/NewFile: its own one-line message and exit code (66)
       const refused = exitCode === 0 ? undefined : takeFileRefusals().find((f) => message.includes(f.message));
       if (refused) {
         stderr.write(`${errorLine(opts.bin, refused)}\n`);

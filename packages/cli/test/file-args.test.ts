@@ -49,8 +49,8 @@ for (const [argv, code, line] of [
   [['--in', join(text, 'x')], 66, `demo: cannot read: ${join(text, 'x')}: a file, not a directory, is on its path\n`],
   [['--cert', text], 66, `demo: not a PEM file: ${text}: no '-----BEGIN' line\n`],
   [['--cert', join(dir, 'absent.pem')], 66, `demo: cannot read: ${join(dir, 'absent.pem')}: no such file\n`],
-  [['--out', join(dir, 'nodir', 'x.raw')], 73, `demo: cannot create: ${join(dir, 'nodir', 'x.raw')}: its directory does not exist\n`],
-  [['--out', join(dir, 'sub')], 73, `demo: cannot create: ${join(dir, 'sub')}: a directory has that name\n`],
+  [['--out', join(dir, 'nodir', 'x.raw')], 66, `demo: cannot create: ${join(dir, 'nodir', 'x.raw')}: its directory does not exist\n`],
+  [['--out', join(dir, 'sub')], 66, `demo: cannot create: ${join(dir, 'sub')}: a directory has that name\n`],
 ] as const) {
   test(`a refused file argument exits ${code} with one line, not a usage error: ${argv.join(' ').replace(dir, '$TMP')}`, async () => {
     const r = await run([...argv]);

@@ -39,11 +39,12 @@ test('openOutput creates 0600 exclusively, refuses an existing file (73), replac
   assert.is(refusal(() => openOutput(p, { force: true, append: true })).code, 'ERR_USAGE');
 });
 
-test('a missing directory cannot be created into (73), with the path and why', () => {
+test('a missing directory is missing input (66, as for a ready file), with the path and why', () => {
   const p = join(dir, 'nowhere', 'x.raw');
   const e = refusal(() => openOutput(p));
   assert.is(e.message, `cannot create: ${p}: its directory does not exist`);
-  assert.is(exitCodeFor(e), ExitCode.cantCreate);
+  assert.is(e.code, 'ENOENT');
+  assert.is(exitCodeFor(e), ExitCode.noInput);
   assert.is(refusal(() => writeOutput(p, 'x')).message, e.message);
 });
 
