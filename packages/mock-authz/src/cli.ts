@@ -1,35 +1,13 @@
 #!/usr/bin/env node
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { boolean, command, flag, oneOf, option, optional, string } from 'cmd-ts';
-import { Count, Duration, ExitCode, ListenHost, Port, announceReady, onStopSignal, runMain } from '@flowmill/cli';
+import { Count, Duration, ExitCode, ListenHost, NewFile, PemFile, Port, announceReady, onStopSignal, openOutput, outputError, runMain } from '@flowmill/cli';
 import { ensureCerts } from '@flowmill/certs';
-import { AuthzUsageError, TlsMaterialError } from './errors.js';
+import { AuthzUsageError } from './errors.js';
 import { DEFAULT_HOST, DEFAULT_INTAKE, DEFAULT_PORT, DEFAULT_TTL_S, logLine, startAuthz } from './server.js';
 import type { AuthzLogEntry } from './types.js';
 
 const BIN = 'mock-authz';
-
-function readPem(path: string, what: 'certificate' | 'key'): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new TlsMaterialError(code === 'ENOENT' ? 'ERR_MISSING_INPUT' : 'ERR_BAD_KEY', path, `cannot read the ${what} (${code ?? (err as Error).message})`, { cause: err });
-  }
-  if (!text.includes('-----BEGIN ')) throw new TlsMaterialError('ERR_BAD_KEY', path, `not a PEM ${what}`);
-  return text;
-}
-
-/** Opens the log exclusively (a recording: never overwritten without --force), mode 0600 (it holds tokens). */
-function openLog(path: string, force: boolean): number {
-  try {
-    return openSync(path, force ? 'w' : 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`refusing to overwrite: ${path}: the log exists (--force truncates it)`), { code: 'ERR_WOULD_OVERWRITE' });
-    throw Object.assign(new Error(`cannot open the log: ${path}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
-  }
-}
 
 const cmd = command({
   name: BIN,
@@ -38,8 +16,8 @@ const cmd = command({
     host: option({ long: 'host', type: ListenHost, defaultValue: () => DEFAULT_HOST, defaultValueIsSerializable: true, description: 'address to listen on' }),
     port: option({ long: 'port', short: 'p', type: Port, defaultValue: () => DEFAULT_PORT, defaultValueIsSerializable: true, description: 'port (0 = any free port; the readiness line names it)' }),
     http: flag({ long: 'http', type: boolean, description: 'plain HTTP (the agent accepts --authz-server=http://...)' }),
-    cert: option({ long: 'cert', type: optional(string), description: 'PEM certificate (default: <keys-dir>/localhost/cert.pem, created with the certs library)' }),
-    key: option({ long: 'key', type: optional(string), description: 'PEM private key, with --cert' }),
+    cert: option({ long: 'cert', type: optional(PemFile), description: 'PEM certificate (default: <keys-dir>/localhost/cert.pem, created with the certs library)' }),
+    key: option({ long: 'key', type: optional(PemFile), description: 'PEM private key, with --cert' }),
     keysDir: option({ long: 'keys-dir', type: string, defaultValue: () => 'keys', defaultValueIsSerializable: true, description: 'where the default certificate lives' }),
     token: option({ long: 'token', type: optional(string), description: 'token to hand out (default: random per start)' }),
     ttl: option({ long: 'ttl', type: Count, defaultValue: () => DEFAULT_TTL_S, defaultValueIsSerializable: true, description: 'token lifetime, seconds' }),
@@ -53,7 +31,7 @@ const cmd = command({
     numericTimestamps: flag({ long: 'numeric-timestamps', type: boolean, description: 'serve issuedAtS/expirationS as JSON numbers (the agent rejects them)' }),
     omitIntake: flag({ long: 'omit-intake', type: boolean, description: 'leave out "intake" (the agent rejects it)' }),
     expired: flag({ long: 'expired', type: boolean, description: 'serve a token that expired a minute ago' }),
-    log: option({ long: 'log', type: optional(string), description: 'write the NDJSON request log to FILE (created, mode 0600) instead of stderr' }),
+    log: option({ long: 'log', type: optional(NewFile), description: 'write the NDJSON request log to FILE (created, mode 0600) instead of stderr' }),
     force: flag({ long: 'force', type: boolean, description: 'truncate an existing --log file' }),
     readyFile: option({ long: 'ready-file', type: optional(string), description: 'write {"pid","url","port",...} there once listening' }),
   },
@@ -70,13 +48,23 @@ const cmd = command({
         certPath = r.cert;
         keyPath = r.key;
       }
-      tls = { cert: readPem(certPath, 'certificate'), key: readPem(keyPath, 'key'), certPath, keyPath };
+      tls = { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8'), certPath, keyPath };
     }
-    const logFd = a.log ? openLog(a.log, a.force) : null;
+    // A recording: created exclusively, mode 0600 (it holds tokens); --force truncates an earlier one.
+    const logFd = a.log ? openOutput(a.log, { force: a.force, hint: '--force truncates it' }) : null;
+    let logFailed: Error | undefined;
+    let stop: () => void = () => {};
     const write = (e: AuthzLogEntry) => {
       const line = logLine(e);
-      if (logFd !== null) writeSync(logFd, line);
-      else process.stderr.write(line);
+      if (logFd === null) return void process.stderr.write(line);
+      if (logFailed) return;
+      try {
+        writeSync(logFd, line);
+      } catch (err) {
+        // A log with holes would mislead the checker: stop serving, exit 74 (disk full) with one line.
+        logFailed = outputError(a.log!, err);
+        stop();
+      }
     };
     const server = await startAuthz({
       host: a.host, port: a.port, tls, token: a.token, ttlS: a.ttl, intake: a.intake, strict: a.strict, onRequest: write,
@@ -85,11 +73,14 @@ const cmd = command({
     // Stop handlers BEFORE the readiness line: whoever waits for the line may signal at once (on 2 busy cores the
     // parent can run between our write and the next statement; the default SIGTERM action would kill us).
     const stopped = new Promise<void>((resolve) => {
-      onStopSignal(async () => {
-        await server.close();
-        if (logFd !== null) closeSync(logFd);
-        resolve();
-      }, (s) => process.stderr.write(`${BIN}: ${s}\n`));
+      let closing: Promise<void> | undefined;
+      stop = () => {
+        closing ??= server.close().then(() => {
+          if (logFd !== null) closeSync(logFd);
+          resolve();
+        });
+      };
+      onStopSignal(() => { stop(); return closing; }, (s) => process.stderr.write(`${BIN}: ${s}\n`));
     });
     try {
       announceReady(BIN, server.url, { port: server.port, host: server.host, tls: !!tls, ...(a.log ? { log: a.log } : {}) }, { readyFile: a.readyFile });
@@ -100,6 +91,7 @@ const cmd = command({
       throw err;
     }
     await stopped;
+    if (logFailed) throw logFailed;
     return ExitCode.ok;
   },
 });

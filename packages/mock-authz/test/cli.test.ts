@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { KEY_ID, curlAgent, runBinOnce, runPeer, startBin, tempDir, tlsMaterial } from './helpers.js';
+import { KEY_ID, curlAgent, runBinOnce, runPeer, startBin, tempDir, tlsMaterial, until } from './helpers.js';
 
 test('no TLS flags: creates keys/localhost through the certs library, serves HTTPS, curl --cacert gets the token; SIGTERM exits 0', async () => {
   const t = tempDir();
@@ -11,8 +11,8 @@ test('no TLS flags: creates keys/localhost through the certs library, serves HTT
     const bin = await startBin(['--port', '0', '--ready-file', 'ready.json', '--token', 'XYZ', '--intake', 'localhost'], t.dir);
     try {
       assert.match(bin.url, /^https:\/\/localhost:\d+$/);
-      // announceReady prints the line, then writes the file
-      while (!existsSync(join(t.dir, 'ready.json'))) await new Promise((res) => setTimeout(res, 10));
+      // announceReady writes the file before it prints the line: it is there already
+      assert.ok(existsSync(join(t.dir, 'ready.json')), 'the ready file exists once the readiness line is out');
       const ready = JSON.parse(readFileSync(join(t.dir, 'ready.json'), 'utf8'));
       assert.is(ready.url, bin.url);
       assert.is(ready.port, Number(new URL(bin.url).port));
@@ -28,7 +28,7 @@ test('no TLS flags: creates keys/localhost through the certs library, serves HTT
       assert.type(body.issuedAtS, 'string');
       assert.is(Number(body.expirationS) - Number(body.issuedAtS), 3600);
       // the NDJSON line on stderr
-      while (!/"status":200/.test(bin.stderr())) await new Promise((res) => setTimeout(res, 10));
+      await until(() => /"status":200/.test(bin.stderr()), 'no NDJSON line with "status":200 on stderr after a 200 answer');
       const line = bin.stderr().split('\n').find((l) => l.includes('"status":200'))!;
       const e = JSON.parse(line);
       assert.is(e.keyId, KEY_ID);
@@ -89,12 +89,12 @@ test('failures give one line and distinct codes: busy port 69, bad flag 64, miss
     assert.is(port2.status, 64);
     const missing = await runBinOnce(['--port', '0', '--cert', 'nope.pem', '--key', 'nope-key.pem'], t.dir);
     assert.is(missing.status, 66, missing.stderr);
-    assert.is(missing.stderr, 'mock-authz: bad TLS material: nope.pem: cannot read the certificate (ENOENT)\n');
+    assert.is(missing.stderr, 'mock-authz: cannot read: nope.pem: no such file\n');
     const tls = await tlsMaterial(t.dir);
     writeFileSync(join(t.dir, 'garbage.pem'), 'garbage\n');
     const garbage = await runBinOnce(['--port', '0', '--cert', tls.paths.cert, '--key', 'garbage.pem'], t.dir);
     assert.is(garbage.status, 66, garbage.stderr);
-    assert.is(garbage.stderr, 'mock-authz: bad TLS material: garbage.pem: not a PEM key\n');
+    assert.is(garbage.stderr, "mock-authz: not a PEM file: garbage.pem: no '-----BEGIN' line\n");
     const other = await tlsMaterial(join(t.dir, 'other'));
     const mismatch = await runBinOnce(['--port', '0', '--cert', tls.paths.cert, '--key', other.paths.key], t.dir);
     assert.is(mismatch.status, 66, mismatch.stderr);
@@ -106,6 +106,20 @@ test('failures give one line and distinct codes: busy port 69, bad flag 64, miss
       assert.match(r.stderr, /^mock-authz: bad option: --/);
     }
   } finally { blocker.close(); t.done(); }
+});
+
+test('--log: a directory that does not exist is 66; a full disk stops the server with one line and exit 74 (not 73)', async () => {
+  const t = tempDir();
+  try {
+    const nodir = await runBinOnce(['--http', '--port', '0', '--log', 'no-such-dir/authz.jsonl'], t.dir);
+    assert.is(nodir.status, 66, nodir.stderr);
+    assert.is(nodir.stderr, 'mock-authz: cannot create: no-such-dir/authz.jsonl: its directory does not exist\n');
+    // /dev/full takes the open and answers every write with ENOSPC (Linux); 'w' on a device truncates nothing
+    const bin = await startBin(['--http', '--port', '0', '--log', '/dev/full', '--force'], t.dir);
+    await curlAgent(bin.url, null);
+    assert.is(await bin.exit, 74, bin.stderr());
+    assert.is(bin.stderr().split('\n').filter((l) => l && !/ready: listening/.test(l)).join('\n'), 'mock-authz: cannot write: /dev/full: disk full (ENOSPC)');
+  } finally { t.done(); }
 });
 
 test('a --ready-file that cannot be written: one line, exit 66, and the server closes instead of listening unannounced', async () => {

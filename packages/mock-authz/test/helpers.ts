@@ -22,6 +22,15 @@ export async function tlsMaterial(dir: string) {
   return { ca: readFileSync(r.caCert, 'utf8'), cert: readFileSync(r.cert, 'utf8'), key: readFileSync(r.key, 'utf8'), paths: r };
 }
 
+/** Polls `cond` every 10 ms; fails naming `what` never happened when it is still false after `ms`. */
+export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
 
 /** A GET with Node's client (https verifying against `ca`, with the hostname of the URL). */

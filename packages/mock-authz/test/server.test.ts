@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startAuthz, type AuthzLogEntry } from '../src/index.js';
-import { AGENT_ID, KEY_ID, agentHeaders, curlAgent, get, tempDir, tlsMaterial } from './helpers.js';
+import { AGENT_ID, KEY_ID, agentHeaders, curlAgent, get, tempDir, tlsMaterial, until } from './helpers.js';
 
 const t = tempDir();
 let tls: Awaited<ReturnType<typeof tlsMaterial>>;
@@ -182,10 +182,10 @@ test('fault hang never answers: the client gives up, the entry has status 0; clo
   assert.is(err?.code, 'CLIENT_TIMEOUT');
   // a second one still hangs when the server closes: close() must not wait for it
   const pending = get(`${s.url}${tokenPath}`, { ca: tls.ca }).then(() => null, (e: NodeJS.ErrnoException) => e);
-  while (s.requests < 2) await new Promise((r) => setTimeout(r, 10));
+  await until(() => s.requests >= 2, 'the server never counted the second request');
   await s.close();
   assert.ok(await pending);
-  while (log.length < 2) await new Promise((r) => setTimeout(r, 10));
+  await until(() => log.length >= 2, 'the second request never reached the log');
   assert.equal(log.map((e) => [e.status, e.fault]), [[0, 'hang'], [0, 'hang']]);
 });
 
