@@ -10,6 +10,7 @@ import {
 } from './index.js';
 import { readFileChunks, readStreamChunks } from './node.js';
 import { renderStatsTable } from './stats-table.js';
+import { genCmd } from './bpf-headers/gen-command.js';
 
 const BIN = 'raw-codec';
 const KINDS = ['auto', 'intake', 'record', 'bpf'] as const;
@@ -199,7 +200,7 @@ const schemaCmd = command({
 const cli = subcommands({
   name: BIN,
   description: 'Decode and encode the Flowmill / OpenTelemetry eBPF agent\'s recordings (intake wire captures, record files, BPF dumps), schema-driven, both eras.',
-  cmds: { decode: decodeCmd, stats: statsCmd, encode: encodeCmd, schema: schemaCmd },
+  cmds: { decode: decodeCmd, stats: statsCmd, encode: encodeCmd, schema: schemaCmd, gen: genCmd },
 });
 
 // A reader that stops early (`| head`) is not an error: stop quietly, like other Unix filters.

@@ -6,6 +6,7 @@ export { loadSchema, MissingInputError } from './schema/load.js';
 export { toCompact, fromCompact, type CompactSchema, type CompactMessage } from './schema/compact.js';
 export type { Schema, AppSchema, MessageSchema, FieldSchema, FieldType, IntType, MessageType } from './schema/types.js';
 export { schemaToJson } from './schema/to-json.js';
+export { generateBpfHeaders, perfSize, type BpfHeaderFile } from './bpf-headers/index.js';
 export { RecordEncoder } from './codec/record-encoder.js';
 export { encodeIntake, packFlushes, FLUSH_SIZE } from './codec/intake-encoder.js';
 export { decode, decodeBatches, decodeBytes, type DecodeOptions } from './codec/decode.js';
