@@ -2,7 +2,7 @@
 // tls-sink: the bin. Thin wiring of flags onto startSink; the one place that exits (through runMain).
 import { isatty } from 'node:tty';
 import { command, flag, option, optional, positional, string } from 'cmd-ts';
-import { Count, Duration, ListenHost, Port, announceReady, onStopSignal, runMain } from '@flowmill/cli';
+import { Count, Duration, ExitCode, ListenHost, NewFile, PemFile, Port, announceReady, onStopSignal, runMain } from '@flowmill/cli';
 import { DEFAULT_PLAIN_PORT, DEFAULT_TLS_PORT, SinkUsageError, startSink, type SinkEvent, type SinkOptions } from './index.js';
 import { defaultKeys } from './default-keys.js';
 
@@ -18,10 +18,10 @@ const cmd = command({
     port: positional({ type: optional(Port), displayName: 'port', description: `port to listen on (default ${DEFAULT_TLS_PORT}; ${DEFAULT_PLAIN_PORT} with --plain; 0 = any free port)` }),
     host: option({ long: 'host', type: optional(ListenHost), description: 'address to listen on (default 127.0.0.1)' }),
     plain: flag({ long: 'plain', description: 'plain TCP instead of TLS (OpenTelemetry-era agents, --disable-tls)' }),
-    cert: option({ long: 'cert', type: optional(string), description: 'server certificate PEM (default keys/localhost/cert.pem)' }),
-    key: option({ long: 'key', type: optional(string), description: 'server private key PEM (default keys/localhost/key.pem)' }),
+    cert: option({ long: 'cert', type: optional(PemFile), description: 'server certificate PEM (default keys/localhost/cert.pem)' }),
+    key: option({ long: 'key', type: optional(PemFile), description: 'server private key PEM (default keys/localhost/key.pem)' }),
     keys: option({ long: 'keys', type: optional(string), description: 'key directory used when --cert/--key are not given; keys/localhost is created there when missing (default keys)' }),
-    out: option({ long: 'out', short: 'o', type: optional(string), description: 'write to FILE instead of stdout (refused if it exists)' }),
+    out: option({ long: 'out', short: 'o', type: optional(NewFile), description: 'write to FILE instead of stdout (refused if it exists)' }),
     outDir: option({ long: 'out-dir', type: optional(string), description: 'one file per connection in DIR (conn-0001.raw, ...) plus connections.jsonl' }),
     append: flag({ long: 'append', description: 'append to an existing --out FILE' }),
     force: flag({ long: 'force', description: 'replace an existing --out FILE or the capture in --out-dir' }),
@@ -31,7 +31,7 @@ const cmd = command({
     stopReadingAfter: option({ long: 'stop-reading-after', type: optional(Count), description: 'fault: stop reading after N bytes' }),
     disableSendAfter: option({ long: 'disable-send-after', type: optional(Count), description: 'fault: send the DISABLE_SEND command word after N bytes' }),
     disableSendAfterTime: option({ long: 'disable-send-after-time', type: optional(Duration), description: 'fault: send DISABLE_SEND this long after the connection is up (500ms, 2s, 1m)' }),
-    keylog: option({ long: 'keylog', type: optional(string), description: 'append TLS secrets to FILE (NSS key log format, for Wireshark)' }),
+    keylog: option({ long: 'keylog', type: optional(NewFile), description: 'append TLS secrets to FILE (NSS key log format, for Wireshark)' }),
     readyFile: option({ long: 'ready-file', type: optional(string), description: 'write {"pid","url","port",...} to FILE once listening' }),
     quiet: flag({ long: 'quiet', short: 'q', description: 'no per-connection lines on stderr (the readiness line and errors stay)' }),
   },
@@ -100,9 +100,9 @@ const cmd = command({
     } finally {
       removeSignals();
     }
-    return 0;
+    return ExitCode.ok;
   },
 });
 
-// Output failures: a reader that went away (EPIPE) is unavailable; a full disk cannot take the capture.
-await runMain(cmd, { bin: BIN, codes: { EPIPE: 69, ENOSPC: 73, EDQUOT: 73, EFBIG: 73 } });
+// Output failures go by the shared table: a reader that went away (EPIPE) 69, a full disk (ENOSPC, EDQUOT, EFBIG) 74.
+await runMain(cmd, { bin: BIN });

@@ -40,7 +40,22 @@ test('a busy port exits 69 with one line naming it', async () => {
 });
 
 test('an unreadable key exits 66 with one line naming it', async () => {
-  await fails(['0', '--cert', keys.cert, '--key', join(tmp.dir, 'missing-key.pem'), '--out', 'k.raw'], 66, /missing-key\.pem/);
+  await fails(['0', '--cert', keys.cert, '--key', join(tmp.dir, 'missing-key.pem'), '--out', 'k.raw'], 66, /^tls-sink: cannot read: .*missing-key\.pem: no such file$/);
+  writeFileSync(join(tmp.dir, 'not-pem.txt'), 'hello\n');
+  await fails(['0', '--cert', 'not-pem.txt', '--key', keys.key, '--out', 'k.raw'], 66, /^tls-sink: not a PEM file: not-pem\.txt/);
+});
+
+test('a full disk under --out is an I/O error (74) with one line, not "would overwrite" (73)', async () => {
+  // /dev/full takes the open and answers every write with ENOSPC (Linux); 'w' on a device truncates nothing
+  const p = sink(['0', '--plain', '--out', '/dev/full', '--force', '--once', '--quiet']);
+  const port = portOf(await waitReady(p));
+  randomFile(join(tmp.dir, 'full.bin'), 200_000);
+  const s = run('socat', ['-u', `FILE:${join(tmp.dir, 'full.bin')}`, `TCP:127.0.0.1:${port}`]);
+  await s.exited;
+  const r = await p.exited;
+  assert.is(r.code, 74, p.stderr());
+  const lines = p.stderr().trimEnd().split('\n').filter((l) => !/ready: listening/.test(l));
+  assert.equal(lines, ['tls-sink: cannot write the capture: /dev/full: ENOSPC: no space left on device, write']);
 });
 
 test('an existing output file exits 73 and is left alone', async () => {
@@ -50,7 +65,7 @@ test('an existing output file exits 73 and is left alone', async () => {
 });
 
 test('an --out FILE in a directory that does not exist, or an --out-dir that is a file: 66 with one line naming it', async () => {
-  await fails(['0', '--plain', '--out', 'no-such-dir/x.raw'], 66, /^tls-sink: cannot write the capture: no-such-dir\/x\.raw: ENOENT/);
+  await fails(['0', '--plain', '--out', 'no-such-dir/x.raw'], 66, /^tls-sink: cannot create: no-such-dir\/x\.raw: its directory does not exist$/);
   writeFileSync(join(tmp.dir, 'a-file'), 'keep');
   await fails(['0', '--plain', '--out-dir', 'a-file/sub'], 66, /^tls-sink: cannot write the capture: a-file\/sub: ENOTDIR/);
   assert.is(readFileSync(join(tmp.dir, 'a-file'), 'utf8'), 'keep');
@@ -61,7 +76,7 @@ test('a --ready-file that cannot be written: one line, exit 66, the sink closes 
 });
 
 test('a --keylog that cannot be opened: 66 with one line naming it, and no capture file left behind', async () => {
-  await fails(['0', '--cert', keys.cert, '--key', keys.key, '--keylog', 'no-such-dir/k.log', '--out', 'kl.raw'], 66, /^tls-sink: cannot open the TLS key log: no-such-dir\/k\.log: ENOENT/);
+  await fails(['0', '--cert', keys.cert, '--key', keys.key, '--keylog', 'no-such-dir/k.log', '--out', 'kl.raw'], 66, /^tls-sink: cannot create: no-such-dir\/k\.log: its directory does not exist$/);
   assert.not.ok(existsSync(join(tmp.dir, 'kl.raw')), 'a retry must not find a stray empty capture');
 });
 
