@@ -26,6 +26,13 @@ export class UsageError extends CheckerError {
   }
 }
 
+/** An input that exists but cannot be used: a `.render` schema that does not parse (exit 65, as from raw-codec). */
+export class BadInputError extends CheckerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_BAD_INPUT', message, options);
+  }
+}
+
 /** An output file (the --html page) exists and no --force was given (exit 73). */
 export class WouldOverwriteError extends CheckerError {
   readonly path: string;

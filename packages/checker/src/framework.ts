@@ -2,7 +2,7 @@ import type { DecodedRecord } from '@flowmill/raw-codec';
 import type { Tolerances } from './tolerances.js';
 import type { CheckStatus, InputKind, ReportFigures } from './types.js';
 import type { ResolvedInputs } from './inputs.js';
-import type { AuthzLogEntry, Manifest } from './side-inputs.js';
+import type { AuthzLogEntry, Manifest, SinkConnection } from './side-inputs.js';
 import { isoOfNs } from './values.js';
 
 /** One decoded record, exactly as raw-codec's `decode` yields it. */
@@ -26,6 +26,10 @@ export interface CheckContext {
   intakeSource?: 'wire' | 'record';
   manifest?: Manifest;
   authzLog?: AuthzLogEntry[];
+  /** tls-sink's connection index lines (a wire capture given as its out dir). */
+  connections?: SinkConnection[];
+  /** The intake's era as the decoder tells it (`flowmill`, `ebpf_net`, or a .render name); set on its first records. */
+  era?: string;
   /** Filled during the intake pass; complete when `finish` runs. */
   segments: SegmentInfo[];
   /** Shared plot data (the checks add to it). */

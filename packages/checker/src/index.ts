@@ -7,7 +7,7 @@ export { configFromRunDir, inputsFromRunDir, resolveInputs, RUN_DIR_FILES, type 
 export { allChecks } from './checks/index.js';
 export { wirePlaintext, compareStreams } from './checks/taps-agree.js';
 export { writeSynthRun, synthesize, type SynthOptions, type SynthRecord, type SynthFiles, type Edit } from './synth.js';
-export { CheckerError, MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
+export { BadInputError, CheckerError, MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
 export type { CheckDef, CheckContext, Observer, Outcome, Rec } from './framework.js';
-export type { Manifest, AuthzLogEntry } from './side-inputs.js';
+export type { Manifest, AuthzLogEntry, SinkConnection } from './side-inputs.js';
 export type { CheckInputs, CheckOptions, CheckReport, CheckResult, CheckStatus, InputKind, ReportFigures } from './types.js';

@@ -1,23 +1,27 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { INTAKE_CAPTURE, INTAKE_INDEX, RUN_FILES, runLayout } from '@flowmill/agent-runner/run-layout';
 import { MissingInputError } from './errors.js';
 import type { CheckInputs } from './types.js';
 
-/** File names inside a run directory (CONTRACTS.md, agent-runner section). */
+/**
+ * The run-directory files the checker reads, by role; the names themselves are spelled once, in agent-runner's
+ * run-layout module (the run directory's one contract).
+ */
 export const RUN_DIR_FILES = {
-  wireFile: 'intake.raw',
-  wireDir: 'intake',
-  record: 'intake.record',
-  bpf: 'bpf.raw',
-  manifest: 'manifest.json',
-  authzLog: 'authz.jsonl',
+  wireFile: RUN_FILES.intakeFile,
+  wireDir: RUN_FILES.intakeDir,
+  record: RUN_FILES.record,
+  bpf: RUN_FILES.bpf,
+  manifest: RUN_FILES.manifest,
+  authzLog: RUN_FILES.authzLog,
   /** Tolerances the recipe checked the run with (e.g. a simulated agent's scaled timers); used unless --config. */
-  config: 'check-config.json',
+  config: RUN_FILES.checkConfig,
 } as const;
 
 /** The tolerance file a run directory carries, if any (recipe writes one when it checked with non-default ones). */
 export function configFromRunDir(dir: string): string | undefined {
-  const p = join(dir, RUN_DIR_FILES.config);
+  const p = runLayout(dir).path('checkConfig');
   return existsSync(p) ? p : undefined;
 }
 
@@ -26,7 +30,7 @@ export interface WireFile { path: string; bytes: number }
 
 export interface ResolvedInputs {
   wire: WireFile[];
-  /** tls-sink out dirs' connections.jsonl files, to hold the captures against the sink's own index. */
+  /** tls-sink out dirs' connection index files (run-layout INTAKE_INDEX), to hold the captures against the sink's own index. */
   wireIndexes: string[];
   /** The names given for the wire (files or tls-sink out dirs), for the report. */
   wireNames: string[];
@@ -36,18 +40,20 @@ export interface ResolvedInputs {
   authzLog?: string;
 }
 
-/** The inputs a run directory holds, by the CONTRACTS.md names (only those present). */
+/** The inputs a run directory holds, by the run-layout names (only those present). */
 export function inputsFromRunDir(dir: string): CheckInputs {
   if (!existsSync(dir)) throw new MissingInputError('run directory', dir, 'no such directory');
   if (!statSync(dir).isDirectory()) throw new MissingInputError('run directory', dir, 'is a file, not a directory');
-  const has = (n: string) => existsSync(join(dir, n));
+  const run = runLayout(dir);
+  const present = (role: 'intakeDir' | 'intakeFile' | 'record' | 'bpf' | 'manifest' | 'authzLog') => (existsSync(run.path(role)) ? run.path(role) : undefined);
   const out: CheckInputs = {};
-  if (has(RUN_DIR_FILES.wireDir)) out.wire = join(dir, RUN_DIR_FILES.wireDir);
-  else if (has(RUN_DIR_FILES.wireFile)) out.wire = join(dir, RUN_DIR_FILES.wireFile);
-  if (has(RUN_DIR_FILES.record)) out.record = join(dir, RUN_DIR_FILES.record);
-  if (has(RUN_DIR_FILES.bpf)) out.bpf = join(dir, RUN_DIR_FILES.bpf);
-  if (has(RUN_DIR_FILES.manifest)) out.manifest = join(dir, RUN_DIR_FILES.manifest);
-  if (has(RUN_DIR_FILES.authzLog)) out.authzLog = join(dir, RUN_DIR_FILES.authzLog);
+  const wire = present('intakeDir') ?? present('intakeFile');
+  if (wire) out.wire = wire;
+  const record = present('record'), bpf = present('bpf'), manifest = present('manifest'), authzLog = present('authzLog');
+  if (record) out.record = record;
+  if (bpf) out.bpf = bpf;
+  if (manifest) out.manifest = manifest;
+  if (authzLog) out.authzLog = authzLog;
   return out;
 }
 
@@ -58,9 +64,9 @@ function mustBeFile(input: string, path: string): number {
   return st.size;
 }
 
-/** tls-sink --out-dir: conn-0001.raw, conn-0002.raw, … in connection order (CONTRACTS.md tls-sink). */
+/** tls-sink --out-dir: its per-connection captures in connection order (run-layout's INTAKE_CAPTURE). */
 function wireDirFiles(dir: string): WireFile[] {
-  const names = readdirSync(dir).filter((n) => /^conn-\d+\.raw$/.test(n));
+  const names = readdirSync(dir).filter((n) => INTAKE_CAPTURE.test(n));
   names.sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
   return names.map((n) => ({ path: join(dir, n), bytes: statSync(join(dir, n)).size }));
 }
@@ -74,9 +80,9 @@ export function resolveInputs(i: CheckInputs): ResolvedInputs {
     if (!existsSync(w)) throw new MissingInputError('wire', w, 'no such file or directory');
     if (statSync(w).isDirectory()) {
       const files = wireDirFiles(w);
-      if (files.length === 0) throw new MissingInputError('wire', w, 'directory has no conn-*.raw files');
+      if (files.length === 0) throw new MissingInputError('wire', w, `directory has no connection captures (${INTAKE_CAPTURE.source})`);
       wire.push(...files);
-      if (existsSync(join(w, 'connections.jsonl'))) wireIndexes.push(join(w, 'connections.jsonl'));
+      if (existsSync(join(w, INTAKE_INDEX))) wireIndexes.push(join(w, INTAKE_INDEX));
     } else wire.push({ path: w, bytes: statSync(w).size });
   }
   const out: ResolvedInputs = { wire, wireNames, wireIndexes };

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { AuthzLogEntry } from '@flowmill/mock-authz';
+import { dirname, join } from 'node:path';
+import type { WireFile } from './inputs.js';
 
 /**
  * The small JSON inputs: the workload manifest (agent-runner's WorkloadManifest; only the fields the checks read are
@@ -24,8 +25,43 @@ export interface Manifest {
   http?: { index: number; startNs: string; endNs: string; status: number; client: ProcSide; server: ProcSide }[];
 }
 
-/** One mock-authz request log line: mock-authz owns the shape (CONTRACTS.md mock-authz), the checker reads it. */
-export type { AuthzLogEntry };
+/**
+ * One mock-authz request log line, as far as the checker reads it. mock-authz owns the shape (its `AuthzLogEntry`);
+ * this is the reader's own type of the line, so the checker does not depend on mock-authz (nor on its node-forge).
+ */
+export interface AuthzLogEntry {
+  time?: string;
+  method?: string;
+  path: string;
+  keyId?: string | null;
+  agentId?: string | null;
+  /** The HTTP status sent; 0 when none was. */
+  status: number;
+  latencyMs?: number;
+  token?: string;
+  /** Decimal strings (seconds). */
+  issuedAtS?: string;
+  expirationS?: string;
+  intake?: string;
+  fault?: string;
+  reason?: string;
+}
+
+/**
+ * One line of tls-sink's per-directory connection index (tls-sink owns the shape: its `ConnectionInfo`): the capture
+ * file, its size, and — when the sink sent the agent DISABLE_SEND — when it did (`disableSend`: the capture's byte
+ * count and the sink's wall clock at that moment).
+ */
+export interface SinkConnection {
+  id?: number;
+  file?: string;
+  bytes?: number;
+  start?: string;
+  end?: string;
+  disableSend?: { bytes?: number; at?: string };
+  /** The capture file this line names, resolved (set by the reader). */
+  path?: string;
+}
 
 export interface SideInputError { line?: number; message: string }
 
@@ -56,4 +92,26 @@ export async function loadAuthzLog(path: string): Promise<{ entries: AuthzLogEnt
     }
   });
   return { entries, errors };
+}
+
+/**
+ * A tls-sink connection index (one JSON line per ended connection): its lines, and where they do not describe the
+ * capture files as they are (a listed file missing, a size that differs).
+ */
+export async function loadWireIndex(path: string, wire: WireFile[]): Promise<{ connections: SinkConnection[]; errors: SideInputError[] }> {
+  const errors: SideInputError[] = [];
+  const connections: SinkConnection[] = [];
+  const dir = dirname(path);
+  (await readFile(path, 'utf8')).split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let c: SinkConnection;
+    try { c = JSON.parse(line) as SinkConnection; } catch { errors.push({ line: i + 1, message: 'not JSON' }); return; }
+    if (!c || typeof c !== 'object') { errors.push({ line: i + 1, message: 'not a JSON object' }); return; }
+    if (!c.file) { connections.push(c); return; }
+    const f = wire.find((w) => w.path === join(dir, c.file!));
+    if (!f) errors.push({ line: i + 1, message: `${c.file} is listed but missing` });
+    else if (typeof c.bytes === 'number' && c.bytes !== f.bytes) errors.push({ line: i + 1, message: `${c.file}: the sink counted ${c.bytes} bytes, the file has ${f.bytes}` });
+    connections.push({ ...c, path: join(dir, c.file) });
+  });
+  return { connections, errors };
 }
