@@ -12,6 +12,9 @@ const only = process.argv.slice(2);
 const dir = 'tools/bench';
 mkdirSync(join(dir, 'out'), { recursive: true });
 
+// The peers the benchmarks measure against (stunnel4, mkcert, and the test suite's), installed when missing.
+const setup = spawnSync('bash', ['tools/bench/setup.sh'], { stdio: ['ignore', 2, 2] });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
 const build = spawnSync(process.execPath, ['tools/build-all.mjs'], { stdio: ['ignore', 2, 2] });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
