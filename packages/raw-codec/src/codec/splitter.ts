@@ -72,6 +72,39 @@ export class RecordSplitter {
     if (used < data.length) this.carry = data.slice(used);
   }
 
+  /**
+   * Whether the bytes pushed so far followed by `parts` end exactly on a record boundary, with known rpc ids and
+   * possible lengths only (nothing is handed out). True while no schema is chosen yet.
+   */
+  endsOnRecord(parts: readonly Uint8Array[]): boolean {
+    const app = this.app;
+    if (!app) return true;
+    let u8: Uint8Array;
+    if (!this.carry && parts.length === 1) u8 = parts[0];
+    else {
+      const all = [...(this.carry ? [this.carry] : []), ...parts];
+      u8 = new Uint8Array(all.reduce((a, p) => a + p.length, 0));
+      let at = 0;
+      for (const p of all) { u8.set(p, at); at += p.length; }
+    }
+    const table = app.byId;
+    const end = u8.length;
+    let o = 0;
+    while (end - o >= MIN_RECORD) {
+      const m = table[u8[o + 8] | (u8[o + 9] << 8)];
+      if (m === undefined) return false;
+      let size = 8 + m.wireSize;
+      if (m.dynamic) {
+        if (end - o < 12) return false;
+        const len = u8[o + 10] | (u8[o + 11] << 8);
+        if (len < m.wireSize) return false;
+        size = 8 + len;
+      }
+      o += size;
+    }
+    return o === end;
+  }
+
   /** Starts a new segment (intake: a raw version_info follows); the previous one must have ended on a record boundary. */
   newSegment(): void {
     this.checkEnd();

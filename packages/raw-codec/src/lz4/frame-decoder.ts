@@ -37,6 +37,8 @@ export interface Lz4PushResult {
   output: Uint8Array[];
   /** True when this call stopped right after the end of a frame (end mark + content checksum, or a skippable frame). */
   frameEnded: boolean;
+  /** For each chunk of `output`, the absolute input offset (as bytesConsumed counts) just past its block's bytes. */
+  ends: number[];
 }
 
 // Decoder states: what the next bytes are.
@@ -76,6 +78,7 @@ export class Lz4FrameDecoder {
   private gBuf: Uint8Array = this.stage; // where the gathered bytes are (stage or the caller's input)
   private gAt = 0;
   private gAbs = 0; // absolute offset of the first gathered byte
+  private gEnd = 0; // absolute offset just past the unit being gathered (field or block)
 
   // Frame descriptor.
   private flg = 0;
@@ -113,6 +116,11 @@ export class Lz4FrameDecoder {
     return this.total;
   }
 
+  /** Absolute input offset just past the unit (header field or block) read last: after an error, how far it reached. */
+  get unitEnd(): number {
+    return this.gEnd;
+  }
+
   /** Index of the current (or last) frame, -1 before the first one. */
   get frame(): number {
     return this.frameIndex;
@@ -143,6 +151,7 @@ export class Lz4FrameDecoder {
   push(input: Uint8Array, offset = 0): Lz4PushResult {
     if (this.failed) throw this.failed;
     const output: Uint8Array[] = [];
+    const ends: number[] = [];
     const end = input.length;
     if (offset < 0 || offset > end) throw new RangeError(`lz4 push: offset ${offset} outside input of ${end} bytes`);
     let p = offset;
@@ -251,6 +260,7 @@ export class Lz4FrameDecoder {
             if (q < 0) { p = end; break loop; }
             p = q;
             output.push(this.decodeBlock(this.gBuf, this.gAt, this.blockLen, this.gAbs));
+            ends.push(abs0 + p);
             this.state = S_BLOCK_SIZE;
             break;
           }
@@ -327,6 +337,7 @@ export class Lz4FrameDecoder {
             this.wpos = r;
             this.outThisPush++;
             output.push(this.copyOut ? this.win.slice(start, r) : this.win.subarray(start, r));
+            ends.push(abs0 + p);
             this.state = S_LEGACY_SIZE;
             break;
           }
@@ -337,7 +348,7 @@ export class Lz4FrameDecoder {
       throw e;
     }
     this.total = abs0 + p;
-    return { consumed: p - offset, output, frameEnded };
+    return { consumed: p - offset, output, frameEnded, ends };
   }
 
   private startLegacy(): void {
@@ -354,6 +365,7 @@ export class Lz4FrameDecoder {
   private gather(input: Uint8Array, p: number, end: number, n: number, abs0: number): number {
     if (this.staged === 0) {
       this.gAbs = abs0 + p;
+      this.gEnd = this.gAbs + n;
       if (end - p >= n) {
         this.gBuf = input;
         this.gAt = p;
