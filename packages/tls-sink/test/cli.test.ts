@@ -86,7 +86,7 @@ async function sClient(port: number, file: string, ca: string, version: string[]
   const child = spawn('openssl', args, { stdio: [openSync(file, 'r'), 'pipe', 'pipe'] });
   let got = Buffer.alloc(0);
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => ((got = Buffer.concat([got, d])), got.length >= 8 && resolve()));
+    child.stdout!.on('data', (d: Buffer) => ((got = Buffer.concat([got, d])), got.length >= 8 && resolve()));
     child.on('close', (code) => reject(new Error(`s_client exited ${code} early`)));
   });
   child.kill();

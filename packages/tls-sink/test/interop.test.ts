@@ -26,9 +26,9 @@ async function sClientTransfer(version: '-tls1_2' | '-tls1_3', size: number) {
   const fd = openSync(join(tmp.dir, name), 'r');
   const child = spawn('openssl', args, { stdio: [fd, 'pipe', 'pipe'] });
   let got = Buffer.alloc(0), err = '';
-  child.stderr.on('data', (d) => (err += d));
+  child.stderr!.on('data', (d) => (err += d));
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
       if (got.length >= 8) resolve();
     });
