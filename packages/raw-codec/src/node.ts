@@ -12,9 +12,12 @@ export interface ReadOptions {
   chunkSize?: number;
 }
 
+/** A pause that an abort cuts short. Its abort listener leaves with it: `--follow` polls for days on one signal. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((res) => {
-  const t = setTimeout(res, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
+  if (signal?.aborted) return res();
+  const onAbort = () => { clearTimeout(t); res(); };
+  const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); res(); }, ms);
+  signal?.addEventListener('abort', onAbort, { once: true });
 });
 
 /** Chunks of a file (or FIFO), each a fresh Uint8Array. Throws MissingInputError (exit 66) when it cannot be opened. */
