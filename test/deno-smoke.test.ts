@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runLayout } from '@flowmill/agent-runner/run-layout';
 
 const root = new URL('..', import.meta.url).pathname;
 // The real binary, not node_modules/.bin/deno (a Node wrapper: signalling it would leave deno running).
@@ -141,12 +142,20 @@ test('recipe run under deno: keys, TLS fake cloud, simulated agent, workload, de
   try {
     const r = spawnSync(deno, ['run', '-A', bundle('recipe'), 'run', '--json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.is(r.status, 0, r.stderr.slice(-2000));
-    const runJson = JSON.parse(readFileSync(join(dir, 'runs', 'current', 'run.json'), 'utf8'));
-    const check = JSON.parse(readFileSync(join(dir, 'runs', 'current', 'check.json'), 'utf8'));
+    const run = runLayout(join(dir, 'runs', 'current')); // the recipe's default run directory
+    const runJson = JSON.parse(readFileSync(run.path('runJson'), 'utf8'));
+    const check = JSON.parse(readFileSync(run.path('checkJson'), 'utf8'));
     assert.is(check.ok, true);
     assert.ok(check.checks.filter((c: { status: string }) => c.status === 'pass').length >= 8, 'the checks ran');
     assert.ok(!check.checks.some((c: { status: string }) => c.status === 'fail'));
-    assert.ok(JSON.stringify(runJson).includes('flowmill'), 'the Flowmill (TLS) era ran');
+    assert.is(runJson.runtime.name, 'deno', 'run.json names the runtime that ran the recipe');
+    assert.is(runJson.era, 'flowmill', 'the default run is the Flowmill (TLS) era');
+    assert.is(runJson.simulated, true);
+    assert.is(runJson.status, 'passed');
+    for (const { pkg } of bins()) {
+      const own = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8'));
+      assert.is(runJson.versions[own.name], own.version, `run.json's version of ${own.name} is its package.json's`);
+    }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
