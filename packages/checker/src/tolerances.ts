@@ -61,11 +61,16 @@ export interface Tolerances {
   cadence: {
     /** Heartbeat period (agent-protocol.md §2.4 step 7; collector/constants.h). */
     heartbeatMs: number;
-    /** Allowed gap range around the period (§4: shorter by timers run first, longer while the loop is blocked; §8.14). */
+    /**
+     * Allowed gap range around the period (shorter by timers run first, longer while the loop is busy). The one gap
+     * outside it is the short one after the probe load (see checks/cadence.ts).
+     */
     heartbeatMinGapMs: number;
     heartbeatMaxGapMs: number;
-    /** Gaps allowed per segment beyond the range, for BPF compile + probe load (§4), and their ceiling. */
-    probeLoadGaps: number;
+    /**
+     * The longest BPF compile + probe load accepted, from the earliest the hold-off can fire (version_info + one
+     * period) to collector_health (kernel_collector.cc@3598385a:279-322). Heartbeats wait for it; they have no long gap.
+     */
     probeLoadMaxGapMs: number;
   };
   health: {
@@ -109,7 +114,7 @@ export const defaultTolerances: Tolerances = {
   },
   lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true, allowScanRaces: true },
   workload: { matchWindowMs: 1000, tcpBytesSlack: 1, udpTxHeaderBytes: null, exactProcesses: true },
-  cadence: { heartbeatMs: 2000, heartbeatMinGapMs: 1800, heartbeatMaxGapMs: 2500, probeLoadGaps: 1, probeLoadMaxGapMs: 130_000 },
+  cadence: { heartbeatMs: 2000, heartbeatMinGapMs: 1800, heartbeatMaxGapMs: 2500, probeLoadMaxGapMs: 130_000 },
   health: { maxLostSamples: 0, maxBpfLog: 0, failLogLevel: 4, maxReconnects: 0 },
   authz: { clockSkewS: 5 },
   upstream: {

@@ -13,9 +13,27 @@ export function cleanup(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** A synthetic run (default 12 simulated seconds) written to a fresh temp dir. */
+/** A synthetic run (default 12 simulated seconds) written to a fresh temp dir, its heartbeats timed as the agent's. */
 export function synthRun(o: SynthOptions & { edit?: Edit; editRecordOnly?: Edit; wireDir?: boolean } = {}): SynthFiles {
-  return writeSynthRun(tmp(), { durationS: 12, ...o });
+  return writeSynthRun(tmp(), { durationS: 12, ...o, edit: o.edit ? all(agentHeartbeats(), o.edit) : agentHeartbeats() });
+}
+
+/**
+ * synth.ts sends a heartbeat while the probes load, which the agent cannot: the hold-off callback blocks the loop,
+ * heartbeat 1 runs right after collector_health and, the load having taken over 2 s, heartbeat 2 at once
+ * (kernel_collector.cc@3598385a:271-322, scheduling/interval_scheduler.cc:74-82). Re-timed here, as the agent does it.
+ */
+function agentHeartbeats(): Edit {
+  const phase = new Map<number, 'load' | 'health' | 'steady'>();
+  return (r, w) => {
+    if (w.stream !== 'intake') return [r];
+    if (r.name === 'collector_health') phase.set(w.session, 'health');
+    if (r.name !== 'heartbeat') return [r];
+    const p = phase.get(w.session) ?? 'load';
+    if (p === 'load') return [];
+    if (p === 'health') { phase.set(w.session, 'steady'); return [r, { ...r, ts: r.ts + 1_000_000n }]; }
+    return [r];
+  };
 }
 
 export async function checkAll(f: SynthFiles, opts: Parameters<typeof runChecks>[1] = {}): Promise<CheckReport> {
