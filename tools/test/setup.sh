@@ -6,6 +6,7 @@
 #   lz4, cc + liblz4-dev: LZ4 interop (raw-codec, agent-runner); jq: raw-codec's NDJSON; dig: the sim's DNS responder;
 #   chromium: the checker's HTML report rendered by a real browser
 set -euo pipefail
+bash "$(dirname "$0")/setup-bpf.sh"  # clang, bpftool, libbpf: the BPF build (issue 18)
 exec bash "$(dirname "$0")/install-missing.sh" "test setup" \
   openssl:openssl curl:curl lz4:lz4 socat:socat jq:jq nc:netcat-openbsd cc:gcc chromium:chromium dig:dnsutils \
   /usr/include/lz4frame.h:liblz4-dev
