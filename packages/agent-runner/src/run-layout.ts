@@ -33,6 +33,9 @@ export const RUN_FILES = {
   intakeNdjson: 'intake.ndjson',
   recordNdjson: 'record.ndjson',
   bpfNdjson: 'bpf.ndjson',
+  /** Real BPF runs (`--bpf real`): bpf-recorder's attach report (probes, walks, counters, the guest kernel's release) and its log. */
+  bpfAttach: 'bpf-attach.json',
+  bpfRecorderLog: 'bpf-recorder.log',
   /** The tolerances the run was checked with when they differ from the checker's defaults. */
   checkConfig: 'check-config.json',
   /** The checker's reports. */
@@ -42,6 +45,19 @@ export const RUN_FILES = {
   runJson: 'run.json',
   /** `recipe up`'s state (present while the fake cloud runs). */
   state: 'cloud.json',
+  /** VM runs (agent-runner vm, recipe run --vm): the guest's serial console. */
+  vmConsole: 'vm-console.log',
+  /** VM runs: the guest command's exit status, written by the guest's init before it powers off. */
+  vmStatus: 'vm-exit-status',
+  /** VM runs: created by the host to ask the guest to stop its command (SIGTERM to its session). */
+  vmStop: 'vm-stop',
+  /** VM runs: the generated guest init and qemu command line, for reading after the fact. */
+  vmInit: 'vm-init.sh',
+  vmJson: 'vm.json',
+  /** VM runs: the guest kernel's tracefs buffer of the tcp_connect kprobe event, as the guest read it. */
+  kernelTrace: 'kernel-tcp-connect.trace',
+  /** VM runs: the guest kernel's own count of tcp_connect calls per destination port (from kernelTrace). */
+  kernelView: 'kernel-view.json',
 } as const;
 
 export type RunFile = keyof typeof RUN_FILES;
