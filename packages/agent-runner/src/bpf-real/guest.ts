@@ -1,0 +1,57 @@
+/**
+ * The real BPF half in a guest: the shell that starts bpf-recorder before the workload, waits until every probe is
+ * attached and the existing-state walks are done (its ready file), runs the command, then stops the recorder with
+ * SIGTERM so it flushes the dump and writes its report. The recorder writes into the run directory, which the VM
+ * runner shares read-write at the same path; the build directory is shared read-only.
+ */
+import { RUN_FILES } from '../run-layout.js';
+import type { BpfBuild } from './build.js';
+import { join } from 'node:path';
+
+/** Modules the agent's NAT probes need (nf_conntrack; the VM runner loads its dependencies, crc32c included). */
+export const BPF_GUEST_MODULES = ['nf_conntrack'] as const;
+/** How long the guest waits for the recorder to be ready (TCG: load and verify ~100 programs, walk /proc). */
+export const RECORDER_READY_TIMEOUT_S = 120;
+
+const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface RecorderGuestOptions {
+  build: Pick<BpfBuild, 'dir' | 'recorder'>;
+  runDir: string;
+  /** Replace an existing dump and report. */
+  force?: boolean;
+  /** bpf-recorder's --filter-ns (default the collector's 1 s). */
+  filterNs?: number;
+}
+
+/** What the VM runner must give the guest: the build directory (read-only) and the modules. */
+export function recorderGuestNeeds(o: RecorderGuestOptions): { readOnly: string[]; modules: string[] } {
+  return { readOnly: [o.build.dir], modules: [...BPF_GUEST_MODULES] };
+}
+
+/**
+ * `command` wrapped so bpf-recorder runs around it. The wrapped command's exit status is the command's; a recorder
+ * that fails to start (it cannot load, exit 69) stops everything before the command runs, its log in the run directory.
+ */
+export function withRecorder(command: string, o: RecorderGuestOptions): string {
+  const run = (f: keyof typeof RUN_FILES) => sq(join(o.runDir, RUN_FILES[f]));
+  const ready = '/tmp/flowmill-bpf-recorder.ready';
+  const args = [sq(o.build.recorder), '--out', run('bpf'), '--report', run('bpfAttach'), '--ready-file', ready];
+  if (o.force) args.push('--force');
+  if (o.filterNs !== undefined) args.push('--filter-ns', String(o.filterNs));
+  return [
+    '# bpf-recorder: the agent\'s own BPF programs, recording around the command (agent-runner bpf-real/guest.ts)',
+    `rm -f ${ready}; ${args.join(' ')} 2> ${run('bpfRecorderLog')} & FLOWMILL_BPF=$!`,
+    `i=0; while [ ! -e ${ready} ]; do`,
+    `  kill -0 $FLOWMILL_BPF 2>/dev/null || { echo "bpf-recorder failed: $(tail -n 1 ${run('bpfRecorderLog')})" >&2; wait $FLOWMILL_BPF; exit 69; }`,
+    `  i=$((i+1)); [ $i -le ${RECORDER_READY_TIMEOUT_S * 10} ] || { echo 'bpf-recorder: not ready after ${RECORDER_READY_TIMEOUT_S} s' >&2; kill -TERM $FLOWMILL_BPF; wait $FLOWMILL_BPF; exit 75; }`,
+    '  sleep 0.1',
+    'done',
+    `echo "bpf-recorder: ready: $(cat ${ready})" >&2`,
+    `( ${command}`,
+    '); FLOWMILL_RC=$?',
+    'kill -TERM $FLOWMILL_BPF; wait $FLOWMILL_BPF; FLOWMILL_BPF_RC=$?',
+    '[ $FLOWMILL_BPF_RC = 0 ] || echo "bpf-recorder: exit $FLOWMILL_BPF_RC" >&2',
+    'exit $FLOWMILL_RC',
+  ].join('\n');
+}
