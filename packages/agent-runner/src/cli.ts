@@ -9,6 +9,7 @@ import {
   preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
+import { vmCommand } from './vm/commands.js';
 import { RUN_FILES } from './run-layout.js';
 
 const BIN = 'agent-runner';

@@ -36,3 +36,16 @@ export { parseKernelTrace, writeKernelView, KERNEL_VIEW_FORMAT, type KernelView 
 export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';
 export { execFile, type Exec } from './vm/exec.js';
 export { VmToolError, KernelNotFoundError, GuestFailedError, GuestTimeoutError } from './vm/errors.js';
+export { KERNELS, DEFAULT_KERNEL, BASE_MODULES, EXTRA_MODULES, kernelSpec, hasModules, type KernelSpec, type CachedKernel } from './vm/kernels.js';
+export { kernelCacheDir, listCachedKernels, cachedKernel, fetchKernel, resolveKernel, kernelFromPath, kernelTable, type FetchOptions } from './vm/kernel-cache.js';
+export { planGuest, type GuestPlan, type GuestOptions, type GuestRoot, type GuestFile, type Share } from './vm/plan.js';
+export { guestInit, GUEST_MARK, HOST_ALIAS, GUEST_ADDRESS, KPROBE_EVENT } from './vm/guest-init.js';
+export { buildInitramfs, stageInitramfs, BUSYBOX_STATIC, type InitramfsOptions } from './vm/initramfs.js';
+export { qemuArgv, netdevArg, DEFAULT_MEMORY_MB, DEFAULT_CPUS, KERNEL_APPEND, type QemuOptions, type PortForward } from './vm/qemu-args.js';
+export { startVm, prepareVm, type BootOptions, type Vm, type VmExit } from './vm/boot.js';
+export { runVm, vmOutcome, type VmRunResult } from './vm/run-command.js';
+export { parseMark, type GuestMark } from './vm/console-tail.js';
+export { parseKernelTrace, writeKernelView, KERNEL_VIEW_FORMAT, type KernelView } from './vm/kernel-view.js';
+export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';
+export { execFile, type Exec } from './vm/exec.js';
+export { VmToolError, KernelNotFoundError, GuestFailedError, GuestTimeoutError } from './vm/errors.js';
