@@ -6,6 +6,7 @@
 // version_info record between connections' frames: wire-format.md (d)).
 
 import { blockFailure, decodeBlockInto } from './block-decode.js';
+import { wasmBlockDecoderAvailable, wasmDecodeBlockInto } from './block-wasm.js';
 import { Lz4Error, Lz4TruncatedError } from './errors.js';
 import {
   LZ4_BLOCK_UNCOMPRESSED,
@@ -28,6 +29,11 @@ export interface Lz4FrameDecoderOptions {
    * callers that parse or copy the bytes at once).
    */
   output?: 'copy' | 'view';
+  /**
+   * Which block decoder: 'liblz4' (default: liblz4 built to WebAssembly, src/lz4/block-wasm.ts; the TypeScript one
+   * where WebAssembly is missing, and to explain a block liblz4 rejects) or 'typescript' (block-decode.ts only).
+   */
+  blockDecoder?: 'liblz4' | 'typescript';
 }
 
 export interface Lz4PushResult {
@@ -67,6 +73,7 @@ function readU32(b: Uint8Array, i: number): number {
 export class Lz4FrameDecoder {
   private readonly verify: boolean;
   private readonly copyOut: boolean;
+  private readonly wasm: boolean;
   private state = S_MAGIC;
   private total = 0; // absolute bytes consumed before the current push
   private frameIndex = -1;
@@ -104,6 +111,25 @@ export class Lz4FrameDecoder {
   constructor(opts: Lz4FrameDecoderOptions = {}) {
     this.verify = opts.verifyChecksums ?? true;
     this.copyOut = (opts.output ?? 'copy') === 'copy';
+    this.wasm = (opts.blockDecoder ?? 'liblz4') === 'liblz4' && wasmBlockDecoderAvailable();
+  }
+
+  /**
+   * Decodes one block with liblz4 (WebAssembly) or the TypeScript decoder; returns the output end or throws. When
+   * liblz4 rejects a block, the TypeScript decoder says where and why; if it would accept it, liblz4's verdict stands.
+   */
+  private block(src: Uint8Array, at: number, len: number, start: number, max: number, low: number, abs: number): number {
+    if (this.wasm) {
+      const stop = wasmDecodeBlockInto(src, at, at + len, this.win, start, start + max, low);
+      if (stop >= 0) return stop;
+    }
+    const stop = decodeBlockInto(src, at, at + len, this.win, start, start + max, low);
+    if (stop < 0) {
+      const f = blockFailure(stop);
+      throw this.corrupt(f.reason, abs + (f.pos - at));
+    }
+    if (this.wasm) throw this.corrupt('malformed block (liblz4 rejects it)', abs);
+    return stop;
   }
 
   /** True between the first byte of a frame and the end of that frame. */
@@ -329,11 +355,7 @@ export class Lz4FrameDecoder {
             if (q < 0) { p = end; break loop; }
             p = q;
             const start = this.wpos;
-            const r = decodeBlockInto(this.gBuf, this.gAt, this.gAt + this.blockLen, this.win, start, start + LZ4_LEGACY_BLOCK_SIZE, start);
-            if (r < 0) {
-              const f = blockFailure(r);
-              throw this.corrupt(f.reason, this.gAbs + (f.pos - this.gAt));
-            }
+            const r = this.block(this.gBuf, this.gAt, this.blockLen, start, LZ4_LEGACY_BLOCK_SIZE, start, this.gAbs);
             this.wpos = r;
             this.outThisPush++;
             output.push(this.copyOut ? this.win.slice(start, r) : this.win.subarray(start, r));
@@ -426,11 +448,7 @@ export class Lz4FrameDecoder {
       win.set(src.subarray(at, at + len), start);
       stop = start + len;
     } else {
-      stop = decodeBlockInto(src, at, at + len, win, start, start + this.blockMax, this.independent ? start : this.frameLow);
-      if (stop < 0) {
-        const f = blockFailure(stop);
-        throw this.corrupt(f.reason, abs + (f.pos - at));
-      }
+      stop = this.block(src, at, len, start, this.blockMax, this.independent ? start : this.frameLow, abs);
     }
     this.wpos = stop;
     this.outThisPush++;

@@ -1,0 +1,74 @@
+// The two LZ4 block decoders: liblz4 built to WebAssembly (the default) and the TypeScript one (the fallback where
+// WebAssembly is missing, and the one that explains a block liblz4 rejects). Expected bytes come from the input
+// (round trips through the `lz4` CLI and our encoder), never from either decoder.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Lz4Error, lz4DecodeFrames, lz4EncodeFrame } from '../src/lz4/index.js';
+import { wasmBlockDecoderAvailable } from '../src/lz4/block-wasm.js';
+import { LZ4_BLOCK_WASM_BASE64 } from '../src/lz4/wasm/lz4-block-wasm.js';
+import { concat, eq, prng as xorshift, randomBytes } from './lz4-helpers.js';
+
+/** Numbers in [0, 1) from the tests' xorshift32. */
+const prng = (seed: number) => { const r = xorshift(seed); return () => r() / 4294967296; };
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Record-like bytes: repeats at many distances, so matches reach into earlier blocks of a linked frame. */
+function recordLike(n: number, seed: number): Uint8Array {
+  const r = prng(seed);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = i > 300 && r() < 0.8 ? out[i - 1 - Math.floor(r() * 300)] : Math.floor(r() * 256);
+  return out;
+}
+
+test('the embedded module is the committed lz4-block.wasm, and it loads here', () => {
+  const file = readFileSync(join(here, '../src/lz4/wasm/lz4-block.wasm'));
+  assert.is(Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64').equals(file), true);
+  assert.ok(wasmBlockDecoderAvailable());
+});
+
+test('liblz4 (wasm) and the TypeScript decoder give the input back: lz4 CLI frames (linked 64 KiB blocks) and ours', () => {
+  for (const [i, plain] of [recordLike(300_000, 1), randomBytes(70_000, 2), recordLike(16_384, 3), new Uint8Array(0)].entries()) {
+    const cli = new Uint8Array(execFileSync('lz4', ['-1', '-B4', '-BD', '-c'], { input: plain, maxBuffer: 1 << 26 }));
+    for (const frame of [cli, lz4EncodeFrame(plain)]) {
+      eq(lz4DecodeFrames(frame), plain, `case ${i}, liblz4`);
+      eq(lz4DecodeFrames(frame, { blockDecoder: 'typescript' }), plain, `case ${i}, typescript`);
+    }
+  }
+});
+
+test('a corrupt block: both decoders reject it, and the error says where', () => {
+  // Words from a small pool: many short matches and literal runs, so mutations land on tokens and offsets.
+  const pool = Array.from({ length: 64 }, (_, i) => randomBytes(5 + (i % 7), 100 + i));
+  const pick = prng(4);
+  const plain = concat(Array.from({ length: 6000 }, () => pool[Math.floor(pick() * 64)]));
+  const frame = lz4EncodeFrame(plain);
+  const r = prng(5);
+  let rejected = 0;
+  for (let k = 0; k < 300; k++) {
+    const bad = frame.slice();
+    const at = 11 + Math.floor(r() * (bad.length - 15)); // inside the block (after the header and block size)
+    bad[at] ^= 1 + Math.floor(r() * 255);
+    const errs = (['liblz4', 'typescript'] as const).map((d) => {
+      try { lz4DecodeFrames(bad, { blockDecoder: d }); return null; } catch (e) { return e; }
+    });
+    for (const e of errs) if (e !== null) assert.instance(e, Lz4Error);
+    if (errs[0]) { rejected++; assert.ok((errs[0] as Lz4Error).offset >= 11 && (errs[0] as Lz4Error).offset <= bad.length, 'offset inside the frame'); }
+    // When liblz4 accepts a mutated block, so does the TypeScript decoder, with the same bytes.
+    if (!errs[0]) eq(lz4DecodeFrames(bad), lz4DecodeFrames(bad, { blockDecoder: 'typescript' }), `mutation at ${at}`);
+  }
+  assert.ok(rejected > 0);
+});
+
+test('concatenated frames decode alike with either decoder', () => {
+  const parts = [recordLike(10_000, 6), recordLike(16_384, 7), randomBytes(5_000, 8)];
+  const all = concat(parts.map((p) => lz4EncodeFrame(p)));
+  eq(lz4DecodeFrames(all), concat(parts), 'liblz4');
+  eq(lz4DecodeFrames(all, { blockDecoder: 'typescript' }), concat(parts), 'typescript');
+});
+
+test.run();
