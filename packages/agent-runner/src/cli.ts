@@ -5,16 +5,15 @@ import { resolve as resolvePath, join } from 'node:path';
 import { array, command, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Count, Duration, Port, onStopSignal, runMain } from '@flowmill/cli';
 import {
-  MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, RUN_FILES, UsageError, buildAgentCommand, detectEra, loadProfile, preflight, renderCommand,
-  runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
+  DEFAULT_KEY_ID, DEFAULT_PORTS, MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, UsageError, authzTrustSteps, buildAgentCommand, detectEra, loadProfile,
+  preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
+import { RUN_FILES } from './run-layout.js';
 
 const BIN = 'agent-runner';
 const log = (s: string) => process.stderr.write(`${BIN}: ${s}\n`);
 const Era_ = oneOf(['flowmill', 'otel'] as const);
-/** The recipe's conventional key (agent-protocol.md §1.1: only the KFII prefix is checked). */
-const DEFAULT_KEY_ID = 'KFIIVU75RGHY7EC7JABW';
 
 function jsonArg(v: string | undefined, what: string): unknown {
   if (v === undefined) return undefined;
@@ -31,18 +30,19 @@ const intakeArgs = {
   intakeName: option({ long: 'intake-name', type: optional(string), description: 'TLS name for SNI and verification (FLOWMILL_INTAKE_NAME); default: the token\'s intake' }),
   plain: flag({ long: 'plain', description: 'plain TCP to the intake (--disable-tls); always so for --era otel' }),
   ca: option({ long: 'ca', type: optional(string), description: 'CA certificate the agent trusts for the intake and https authz (certs\' ca.pem)' }),
-  authzServer: option({ long: 'authz-server', type: optional(string), description: 'Flowmill: authz base URL (default https://localhost:8001)' }),
+  authzServer: option({ long: 'authz-server', type: optional(string), description: `Flowmill: authz base URL (default http://localhost:${DEFAULT_PORTS.authz} for run and preflight, https://localhost:${DEFAULT_PORTS.authz} for sim)` }),
   keyId: option({ long: 'key-id', type: optional(string), description: `Flowmill: agent key id (default $FLOWMILL_AUTH_KEY_ID or ${DEFAULT_KEY_ID})` }),
   secret: option({ long: 'secret', type: optional(string), description: 'Flowmill: secret (default $FLOWMILL_AUTH_SECRET or the key id); prefer the env variable' }),
 };
 type IntakeArgs = { intakeHost: string; intakePort?: number; intakeName?: string; plain: boolean; ca?: string; authzServer?: string; keyId?: string; secret?: string };
 
-function intakeOf(a: IntakeArgs, era: Era) {
+/** `authzScheme`: the real agent's default is plain http (its libcurl may not trust our CA: authzTrustSteps). */
+function intakeOf(a: IntakeArgs, era: Era, authzScheme: 'http' | 'https') {
   const tls = era === 'flowmill' && !a.plain;
-  const port = a.intakePort ?? (era === 'otel' ? 8000 : tls ? 7001 : 7000);
+  const port = a.intakePort ?? (era === 'otel' ? DEFAULT_PORTS.intakePlain : tls ? DEFAULT_PORTS.intakeTls : 7000);
   const keyId = a.keyId ?? process.env.FLOWMILL_AUTH_KEY_ID ?? DEFAULT_KEY_ID;
   const secret = a.secret ?? process.env.FLOWMILL_AUTH_SECRET ?? keyId;
-  const authz = era === 'flowmill' ? { server: a.authzServer ?? 'https://localhost:8001', keyId, secret } : undefined;
+  const authz = era === 'flowmill' ? { server: a.authzServer ?? `${authzScheme}://localhost:${DEFAULT_PORTS.authz}`, keyId, secret } : undefined;
   return { intake: { host: a.intakeHost, port, tls, name: a.intakeName }, authz };
 }
 
@@ -107,7 +107,7 @@ const sim = command({
     force: flag({ long: 'force', description: 'replace existing record/dump files' }),
   },
   handler: async (a) => {
-    const { intake, authz } = intakeOf(a, a.era);
+    const { intake, authz } = intakeOf(a, a.era, 'https');
     const ca = a.ca ? readFileSync(a.ca) : undefined;
     const faults = jsonArg(a.faults, '--faults') as SimFaults | undefined;
     const recordFile = a.record ?? (a.runDir ? join(a.runDir, RUN_FILES.record) : undefined);
@@ -161,9 +161,10 @@ const run = command({
   },
   handler: async (a) => {
     const era = await eraOf(a);
-    const { intake, authz } = intakeOf(a, era);
+    const { intake, authz } = intakeOf(a, era, 'http');
     const opts = { era, agent: a.agent, docker: a.docker, runDir: resolvePath(a.runDir), intake, authz, caFile: a.ca && resolvePath(a.ca), extraArgs: a.agentArg, path: process.env.PATH,
       dockerClientEnv: Object.fromEntries(['HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])) };
+    if (authz?.server.startsWith('https:')) for (const l of authzTrustSteps(opts.caFile ?? 'ca.pem', authz.server)) log(l);
     if (a.dryRun) {
       const c = buildAgentCommand(opts);
       if (a.json) process.stdout.write(`${JSON.stringify({ era: c.era, mode: c.mode, argv: c.argv, env: c.masked, files: c.files }, null, 2)}\n`);
@@ -199,7 +200,7 @@ const pre = command({
   args: { ...realArgs, json: flag({ long: 'json', description: 'print the report as JSON' }) },
   handler: async (a) => {
     const era = await eraOf(a);
-    const { intake, authz } = intakeOf(a, era);
+    const { intake, authz } = intakeOf(a, era, 'http');
     const r = await preflight({ era, agent: a.agent, docker: a.docker, caFile: a.ca, intake, authz });
     if (a.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     else for (const c of r.checks) process.stdout.write(`${c.ok ? 'ok  ' : c.warning ? 'warn' : 'FAIL'} ${c.id}: ${c.detail}\n`);

@@ -14,9 +14,14 @@ export { runSimAgent, eventsOfManifest, DISABLE_SEND, READY_MESSAGE, EXIT_SIGTER
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';
 export { connectIntake, agentNameCheck, AGENT_TLS12_CIPHERS, type IntakeConnectOptions } from './sim/connect.js';
 export type { Era } from './sim/encoding.js';
-export { buildAgentCommand, renderCommand, RUN_FILES, CONTAINER_RUN_DIR, CONTAINER_CA_FILE, MASK, type RealAgentOptions, type AgentCommand } from './real/command.js';
-export { runRealAgent, detectEra, AGENT_READY, type RunRealOptions, type RealAgent, type AgentExit } from './real/run.js';
-export { describeAgentExit } from './real/exit-status.js';
+export { buildAgentCommand, renderCommand, maskArgv, authzTrustSteps, CONTAINER_RUN_DIR, CONTAINER_CA_FILE, MASK, type RealAgentOptions, type AgentCommand } from './real/command.js';
+export { runRealAgent, detectEra, type RunRealOptions, type RealAgent } from './real/run.js';
+export { describeAgentExit, isCleanStop, AGENT_READY, AGENT_EXIT, AGENT_SIGTERM_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS } from './real/exit-status.js';
+export { startAgent } from './targets/index.js';
+export { findCollector, COLLECTOR_EXECUTABLE } from './targets/docker.js';
+export type { AgentTarget, AgentKind, AgentSetup, BinaryTarget, DockerTarget, SimulatedTarget, StartAgentOptions, RunningAgent, AgentExit } from './targets/types.js';
+export { supervise, describeExit, StartError, type Supervised, type SuperviseOptions, type StopOptions, type ExitInfo, type SpawnFn, type OutputStream } from './process/supervise.js';
+export { isAlive, descendants, cmdline, waitGone } from './process/proc.js';
 export { preflight, type PreflightOptions, type PreflightReport, type PreflightCheck } from './real/preflight.js';
 export { KERNELS, DEFAULT_KERNEL, BASE_MODULES, EXTRA_MODULES, kernelSpec, hasModules, type KernelSpec, type CachedKernel } from './vm/kernels.js';
 export { kernelCacheDir, listCachedKernels, cachedKernel, fetchKernel, resolveKernel, kernelFromPath, kernelTable, type FetchOptions } from './vm/kernel-cache.js';

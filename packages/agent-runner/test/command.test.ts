@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildAgentCommand, renderCommand, MASK } from '../src/index.js';
+import { buildAgentCommand, renderCommand, authzTrustSteps, MASK } from '../src/index.js';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'agent-runner.js');
 const runDir = '/srv/run1';
@@ -104,6 +104,25 @@ test('CLI run --dry-run --json (built bin) prints the same masked command, exits
   const bad = spawnSync(process.execPath, [BIN, 'run', '--dry-run', '--agent', '/nonexistent/agent'], { encoding: 'utf8' });
   assert.is(bad.status, 64);
   assert.match(bad.stderr, /^agent-runner: cannot tell the era/);
+});
+
+test('the real agent gets plain http authz by default, TLS intake unchanged; https stays an option and prints the trust steps', () => {
+  // The agent keeps the scheme of --authz-server (util/url.cc@3598385a:19-25, used by util/authz_fetcher.cc@3598385a:103-106)
+  // and gives the URL to libcurl as is, with no protocol restriction (util/curl_engine.cc@3598385a:138): http:// works.
+  const out = execFileSync(process.execPath, [BIN, 'run', '--dry-run', '--json', '--era', 'flowmill', '--agent', '/opt/agent', '--run-dir', runDir, '--ca', '/keys/ca.pem'], { encoding: 'utf8' });
+  const j = JSON.parse(out);
+  assert.ok(j.argv.includes('--authz-server=http://localhost:8001'), j.argv.join(' '));
+  assert.is(j.env.FLOWMILL_AUTHZ_SERVER, 'http://localhost:8001');
+  assert.is(j.env.FLOWMILL_INTAKE_DISABLE_TLS, 'false', 'the intake keeps TLS');
+  assert.is(j.env.SSL_CERT_FILE, '/keys/ca.pem');
+  const https = spawnSync(process.execPath, [BIN, 'run', '--dry-run', '--era', 'flowmill', '--agent', '/opt/agent', '--run-dir', runDir, '--ca', '/keys/ca.pem', '--authz-server', 'https://localhost:8001'], { encoding: 'utf8' });
+  assert.is(https.status, 0);
+  assert.match(https.stdout, /--authz-server=https:\/\/localhost:8001/);
+  assert.match(https.stderr, /ignores SSL_CERT_FILE/);
+  assert.match(https.stderr, /update-ca-certificates/);
+  const steps = authzTrustSteps('/k/ca.pem', 'https://localhost:8001').join('\n');
+  assert.match(steps, /cp \/k\/ca.pem \/usr\/local\/share\/ca-certificates\//);
+  assert.match(steps, /--cacert \/k\/ca.pem .* curl only/);
 });
 
 test.run();

@@ -1,9 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { RUN_FILES, runLayout } from '../run-layout.js';
 import type { Era } from '../sim/encoding.js';
-
-/** Run-directory file names (CONTRACTS.md, agent-runner section). */
-export const RUN_FILES = { bpf: 'bpf.raw', record: 'intake.record', log: 'agent.log', manifest: 'manifest.json', intake: 'intake.raw', authzLog: 'authz.jsonl' } as const;
 
 /** Where the run directory is mounted inside the container (the recorder README used /trace, eras.md §2.5). */
 export const CONTAINER_RUN_DIR = '/trace';
@@ -18,10 +16,18 @@ export interface RealAgentOptions {
   agent?: string;
   /** Docker image (docker mode), e.g. `kernel-collector` or `otel/opentelemetry-ebpf-kernel-collector:v0.11.0`. */
   docker?: string;
-  /** Absolute run directory: bpf.raw, intake.record and agent.log go there. */
+  /** Absolute run directory: the BPF dump, the record file and the agent's log go there (run-layout.ts). */
   runDir: string;
+  /** Binary mode: run through `sudo -n env K=V … agent` (we are not root; sudo would reset the environment). */
+  sudo?: boolean;
   intake: { host: string; port: number; /** TLS name (FLOWMILL_INTAKE_NAME); Flowmill only */ name?: string; /** Flowmill only; default true */ tls?: boolean };
-  /** Flowmill era: authz URL (`http://…` works: agent-protocol.md §0.3), key id (KFII…) and secret. */
+  /**
+   * Flowmill era: authz URL, key id (KFII…) and secret. Plain `http://` is the default the CLIs and the recipe give
+   * a real agent: the agent keeps a scheme it is given (util/url.cc@3598385a:19-25, called from
+   * util/authz_fetcher.cc@3598385a:103-106) and hands the URL to libcurl as is (util/curl_engine.cc@3598385a:138,
+   * no protocol restriction), while `https://` depends on a CA trust its libcurl may not take from SSL_CERT_FILE
+   * (see authzTrustSteps).
+   */
   authz?: { server: string; keyId: string; secret: string };
   /** CA certificate file the agent must trust for intake TLS and https authz (SSL_CERT_FILE: agent-protocol.md §2.3). */
   caFile?: string;
@@ -49,6 +55,8 @@ export interface AgentCommand {
   masked: Record<string, string>;
   era: Era;
   mode: 'binary' | 'docker';
+  /** docker mode: the container's name (for `docker inspect`, `exec`, `kill`, `rm`). */
+  containerName?: string;
   /** Host paths of the recordings the agent will write. */
   files: { bpf: string; record: string; log: string };
 }
@@ -69,7 +77,8 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
   const docker = mode === 'docker';
   const P = o.era === 'flowmill' ? 'FLOWMILL_' : 'EBPF_NET_'; // eras.md §2.1 env prefix
   const inDir = (f: string) => (docker ? `${CONTAINER_RUN_DIR}/${f}` : join(o.runDir, f));
-  const files = { bpf: join(o.runDir, RUN_FILES.bpf), record: join(o.runDir, RUN_FILES.record), log: join(o.runDir, RUN_FILES.log) };
+  const layout = runLayout(o.runDir);
+  const files = { bpf: layout.path('bpf'), record: layout.path('record'), log: layout.path('agentLog') };
 
   // the agent's own variables
   const agentEnv: Record<string, string> = {};
@@ -105,12 +114,16 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
   const path = o.path ?? DEFAULT_PATH;
   let argv: string[];
   let env: Record<string, string>;
+  let containerName: string | undefined;
   if (!docker) {
     argv = [o.agent!, ...args];
     env = { PATH: path, ...agentEnv };
+    if (o.sudo) argv = ['sudo', '-n', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv];
   } else {
+    if (o.sudo) throw new UsageError('agent command: sudo applies to a binary (docker runs through its daemon)');
+    containerName = o.containerName ?? `agent-runner-${o.era}-${process.pid}`;
     const hostDir = o.era === 'flowmill' ? '/var/run/flowmill/host' : '/hostfs'; // eras.md §2.1 host dir
-    argv = [o.dockerCli ?? 'docker', 'run', '--rm', '--name', o.containerName ?? `agent-runner-${o.era}-${process.pid}`,
+    argv = [o.dockerCli ?? 'docker', 'run', '--rm', '--name', containerName,
       // eras.md §2.5: the era's documented privileges
       '--privileged', '--pid', 'host', '--network', 'host'];
     // values travel in the docker CLI's environment, not on its command line (`--env NAME`: secrets stay out of ps)
@@ -124,7 +137,32 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
     env = { PATH: path, ...client, ...agentEnv };
   }
   const masked = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET_VARS.has(k) ? MASK : v]));
-  return { argv, env, masked, era: o.era, mode, files };
+  return { argv, env, masked, era: o.era, mode, ...(containerName ? { containerName } : {}), files };
+}
+
+/** `argv` for a log line: a secret passed as `NAME=value` (sudo's `env`) is masked. */
+export function maskArgv(argv: readonly string[]): string[] {
+  return argv.map((a) => {
+    const k = a.slice(0, a.indexOf('='));
+    return a.includes('=') && SECRET_VARS.has(k) ? `${k}=${MASK}` : a;
+  });
+}
+
+/**
+ * What a person must do before a real agent can fetch its token over https from the fake cloud: the agent's libcurl
+ * verifies the server against the system store, and Debian's libcurl (the agent's images and most hosts) does not
+ * read SSL_CERT_FILE, so the CA must be installed system-wide (on the host for a binary, inside the image for docker).
+ * `curl --cacert` proves the server side works but only for curl itself. Plain `http://` authz needs none of this.
+ */
+export function authzTrustSteps(caFile: string, authzUrl: string): string[] {
+  return [
+    `https authz: the agent's libcurl must trust ${caFile} system-wide (Debian's libcurl ignores SSL_CERT_FILE):`,
+    `  sudo cp ${shq(caFile)} /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates`,
+    '  docker: build a derived image that does the same, or mount the file there and run update-ca-certificates in it',
+    `  check it: curl --cacert ${shq(caFile)} ${authzUrl}/ works for curl only; plain curl ${authzUrl}/ must work too`,
+    '  undo: sudo rm /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates --fresh',
+    '  or leave out the https option: plain http authz, TLS intake unchanged',
+  ];
 }
 
 function shq(s: string): string { return /^[A-Za-z0-9_@%+=:,./*-]+$/.test(s) && !s.includes('*') ? s : `'${s.replace(/'/g, `'\\''`)}'`; }

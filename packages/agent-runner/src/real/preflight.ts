@@ -73,7 +73,7 @@ export async function preflight(o: PreflightOptions): Promise<PreflightReport> {
   if (o.era === 'flowmill' && (o.intake?.tls !== false || o.authz?.server.startsWith('https:'))) {
     if (o.caFile) {
       const ok = existsSync(o.caFile) && readFileSync(o.caFile, 'utf8').includes('BEGIN CERTIFICATE');
-      add('ca-trust', ok, ok ? `SSL_CERT_FILE=${o.caFile} is given to the agent (OpenSSL default verify paths honour it; libcurl probably too, agent-protocol.md §1.3)` : `${o.caFile}: not a PEM certificate`);
+      add('ca-trust', ok, ok ? `SSL_CERT_FILE=${o.caFile} is given to the agent (its OpenSSL intake client honours it${o.authz?.server.startsWith('https:') ? '; https authz does not: Debian\'s libcurl needs the CA installed system-wide (authzTrustSteps)' : ''})` : `${o.caFile}: not a PEM certificate`);
     } else {
       // no CA file given: the agent must already trust the CA in /etc/ssl/certs (its Dockerfile's SSL_CERT_DIR)
       let n = 0;
