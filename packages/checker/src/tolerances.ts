@@ -47,6 +47,12 @@ export interface Tolerances {
     allowCgroupCloseWithoutCreate: boolean;
     /** pid_set_comm before pid_info_create while the initial process scan runs (before process_steady_state) is a race, not a bug (§2.6b). */
     allowScanRaces: boolean;
+    /**
+     * How long a process record read before its pid_info_create may wait for it: samples from different CPUs are read
+     * a poll apart at worst (perf_reader.cc@3598385a:172-194, 100 ms fast poll), so the start carries the earlier
+     * timestamp but arrives later. Counted as processReadOutOfOrder, not failed.
+     */
+    reorderWindowMs: number;
   };
   workload: {
     /** A manifest item matches spans that start within its [startNs, endNs] widened by this (clocks differ, §0). */
@@ -112,7 +118,7 @@ export const defaultTolerances: Tolerances = {
     tailGraceMs: 1000,
     dnsTimeoutLateMs: 2500,
   },
-  lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true, allowScanRaces: true },
+  lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true, allowScanRaces: true, reorderWindowMs: 1000 },
   workload: { matchWindowMs: 1000, tcpBytesSlack: 1, udpTxHeaderBytes: null, exactProcesses: true },
   cadence: { heartbeatMs: 2000, heartbeatMinGapMs: 1800, heartbeatMaxGapMs: 2500, probeLoadMaxGapMs: 130_000 },
   health: { maxLostSamples: 0, maxBpfLog: 0, failLogLevel: 4, maxReconnects: 0 },

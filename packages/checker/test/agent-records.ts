@@ -117,3 +117,54 @@ export function metadata(era: Era, s0: bigint, token = 'tok'): R[] {
     { name: 'metadata_complete', ts: s0 + 3n * MS, data: { time: 0 } },
   ];
 }
+
+/** Sorted by timestamp, stable (the intake of one session as the tests lay it out). */
+export function byTime(rs: R[]): R[] {
+  return rs.map((r, i) => [r, i] as const).sort((a, b) => (a[0].ts < b[0].ts ? -1 : a[0].ts > b[0].ts ? 1 : a[1] - b[1])).map(([r]) => r);
+}
+
+/**
+ * A healthy session on the agent's timing (see cadence-real.test.ts for the sources): metadata at `s0`, the hold-off
+ * callback at s0 + 2 s loading for `loadMs`, the markers, heartbeats, a slow poll every second; `during` are records
+ * of the load (the scans), `after` the telemetry, both placed by their own timestamps.
+ */
+export function steadySession(era: Era, s0: bigint, o: { loadMs?: number; seconds?: number; during?: R[]; after?: R[] } = {}): { records: R[]; telemetry: bigint; compiled: bigint } {
+  const T = BigInt(o.loadMs ?? 300) * MS;
+  const L = s0 + 2n * S;
+  const compiled = L + T / 4n, telemetry = L + T, end = s0 + BigInt(o.seconds ?? 12) * S;
+  const rs: R[] = [
+    { name: 'bpf_compiled', ts: compiled },
+    { name: 'system_wide_process_settings', ts: compiled + 1n * MS, data: { clock_ticks_per_second: 100, memory_page_bytes: 4096 } },
+    { name: 'process_steady_state', ts: L + T / 2n, data: { time: 0 } },
+    { name: 'socket_steady_state', ts: L + (T * 9n) / 10n, data: { time: 0 } },
+    { name: 'begin_telemetry', ts: telemetry },
+    { name: 'collector_health', ts: telemetry, data: { status: 0, detail: 0 } },
+    { name: 'heartbeat', ts: telemetry + 200_000n },
+  ];
+  for (let b = L + 2n * S + 300_000n; b < end; b += 2n * S) rs.push({ name: 'heartbeat', ts: b > telemetry ? b : telemetry + 1n * MS });
+  for (let u = telemetry + 1n * S; u < end; u += 1n * S) rs.push({ name: 'agent_resource_usage', ts: u + 2n * MS });
+  return { records: [...metadata(era, s0), ...byTime([...rs, ...(o.during ?? []), ...(o.after ?? [])])], telemetry, compiled };
+}
+
+/** A DNS message (RFC 1035 §4): one question, then answer records; names uncompressed. */
+export function dnsMessage(o: { id: number; response: boolean; name: string; qtype?: number; answers?: { name: string; type: 'A' | 'AAAA' | 'CNAME'; data: string }[] }): Uint8Array {
+  const out: number[] = [];
+  const u16 = (v: number) => out.push(v >> 8, v & 255);
+  const name = (n: string) => { for (const l of n.split('.')) out.push(l.length, ...Array.from(l, (c) => c.charCodeAt(0))); out.push(0); };
+  u16(o.id); u16(o.response ? 0x8180 : 0x0100); u16(1); u16(o.answers?.length ?? 0); u16(0); u16(0);
+  name(o.name); u16(o.qtype ?? 1); u16(1);
+  for (const a of o.answers ?? []) {
+    name(a.name);
+    u16(a.type === 'A' ? 1 : a.type === 'AAAA' ? 28 : 5); u16(1); out.push(0, 0, 0, 60);
+    if (a.type === 'CNAME') {
+      const at = out.length; u16(0); name(a.data); const len = out.length - at - 2; out[at] = len >> 8; out[at + 1] = len & 255;
+    } else if (a.type === 'A') { u16(4); out.push(...a.data.split('.').map(Number)); }
+    else { u16(16); for (let i = 0; i < 16; i++) out.push(i === 15 ? Number(a.data) : 0); }
+  }
+  return Uint8Array.from(out);
+}
+
+/** An IPv4 address as the agent's v4-mapped laddr[16] (::ffff:a.b.c.d). */
+export function v4mapped(ip: string): number[] {
+  return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip.split('.').map(Number)];
+}

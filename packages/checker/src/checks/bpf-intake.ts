@@ -1,5 +1,7 @@
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
 import { parseDns, type DnsMessage } from '../dns.js';
+import { BYTE_FIELDS, DERIVED, DNS_TIMEOUT_NS, PASS, STAMPED, TRACKED_BLOCK, type Mapping } from './bpf-intake-map.js';
+import { LatencyHistogram } from './latency.js';
 import { TcpConservation } from './tcp-conservation.js';
 import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
 
@@ -13,46 +15,6 @@ import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
  *   precede their source;
  * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written).
  */
-interface Mapping { intake: string; fields: string[]; key: string; conditional?: 'tracked' | 'insert' | 'udp' | 'udpDestroy' }
-
-const PASS: Record<string, Mapping> = {
-  // unconditional 1:1 (§8.3)
-  pid_info: { intake: 'pid_info_create', fields: ['pid', 'comm', 'cgroup', 'parent_pid'], key: 'pid' },
-  pid_close: { intake: 'pid_close_info', fields: ['pid', 'comm'], key: 'pid' },
-  pid_set_comm: { intake: 'pid_set_comm', fields: ['pid', 'comm'], key: 'pid' },
-  css_populate_dir: { intake: 'cgroup_create', fields: ['cgroup', 'cgroup_parent', 'name'], key: 'cgroup' },
-  cgroup_clone_children_read: { intake: 'cgroup_create', fields: ['cgroup', 'cgroup_parent', 'name'], key: 'cgroup' },
-  kill_css: { intake: 'cgroup_close', fields: ['cgroup'], key: 'cgroup' },
-  cgroup_attach_task: { intake: 'pid_cgroup_move', fields: ['pid', 'cgroup'], key: 'pid' },
-  reset_tcp_counters: { intake: 'new_sock_info', fields: ['pid', 'sk'], key: 'sk' },
-  tcp_syn_timeout: { intake: 'syn_timeout', fields: ['sk'], key: 'sk' },
-  tcp_reset: { intake: 'tcp_reset', fields: ['sk', 'is_rx'], key: 'sk' },
-  http_response: { intake: 'http_response', fields: ['sk', 'pid', 'code', 'latency_ns', 'client_server'], key: 'sk' },
-  // table-conditioned (§8.4)
-  new_sock_created: { intake: 'new_sock_info', fields: ['pid', 'sk'], key: 'sk', conditional: 'insert' },
-  set_state_ipv4: { intake: 'set_state_ipv4', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
-  set_state_ipv6: { intake: 'set_state_ipv6', fields: ['dest', 'src', 'dport', 'sport', 'sk', 'tx_rx'], key: 'sk', conditional: 'tracked' },
-  close_sock_info: { intake: 'close_sock_info', fields: ['sk'], key: 'sk', conditional: 'tracked' },
-  // sk becomes sk_id, from a pool that hands out 0,1,2,… and reuses freed ids LIFO, new per session (§3, §8.8); sent
-  // at once only when lport != 0 (§1). The destroy is sent only for a reported socket.
-  udp_new_socket: { intake: 'udp_new_socket', fields: ['pid', 'laddr', 'lport', 'sk_id'], key: 'pid', conditional: 'udp' },
-  udp_destroy_socket: { intake: 'udp_destroy_socket', fields: ['sk_id'], key: 'sk_id', conditional: 'udpDestroy' },
-};
-/** Derived (not 1:1) messages the checker predicts from the dump: the DNS matcher (§3.3, §8.12). */
-const DERIVED: Record<string, Mapping> = {
-  dns_response: { intake: 'dns_response', fields: ['sk_id', 'total_dn_len', 'domain_name', 'ipv4_addrs', 'ipv6_addrs', 'latency_ns', 'client_server'], key: 'sk_id' },
-  dns_timeout: { intake: 'dns_timeout', fields: ['sk_id', 'total_dn_len', 'domain_name', 'timeout_ns'], key: 'sk_id' },
-};
-/** Byte-string fields, compared as bytes (the decoder gives text or {hex}). */
-const BYTE_FIELDS = new Set(['domain_name', 'ipv4_addrs', 'ipv6_addrs']);
-/** The agent's DNS request timeout: pending requests older than this time out at the next slow poll (BP:49, §4). */
-const DNS_TIMEOUT_NS = 10_000_000_000n;
-
-/** Written with the writer's own clock at write time (§1 "ts" column, §4): a watermark for the latency figure. */
-const STAMPED = new Set(['heartbeat', 'agent_resource_usage', 'tracked_process_start', 'tracked_process_end', 'set_tgid', 'set_command', 'set_cgroup', 'bpf_lost_samples', 'nic_stats', 'log_message', 'bpf_log']);
-const TRACKED_BLOCK = new Set(['tracked_process_start', 'set_tgid', 'set_command', 'set_cgroup']);
-
-/** Kept per BPF sample until its intake record shows up: small on purpose (no decoded object). */
 /** A record waiting for its counterpart from the other stream: small on purpose (no decoded object). */
 interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string; optional?: boolean }
 
@@ -79,7 +41,7 @@ export const bpfIntake: CheckDef = {
     let dnsPending: { key: string; name: string; ts: bigint; sk: string }[] = [];
     const looseExpected = new Map<string, bigint[]>(); // sk_id|name -> request ts of slow-poll timeouts
     const looseIntake: { k: string; p: Pending; skName: string }[] = []; // intake dns_timeouts waiting for one
-    let dnsResponses = 0, dnsTimeouts = 0, dnsUnparsed = 0;
+    let dnsResponses = 0, dnsTimeouts = 0, dnsUnparsed = 0, dnsRefused = 0, dnsOffChain = 0;
     const lateNs = BigInt(Math.round(tol.dnsTimeoutLateMs * 1e6));
     const expect = (name: string, ts: bigint, data: Record<string, unknown>, offset: number) => {
       const m = DERIVED[name];
@@ -111,8 +73,12 @@ export const bpfIntake: CheckDef = {
       if (!udpIds.has(sk)) return; // the socket must be tracked (§1 dns_packet row)
       let msg: DnsMessage;
       try { msg = parseDns(bytes(r.data.pkt)); } catch { dnsUnparsed++; return; }
+      // The agent drops what its parsers refuse: several questions, a query carrying records, another class.
+      if (!msg.usable) { dnsRefused++; return; }
       const key = `${msg.id}|${msg.qtype}|${msg.name}`;
       if (!msg.response) { dnsPending.push({ key, name: msg.name, ts: r.timestamp, sk }); return; }
+      // Only the question's (or its CNAME chain's) A/AAAA records count, at most 16 of each (dns/dns.h@3598385a:13).
+      dnsOffChain += msg.allAddresses - msg.a.length - msg.aaaa.length;
       const a = msg.a.slice(0, 16), aaaa = msg.aaaa.slice(0, 16);
       const own = udpIds.get(sk)!;
       if (a.length || aaaa.length) {
@@ -154,22 +120,7 @@ export const bpfIntake: CheckDef = {
 
     const tcp = new TcpConservation(ev);
 
-    // latency: intake passthrough records (ts = their BPF sample's) waiting for the next userspace-stamped record
-    const bounds = tol.latencyBucketsMs;
-    const hist = new Array<number>(bounds.length + 1).fill(0);
-    // Quantiles from a fine log histogram (100 bins per decade from 1 µs: ~2.3 % resolution) instead of every sample.
-    const FINE_PER_DECADE = 100, FINE_MIN_MS = 1e-3;
-    const fine = new Float64Array(FINE_PER_DECADE * 10);
-    let samples = 0, maxMs = 0;
-    const fineIdx = (ms: number) => Math.min(fine.length - 1, Math.max(0, Math.ceil(Math.log10(Math.max(ms, FINE_MIN_MS) / FINE_MIN_MS) * FINE_PER_DECADE)));
-    const quantile = (f: number): number | undefined => {
-      if (!samples) return undefined;
-      let acc = 0;
-      const want = f * samples;
-      for (let i = 0; i < fine.length; i++) { acc += fine[i]; if (acc >= want) return Math.min(maxMs, FINE_MIN_MS * 10 ** (i / FINE_PER_DECADE)); }
-      return maxMs;
-    };
-    let awaiting: bigint[] = [];
+    const latency = new LatencyHistogram(tol.latencyBucketsMs);
     let block: Rec[] = [];
     return {
       bpf(r) {
@@ -231,18 +182,7 @@ export const bpfIntake: CheckDef = {
       intake(r) {
         if (r.name === 'bpf_log') bpfLogIntake++;
         else if (r.name === 'bpf_compiled') sessionStarts.push(r.timestamp);
-        if (STAMPED.has(r.name) && awaiting.length) {
-          for (const ts of awaiting) {
-            const ms = Math.max(0, Number(r.timestamp - ts) / 1e6);
-            samples++;
-            if (ms > maxMs) maxMs = ms;
-            fine[fineIdx(ms)]++;
-            let i = bounds.findIndex((b) => ms <= b);
-            if (i < 0) i = bounds.length;
-            hist[i]++;
-          }
-          awaiting = [];
-        }
+        if (STAMPED.has(r.name)) latency.stamped(r.timestamp);
         if (TRACKED_BLOCK.has(r.name)) block.push(r);
         else {
           if (r.name === 'pid_info_create') {
@@ -258,7 +198,7 @@ export const bpfIntake: CheckDef = {
         tcp.intake(r);
         const m = byIntake.get(r.name);
         if (!m) return;
-        awaiting.push(r.timestamp);
+        latency.waiting(r.timestamp);
         const k = keyOf(r.name, r.timestamp, sig(r.data[m.key]));
         const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: r.segment, via: r.name };
         if (meet(waitingBpf, k, p, true)) return;
@@ -299,11 +239,11 @@ export const bpfIntake: CheckDef = {
           bpfOrphans++;
           ev.add({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
         }
-        const q = (f: number) => { const v = quantile(f); return v === undefined ? undefined : Math.round(v * 1000) / 1000; };
-        ctx.figures.latency = { boundsMs: bounds, counts: hist, samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: samples ? maxMs : undefined };
+        const q = (f: number) => latency.quantile(f);
+        ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,

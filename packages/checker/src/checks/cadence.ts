@@ -87,7 +87,7 @@ export const cadence: CheckDef = {
         if (r.name === 'bpf_compiled' && s.compiled === undefined) s.compiled = r.timestamp;
         else if (r.name === 'collector_health' && s.health === undefined) {
           s.health = r.timestamp;
-          const load = ms(s.first + ns(P), r.timestamp); // from the earliest the hold-off can fire
+          const load = ms(s.first! + ns(P), r.timestamp); // from the earliest the hold-off can fire
           s.loadMs = load;
           loads.push(Math.round(load));
           if (load > t.probeLoadMaxGapMs) fail(r, `compile + probe load took ${load.toFixed(0)} ms (over ${t.probeLoadMaxGapMs})`, { loadMs: load });

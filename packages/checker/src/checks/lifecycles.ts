@@ -14,7 +14,17 @@ interface Kind {
   key: (r: Rec) => string;
   allowDupStart?: boolean;
   allowEndWithoutStart?: boolean;
+  /**
+   * Records stamped in BPF on different CPUs: a use or end may reach the intake before its start when the start's
+   * sample, though earlier, was read from another CPU's ring in a later poll (perf_reader.cc@3598385a:111-114,172-194
+   * merges rings by head timestamp; a sample still being written is read next time). Allowed when the start follows
+   * within `windowNs` with a timestamp ≤ the early record's.
+   */
+  reorderable?: boolean;
 }
+
+/** A record that came before its start, waiting for it. */
+interface Early { key: string; ts: bigint; end: boolean; rec: Rec; note: string }
 
 /** Ended keys remembered to tell "closed twice" from "never started"; the oldest are forgotten past this (memory). */
 const MAX_REMEMBERED_ENDS = 50_000;
@@ -25,8 +35,10 @@ class Tracker {
   /** While true, a use before the start is counted, not failed (the initial scan races the probes). */
   lenient = false;
   stillOpenAtEnd = 0;
-  constructor(readonly label: string, readonly k: Kind, readonly stream: string, readonly ev: Evidence, readonly counts: Record<string, number>) {}
+  private early: Early[] = [];
+  constructor(readonly label: string, readonly k: Kind, readonly stream: string, readonly ev: Evidence, readonly counts: Record<string, number>, readonly windowNs = 0n) {}
   reset(): void {
+    for (const e of this.early.splice(0)) this.fail(e.rec, e.note);
     this.stillOpenAtEnd += this.open.size;
     this.open.clear();
     this.closed.clear();
@@ -36,16 +48,21 @@ class Tracker {
     const isStart = k.start.includes(r.name), isEnd = k.end.includes(r.name), isUse = k.uses.includes(r.name);
     if (!isStart && !isEnd && !isUse) return;
     const key = k.key(r);
+    // Early records whose start did not come in time are what they looked like.
+    while (this.early.length && this.early[0].ts + this.windowNs < r.timestamp) { const e = this.early.shift()!; this.fail(e.rec, e.note); }
+    if (isStart && this.early.length) this.startAfterEarly(key, r.timestamp);
     if (isStart) {
       if (this.open.has(key) && !k.allowDupStart) this.fail(r, `${r.name}: ${this.label} ${key} started twice without an end`);
       else if (this.open.has(key)) this.counts[`${this.label}DuplicateStarts`] = (this.counts[`${this.label}DuplicateStarts`] ?? 0) + 1;
       this.open.add(key);
       this.closed.delete(key);
       this.counts[`${this.label}Starts`] = (this.counts[`${this.label}Starts`] ?? 0) + 1;
+      this.settle(key);
     } else if (isEnd) {
       if (!this.open.has(key)) {
-        if (this.closed.has(key)) this.fail(r, `${r.name}: ${this.label} ${key} closed twice`);
-        else if (!k.allowEndWithoutStart) this.fail(r, `${r.name}: ${this.label} ${key} ends but never started`);
+        const note = this.closed.has(key) ? `${r.name}: ${this.label} ${key} closed twice` : `${r.name}: ${this.label} ${key} ends but never started`;
+        if (k.reorderable) this.early.push({ key, ts: r.timestamp, end: true, rec: r, note });
+        else if (this.closed.has(key) || !k.allowEndWithoutStart) this.fail(r, note);
       } else {
         this.open.delete(key);
         this.closed.add(key);
@@ -53,9 +70,28 @@ class Tracker {
         this.counts[`${this.label}Ends`] = (this.counts[`${this.label}Ends`] ?? 0) + 1;
       }
     } else if (!this.open.has(key)) {
+      const note = `${r.name}: ${this.label} ${key} used ${this.closed.has(key) ? 'after its end' : 'before its start'}`;
       if (this.lenient && !this.closed.has(key)) this.counts[`${this.label}UsesDuringScan`] = (this.counts[`${this.label}UsesDuringScan`] ?? 0) + 1;
-      else this.fail(r, `${r.name}: ${this.label} ${key} used ${this.closed.has(key) ? 'after its end' : 'before its start'}`);
+      else if (k.reorderable) this.early.push({ key, ts: r.timestamp, end: false, rec: r, note });
+      else this.fail(r, note);
     }
+  }
+  /** A start arrived: the early records of its key stamped at or after it were only read out of order. */
+  private startAfterEarly(key: string, ts: bigint): void {
+    const mine = this.early.filter((e) => e.key === key && e.ts >= ts);
+    if (!mine.length) return;
+    this.early = this.early.filter((e) => !mine.includes(e));
+    this.counts[`${this.label}ReadOutOfOrder`] = (this.counts[`${this.label}ReadOutOfOrder`] ?? 0) + mine.length;
+    // An early end closes the lifetime the start opens: replay it after the start.
+    if (mine.some((e) => e.end)) this.pendingEnd.add(key);
+  }
+  private readonly pendingEnd = new Set<string>();
+  /** After a start: an end that came early ends it now. */
+  settle(key: string): void {
+    if (!this.pendingEnd.delete(key)) return;
+    this.open.delete(key);
+    this.closed.add(key);
+    this.counts[`${this.label}Ends`] = (this.counts[`${this.label}Ends`] ?? 0) + 1;
   }
   private fail(r: Rec, note: string): void {
     this.ev.add(recEvidence(this.stream, r, note));
@@ -71,7 +107,8 @@ export const lifecycles: CheckDef = {
     const ev = new Evidence(ctx.tol.report.maxEvidence);
     const counts: Record<string, number> = {};
     const sk = (r: Rec) => sig(r.data.sk);
-    const procs = new Tracker('process', { start: ['pid_info_create'], end: ['pid_close_info'], uses: ['pid_set_comm'], key: (r) => sig(r.data.pid) }, 'intake', ev, counts);
+    // Processes are stamped in BPF on whichever CPU forks, execs or exits, so their records can be read out of order.
+    const procs = new Tracker('process', { start: ['pid_info_create'], end: ['pid_close_info'], uses: ['pid_set_comm'], key: (r) => sig(r.data.pid), reorderable: true }, 'intake', ev, counts, BigInt(Math.round(t.reorderWindowMs * 1e6)));
     const intake = [
       // L1: set_state, socket_stats, nat_remapping only inside new_sock_info … close_sock_info (syn_timeout, tcp_reset
       // and http_response are not table-checked, §1). reset_tcp_counters can repeat new_sock_info.
