@@ -9,6 +9,7 @@ import {
   preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
+import { bpfRealCommand } from './bpf-real/command.js';
 import { RUN_FILES } from './run-layout.js';
 
 const BIN = 'agent-runner';
@@ -208,5 +209,5 @@ const pre = command({
   },
 });
 
-const cmd = subcommands({ name: BIN, description: 'Run the Flowmill/OpenTelemetry kernel collector, a protocol-exact simulated agent, or the crafted workload.', cmds: { run, sim, workload, preflight: pre, vm: vmCommand } });
+const cmd = subcommands({ name: BIN, description: 'Run the Flowmill/OpenTelemetry kernel collector, a protocol-exact simulated agent, or the crafted workload.', cmds: { run, sim, workload, preflight: pre, vm: vmCommand, 'bpf-real': bpfRealCommand } });
 await runMain(cmd, { bin: BIN });

@@ -153,6 +153,8 @@ void trigger_get_pid_task(struct recorder *r)
     DIR *t = opendir(path);
     if (!t)
       continue;
+    if (r->n_existing < MAX_EXISTING)
+      r->existing_tgids[r->n_existing++] = atoi(e->d_name);
     FOR_EACH_PID(t, te) {
       snprintf(path, sizeof path, "/proc/%s/task/%s/comm", e->d_name, te->d_name);
       int fd = open(path, O_RDONLY);

@@ -21,6 +21,7 @@ struct tail_call_result {
 };
 
 #define MAX_PROBES 96
+#define MAX_EXISTING 8192
 
 struct recorder {
   struct render_bpf_bpf *skel;
@@ -33,6 +34,9 @@ struct recorder {
   int n_tail_calls;
   /* what the existing-state walks touched */
   struct { int tasks, inodes, inode_update_failures, netns, proc_net_files, cgroups, conntrack_err; } walks;
+  /* the processes whose threads the get_pid_task walk touched: each must get a pid_info (render_bpf.c@68f0c23f:494-525) */
+  int existing_tgids[MAX_EXISTING];
+  int n_existing;
   int io_err; /* errno of the first failed dump write */
 };
 

@@ -72,7 +72,10 @@ int write_report(FILE *f, const struct recorder *r, const struct report_extra *x
              "\"proc_net_files\": %d, \"cgroups\": %d, \"conntrack_dump_error\": ",
       r->walks.tasks, r->walks.inodes, r->walks.inode_update_failures, r->walks.netns, r->walks.proc_net_files, r->walks.cgroups);
   str(f, r->walks.conntrack_err ? strerror(r->walks.conntrack_err) : NULL);
-  fprintf(f, "},\n \"samples\": %llu,\n \"bytes\": %llu,\n \"lost_samples\": %llu,\n \"malformed_samples\": %llu,\n"
+  fprintf(f, ", \"existing_tgids\": [");
+  for (int i = 0; i < r->n_existing; i++)
+    fprintf(f, "%s%d", i ? ", " : "", r->existing_tgids[i]);
+  fprintf(f, "]},\n \"samples\": %llu,\n \"bytes\": %llu,\n \"lost_samples\": %llu,\n \"malformed_samples\": %llu,\n"
              " \"arrived_out_of_order\": %llu,\n \"cpus\": %d,\n \"boot_time_adjustment_ns\": %lld,\n"
              " \"ready_boottime_ns\": %llu,\n \"first_sample_boottime_ns\": %llu,\n \"end_boottime_ns\": %llu\n}\n",
       c.samples, c.bytes, c.lost, c.malformed, c.arrived_out_of_order, x->cpus, r->boot_time_adjustment, x->ready_boottime_ns,

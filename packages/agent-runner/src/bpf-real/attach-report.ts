@@ -29,7 +29,12 @@ export interface AttachReport {
   probes_failed: number;
   probes: ProbeAttach[];
   tail_calls: { index: number; program: string; error: string | null }[];
-  walks: { tasks: number; socket_inodes: number; inode_update_failures: number; network_namespaces: number; proc_net_files: number; cgroups: number; conntrack_dump_error: string | null };
+  walks: {
+    tasks: number; socket_inodes: number; inode_update_failures: number; network_namespaces: number; proc_net_files: number; cgroups: number;
+    conntrack_dump_error: string | null;
+    /** Every process the get_pid_task walk touched: each must get a pid_info. */
+    existing_tgids: number[];
+  };
   samples: number;
   bytes: number;
   lost_samples: number;
