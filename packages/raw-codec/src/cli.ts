@@ -3,7 +3,7 @@
 import { closeSync, existsSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { command, flag, multioption, option, optional, positional, string, subcommands, array } from 'cmd-ts';
-import { onStopSignal, runMain } from '@flowmill/cli';
+import { flowmillVersions, onStopSignal, runMain } from '@flowmill/cli';
 import {
   Stats, StreamDecoder, builtinSchema, TruncatedError, UsageError, decodeNdjson, encodeRecording, loadSchema, schemaToJson,
   type DecodeInfo, type InputKind, type Schema, RawCodecError,
@@ -36,7 +36,7 @@ function input(file: string | undefined, follow: boolean, signal: AbortSignal): 
     if (follow) throw new CliUsageError('bad flags: --follow: needs a FILE, not stdin');
     return readStreamChunks(process.stdin as AsyncIterable<Uint8Array>, signal);
   }
-  return readFileChunks(file, { follow, signal });
+  return readFileChunks(file, { follow, signal, reuse: true }); // the decoders copy what they keep
 }
 
 function infoLine(i: DecodeInfo): string {
@@ -199,6 +199,7 @@ const schemaCmd = command({
 
 const cli = subcommands({
   name: BIN,
+  version: flowmillVersions()['@flowmill/raw-codec'],
   description: 'Decode and encode the Flowmill / OpenTelemetry eBPF agent\'s recordings (intake wire captures, record files, BPF dumps), schema-driven, both eras.',
   cmds: { decode: decodeCmd, stats: statsCmd, encode: encodeCmd, schema: schemaCmd, gen: genCmd },
 });

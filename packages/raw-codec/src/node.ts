@@ -10,6 +10,8 @@ export interface ReadOptions {
   pollMs?: number;
   signal?: AbortSignal;
   chunkSize?: number;
+  /** Read every chunk into one buffer (valid until the next chunk is asked for): for consumers that copy what they keep, like the decoders. */
+  reuse?: boolean;
 }
 
 /** A pause that an abort cuts short. Its abort listener leaves with it: `--follow` polls for days on one signal. */
@@ -20,7 +22,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((
   signal?.addEventListener('abort', onAbort, { once: true });
 });
 
-/** Chunks of a file (or FIFO), each a fresh Uint8Array. Throws MissingInputError (exit 66) when it cannot be opened. */
+/** Chunks of a file (or FIFO), each a fresh Uint8Array (unless `reuse`). Throws MissingInputError (exit 66) when it cannot be opened. */
 export async function* readFileChunks(path: string, opts: ReadOptions = {}): AsyncGenerator<Uint8Array> {
   let fh;
   try {
@@ -29,10 +31,11 @@ export async function* readFileChunks(path: string, opts: ReadOptions = {}): Asy
     throw new MissingInputError(path, err);
   }
   const size = opts.chunkSize ?? 1 << 20;
+  let reused: Uint8Array | null = null;
   try {
     for (;;) {
       if (opts.signal?.aborted) return;
-      const buf = new Uint8Array(size);
+      const buf = opts.reuse ? (reused ??= new Uint8Array(size)) : new Uint8Array(size);
       let bytesRead: number;
       try {
         ({ bytesRead } = await fh.read(buf, 0, size, null));

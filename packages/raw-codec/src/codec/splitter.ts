@@ -1,5 +1,6 @@
 import { CorruptError, TruncatedError, type ErrorPlace } from '../errors.js';
 import type { CompiledApp, CompiledMessage } from './compile.js';
+import type { Tally } from './stats.js';
 
 /**
  * Receives every complete record: timestamp at `off` of `u8`/`dv`, `size` bytes incl. the timestamp. The bytes are
@@ -32,6 +33,8 @@ export class RecordSplitter {
   private lastLo = 0;
   private lastHi = 0;
   private readonly sink: RecordSink;
+  /** A counting sink (Stats): the walk updates its arrays itself, with no call per record. */
+  private readonly tally: Tally | null;
   /** Record files: each version_info after the first starts a new segment (agent-protocol.md §2.9). */
   private readonly segmentOnVersionInfo: boolean;
   /** Offsets restart at 0 with each segment (intake plaintext) or run on (files). */
@@ -40,6 +43,7 @@ export class RecordSplitter {
   constructor(app: CompiledApp | null, sink: RecordSink, opts: { segmentOnVersionInfo: boolean; fileOffsets: boolean }) {
     this.app = app;
     this.sink = sink;
+    this.tally = (sink as { tally?: Tally }).tally ?? null;
     this.segmentOnVersionInfo = opts.segmentOnVersionInfo;
     this.fileOffsets = opts.fileOffsets;
   }
@@ -132,6 +136,7 @@ export class RecordSplitter {
   }
 
   private split(u8: Uint8Array, frame: number): number {
+    if (this.tally) return this.count(u8, this.tally);
     const app = this.app;
     if (!app) throw new Error('RecordSplitter: no schema yet');
     const table = app.byId;
@@ -174,5 +179,72 @@ export class RecordSplitter {
     }
     this.offset = base;
     return o;
+  }
+
+  /** split() for a Tally: the same checks and bookkeeping, counters updated in place. */
+  private count(u8: Uint8Array, t: Tally): number {
+    const app = this.app;
+    if (!app) throw new Error('RecordSplitter: no schema yet');
+    const table = app.byId;
+    const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    const end = u8.length;
+    const count = t.count;
+    const bytes = t.bytes;
+    let o = 0;
+    let base = this.offset;
+    let n = 0;
+    let sum = 0;
+    let lastO = -1;
+    let lastM: CompiledMessage | null = null;
+    let minHi = t.minHi, minLo = t.minLo, maxHi = t.maxHi, maxLo = t.maxLo;
+    while (end - o >= MIN_RECORD) {
+      const id = dv.getUint16(o + 8, true);
+      const m = table[id];
+      if (m === undefined) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`unknown rpc id ${id} (0x${id.toString(16).padStart(4, '0')}) for app ${app.app.name}`, this.where(base)); }
+      let size: number;
+      if (m.dynamic) {
+        if (end - o < 12) break;
+        const len = dv.getUint16(o + 10, true);
+        if (len < m.wireSize) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`impossible _len ${len} for ${m.name}: its fixed part alone is ${m.wireSize} bytes`, this.where(base)); }
+        size = 8 + len;
+        if (end - o < size) break;
+        const slots = m.slots;
+        let ss = 0;
+        for (let k = 0; k < slots.length; k++) ss += dv.getUint16(o + 8 + slots[k], true);
+        if (ss > len - m.wireSize) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`impossible string lengths in ${m.name}: slots sum to ${ss} but _len ${len} leaves ${len - m.wireSize} bytes`, this.where(base)); }
+      } else {
+        size = 8 + m.wireSize;
+        if (end - o < size) break;
+      }
+      if (this.segmentOnVersionInfo && m.name === 'version_info' && this.records + n > 0) this.segment++;
+      if (count[id]++ === 0) t.msgs[id] = m;
+      bytes[id] += size;
+      const lo = dv.getUint32(o, true);
+      const hi = dv.getUint32(o + 4, true);
+      if (t.firstHi < 0) { t.firstHi = hi; t.firstLo = lo; }
+      if (minHi < 0 || hi < minHi || (hi === minHi && lo < minLo)) { minHi = hi; minLo = lo; }
+      if (hi > maxHi || (hi === maxHi && lo > maxLo)) { maxHi = hi; maxLo = lo; }
+      lastO = o;
+      lastM = m;
+      n++;
+      sum += size;
+      o += size;
+      base += size;
+    }
+    this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo);
+    return o;
+  }
+
+  /** The end of a counting walk: its locals back into the tally and the splitter (no closure: they stay in registers). */
+  private counted(t: Tally, dv: DataView, n: number, sum: number, base: number, o: number, lastO: number, lastM: CompiledMessage | null, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+    t.records += n; t.recordBytes += sum;
+    t.minHi = minHi; t.minLo = minLo; t.maxHi = maxHi; t.maxLo = maxLo;
+    this.records += n;
+    this.offset = base;
+    if (!lastM) return;
+    const lo = dv.getUint32(lastO, true), hi = dv.getUint32(lastO + 4, true);
+    t.lastLo = lo; t.lastHi = hi;
+    this.lastM = lastM; this.lastOff = base - o + lastO; this.lastSeg = this.segment; this.lastLo = lo; this.lastHi = hi;
+    if (this.segment + 1 > t.segments) t.segments = this.segment + 1;
   }
 }

@@ -28,51 +28,62 @@ export interface StatsReport {
   error?: string;
 }
 
-/** Counts records and bytes per message and the time span, reading only ids, lengths and timestamps. */
-export class Stats implements RecordSink {
-  private count = new Float64Array(65536);
-  private bytes = new Float64Array(65536);
-  private msgs: (CompiledMessage | undefined)[] = new Array(65536);
+/**
+ * The counters of a stats pass, kept in typed arrays and numbers: the record splitter updates them in its own loop
+ * (RecordSplitter's counting walk), so a record costs a few array stores, no call, object or bigint.
+ */
+export class Tally {
+  readonly count = new Float64Array(65536);
+  readonly bytes = new Float64Array(65536);
+  readonly msgs: (CompiledMessage | undefined)[] = new Array(65536);
   records = 0;
   recordBytes = 0;
   segments = 0;
-  private min: bigint | null = null;
-  private max: bigint | null = null;
-  private minF = Infinity;
-  private maxF = -Infinity;
-  private first: bigint | null = null;
-  private last: bigint | null = null;
-  private lastLo = 0;
-  private lastHi = 0;
+  // Timestamps as unsigned 32-bit halves (hi, lo); hi -1 = none yet.
+  minHi = -1; minLo = 0; maxHi = -1; maxLo = 0; firstHi = -1; firstLo = 0; lastHi = 0; lastLo = 0;
+}
 
+const u64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+
+/** Counts records and bytes per message and the time span, reading only ids, lengths and timestamps. */
+export class Stats implements RecordSink {
+  readonly tally = new Tally();
+  get records(): number { return this.tally.records; }
+  get recordBytes(): number { return this.tally.recordBytes; }
+  get segments(): number { return this.tally.segments; }
+
+  /** The generic path (a RecordSink like any other); the splitter uses `tally` directly when it sees it. */
   record(m: CompiledMessage, dv: DataView, _u8: Uint8Array, off: number, size: number, segment: number): void {
+    const t = this.tally;
     const id = m.rpcId;
-    if (this.count[id]++ === 0) this.msgs[id] = m;
-    this.bytes[id] += size;
-    this.records++;
-    this.recordBytes += size;
-    if (segment + 1 > this.segments) this.segments = segment + 1;
+    if (t.count[id]++ === 0) t.msgs[id] = m;
+    t.bytes[id] += size;
+    t.records++;
+    t.recordBytes += size;
+    if (segment + 1 > t.segments) t.segments = segment + 1;
     const lo = dv.getUint32(off, true);
     const hi = dv.getUint32(off + 4, true);
-    const f = hi * 4294967296 + lo; // approximate; exact compare below only when it may matter
-    if (f <= this.minF) { const t = (BigInt(hi) << 32n) | BigInt(lo); if (this.min === null || t < this.min) { this.min = t; this.minF = f; } }
-    if (f >= this.maxF) { const t = (BigInt(hi) << 32n) | BigInt(lo); if (this.max === null || t > this.max) { this.max = t; this.maxF = f; } }
-    if (this.first === null) this.first = (BigInt(hi) << 32n) | BigInt(lo);
-    this.lastLo = lo;
-    this.lastHi = hi;
+    if (t.minHi < 0 || hi < t.minHi || (hi === t.minHi && lo < t.minLo)) { t.minHi = hi; t.minLo = lo; }
+    if (hi > t.maxHi || (hi === t.maxHi && lo > t.maxLo)) { t.maxHi = hi; t.maxLo = lo; }
+    if (t.firstHi < 0) { t.firstHi = hi; t.firstLo = lo; }
+    t.lastHi = hi;
+    t.lastLo = lo;
   }
 
   report(extra: { info: DecodeInfo | null; inputBytes: number; frames: number; cuts?: number; error?: string }): StatsReport {
-    if (this.records > 0) this.last = (BigInt(this.lastHi) << 32n) | BigInt(this.lastLo);
+    const t = this.tally;
+    const any = t.records > 0;
+    const min = any ? u64(t.minHi, t.minLo) : null;
+    const max = any ? u64(t.maxHi, t.maxLo) : null;
     const messages: StatsReport['messages'] = [];
-    for (let id = 0; id < 65536; id++) if (this.count[id] > 0) messages.push({ name: this.msgs[id]!.name, rpc_id: id, count: this.count[id], bytes: this.bytes[id] });
+    for (let id = 0; id < 65536; id++) if (t.count[id] > 0) messages.push({ name: t.msgs[id]!.name, rpc_id: id, count: t.count[id], bytes: t.bytes[id] });
     messages.sort((a, b) => b.count - a.count || a.rpc_id - b.rpc_id);
     const r: StatsReport = {
       kind: extra.info?.kind ?? null, schema: extra.info?.schema ?? null, schemaConfidence: extra.info?.schemaConfidence ?? null, reason: extra.info?.reason ?? null,
-      inputBytes: extra.inputBytes, recordBytes: this.recordBytes, records: this.records, segments: this.segments, frames: extra.frames, cuts: extra.cuts ?? 0,
-      firstTimestamp: this.first?.toString() ?? null, lastTimestamp: this.last?.toString() ?? null,
-      minTimestamp: this.min?.toString() ?? null, maxTimestamp: this.max?.toString() ?? null,
-      spanSeconds: this.min !== null && this.max !== null ? Number(this.max - this.min) / 1e9 : null,
+      inputBytes: extra.inputBytes, recordBytes: t.recordBytes, records: t.records, segments: t.segments, frames: extra.frames, cuts: extra.cuts ?? 0,
+      firstTimestamp: any ? u64(t.firstHi, t.firstLo).toString() : null, lastTimestamp: any ? u64(t.lastHi, t.lastLo).toString() : null,
+      minTimestamp: min?.toString() ?? null, maxTimestamp: max?.toString() ?? null,
+      spanSeconds: min !== null && max !== null ? Number(max - min) / 1e9 : null,
       messages,
     };
     if (extra.error) r.error = extra.error;
