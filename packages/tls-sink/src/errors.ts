@@ -54,9 +54,10 @@ export class OutputError extends TlsSinkError {
   }
 }
 
+/** The cause's system code (ENOSPC → 74, EPIPE → 69, ENOENT → 66 in the exit table), else ERR_IO (74): a failed write. */
 function outputCode(cause: unknown): string {
   const c = (cause as { code?: unknown } | null)?.code;
-  return typeof c === 'string' && /^E[A-Z]+$/.test(c) ? c : 'ERR_OUTPUT';
+  return typeof c === 'string' && /^E[A-Z]+$/.test(c) ? c : 'ERR_IO';
 }
 
 export function reason(err: unknown): string {
