@@ -37,6 +37,13 @@ export interface Tolerances {
     tailGraceMs: number;
     /** A slow-poll dns_timeout comes 10 s after its request plus up to this (a 1 s poll + slack; §3.3 says ~1.2 s). */
     dnsTimeoutLateMs: number;
+    /**
+     * The stats slot: null = the era's (1 s Flowmill, buffered_poller.cc@3598385a:75; 10 s OpenTelemetry main, its
+     * --socket-stats-interval-sec default, entrypoint.cc@main:284). Set it when the agent ran with another interval.
+     */
+    statsSlotMs: number | null;
+    /** socket-stats-live: how much later than one slot a live socket's bytes may reach the intake (poll + load). */
+    statsLagSlackMs: number;
   };
   lifecycles: {
     /** reset_tcp_counters always writes new_sock_info, so a second start for a tracked sk is possible (§1, L1). */
@@ -89,6 +96,10 @@ export interface Tolerances {
     /** Reconnects (segments - 1) allowed (§8.15 "no reconnect"). */
     maxReconnects: number;
   };
+  disableSend: {
+    /** After DISABLE_SEND reached the agent, a slow poll already running may still write (one 1 s period + slack). */
+    graceMs: number;
+  };
   authz: {
     /** Slack between the agent's clock and mock-authz's when comparing issue/expiry times (seconds). */
     clockSkewS: number;
@@ -117,11 +128,14 @@ export const defaultTolerances: Tolerances = {
     derivedSkewMs: 0,
     tailGraceMs: 1000,
     dnsTimeoutLateMs: 2500,
+    statsSlotMs: null,
+    statsLagSlackMs: 1000,
   },
   lifecycles: { allowDuplicateTcpStart: true, allowDuplicateCgroupCreate: true, allowCgroupCloseWithoutCreate: true, allowScanRaces: true, reorderWindowMs: 1000 },
   workload: { matchWindowMs: 1000, tcpBytesSlack: 1, udpTxHeaderBytes: null, exactProcesses: true },
   cadence: { heartbeatMs: 2000, heartbeatMinGapMs: 1800, heartbeatMaxGapMs: 2500, probeLoadMaxGapMs: 130_000 },
   health: { maxLostSamples: 0, maxBpfLog: 0, failLogLevel: 4, maxReconnects: 0 },
+  disableSend: { graceMs: 1500 },
   authz: { clockSkewS: 5 },
   upstream: {
     enabled: false,

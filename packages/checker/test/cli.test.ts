@@ -21,10 +21,10 @@ test('a clean run directory: one line per check, a summary, exit 0, nothing on s
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
   const lines = r.stdout.trimEnd().split('\n');
-  assert.is(lines.length, 11, r.stdout);
+  assert.is(lines.length, 16, r.stdout);
   assert.match(lines[0], /^pass\s+decode\s/);
   assert.match(lines[9], /^not run\s+upstream-thresholds\s+only with --preset upstream$/);
-  assert.match(lines[10], /^ok: 9 passed, 0 failed, 1 not run \(not a failure/);
+  assert.match(lines[15], /^ok: 12 passed, 0 failed, 3 not run \(not a failure/);
 });
 
 test('a failed check: exit 1, FAIL line with evidence under it', () => {
@@ -32,7 +32,7 @@ test('a failed check: exit 1, FAIL line with evidence under it', () => {
   const r = run(['--run-dir', f.dir]);
   assert.is(r.status, 1);
   assert.match(r.stdout, /^FAIL\s+cadence\s+1 heartbeat gap out of tolerance\n\s+- intake session 0 @\d+ .*heartbeat gap (39|40|41)\d\d\.\d ms outside \[1800, 2500\]/m);
-  assert.match(r.stdout, /^FAIL: 8 passed, 1 failed/m);
+  assert.match(r.stdout, /^FAIL: 11 passed, 1 failed/m);
 });
 
 test('a damaged LZ4 frame in the wire capture fails decode (exit 1, not a crash) and names the offset', () => {
@@ -57,9 +57,9 @@ test('--json: every check with status, evidence and figures; --only limits the r
   assert.is(r.status, 0, r.stderr);
   const rep = JSON.parse(r.stdout);
   assert.is(rep.ok, true);
-  assert.is(rep.checks.length, 10);
+  assert.is(rep.checks.length, 15);
   const st = Object.fromEntries(rep.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
-  assert.equal(st, { decode: 'not-run', 'startup-order': 'not-run', 'taps-agree': 'not-run', 'bpf-intake': 'not-run', lifecycles: 'not-run', workload: 'not-run', cadence: 'pass', health: 'pass', authz: 'pass', 'upstream-thresholds': 'not-run' });
+  assert.equal(st, { decode: 'not-run', 'startup-order': 'not-run', 'taps-agree': 'not-run', 'bpf-intake': 'not-run', lifecycles: 'not-run', workload: 'not-run', cadence: 'pass', health: 'pass', authz: 'pass', 'upstream-thresholds': 'not-run', 'wire-frames': 'not-run', 'socket-stats-live': 'not-run', 'udp-conservation': 'not-run', 'dns-port': 'not-run', 'disable-send': 'not-run' });
   assert.is(rep.checks.find((c: { id: string }) => c.id === 'cadence').figures.heartbeats, 7);
 });
 
@@ -104,7 +104,7 @@ test('--html into a directory that does not exist: the report is still printed, 
   const f = synthRun();
   const r = run(['--run-dir', f.dir, '--html', join(f.dir, 'no', 'such', 'dir', 'r.html')]);
   assert.is(r.status, 73);
-  assert.match(r.stdout, /^ok: 9 passed/m);
+  assert.match(r.stdout, /^ok: 12 passed/m);
   assert.match(r.stderr, /^checker: cannot write the HTML report: .*r\.html: ENOENT/);
   assert.is(r.stderr.trim().split('\n').length, 1);
 });

@@ -3,6 +3,7 @@ import { parseDns, type DnsMessage } from '../dns.js';
 import { BYTE_FIELDS, DERIVED, DNS_TIMEOUT_NS, PASS, STAMPED, TRACKED_BLOCK, type Mapping } from './bpf-intake-map.js';
 import { LatencyHistogram } from './latency.js';
 import { TcpConservation } from './tcp-conservation.js';
+import { UdpPool } from './udp-pool.js';
 import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
 
 /**
@@ -32,9 +33,7 @@ export const bpfIntake: CheckDef = {
     const tracked = new Set<string>();
     // UDP sk -> sk_id pool, simulated from the dump (util/pool_allocator.h via §3); reset when a new session's
     // bpf_compiled has been seen in the intake (the runner feeds the dump behind the intake, so it always is).
-    const udpIds = new Map<string, { id: number; reported: boolean }>();
-    let udpFree: number[] = [];
-    let udpNext = 0;
+    const udpIds = new UdpPool();
     const sessionStarts: bigint[] = [];
     let sessionIdx = 0;
     // DNS matcher (§3.3): pending queries by (qid, qtype, name), direction ignored (Q1); answers and timeouts predicted.
@@ -129,7 +128,7 @@ export const bpfIntake: CheckDef = {
         // Entering a session (its bpf_compiled): userspace starts with empty tables and a fresh sk_id pool, so
         // samples from before it (a reused, appended dump; the disconnected gap) leave no state behind.
         while (sessionIdx < sessionStarts.length && r.timestamp >= sessionStarts[sessionIdx]) {
-          udpIds.clear(); udpFree = []; udpNext = 0; dnsPending = []; tracked.clear(); tcp.resetBpf();
+          udpIds.reset(); dnsPending = []; tracked.clear(); tcp.resetBpf();
           sessionIdx++;
         }
         expireDns(r.timestamp);
@@ -140,10 +139,10 @@ export const bpfIntake: CheckDef = {
         let data = r.data;
         let optional = false;
         if (m.conditional === 'udp') {
-          if (udpIds.has(sk)) { bpfSkipped++; return; } // a duplicate insert: not sent
-          const id = udpFree.length ? udpFree.pop()! : udpNext++;
           const reported = Number(r.data.lport) !== 0;
-          udpIds.set(sk, { id, reported });
+          const u = udpIds.insert(sk, reported);
+          if (!u) { bpfSkipped++; return; } // a duplicate insert: not sent
+          const id = u.id;
           if (!reported) { bpfSkipped++; return; } // sent later, before its first stats, with another ts
           data = { ...r.data, sk_id: id };
         } else if (m.conditional === 'udpDestroy') {
@@ -155,8 +154,7 @@ export const bpfIntake: CheckDef = {
             expect('dns_timeout', r.timestamp, { sk_id: u.id, total_dn_len: q.name.length, domain_name: q.name.slice(-80), timeout_ns: r.timestamp - q.ts }, r.offset);
           }
           dnsPending = dnsPending.filter((q) => q.sk !== sk);
-          udpIds.delete(sk);
-          udpFree.push(u.id);
+          udpIds.erase(sk);
           data = { ...r.data, sk_id: u.id };
           optional = !u.reported; // reported later or never: either is fine
         }

@@ -11,11 +11,23 @@ type Tot = { tx: bigint; rx: bigint; txDelivered: bigint; rxDelivered: bigint };
 const zero = (): Tot => ({ tx: 0n, rx: 0n, txDelivered: 0n, rxDelivered: 0n });
 /** rtt_estimator / reset_tcp_counters cumulative counters (agent_internal fields). */
 const COUNTERS = ['bytes_acked', 'packets_delivered', 'packets_retrans', 'bytes_received', 'rcv_holes', 'rcv_delivered'] as const;
+export type Counters = Record<string, bigint>;
+
+/** A sample's cumulative counters (a reset_tcp_counters baseline or an rtt_estimator). */
+export function countersOf(r: Rec): Counters {
+  return Object.fromEntries(COUNTERS.map((c) => [c, big(r.data[c])]));
+}
+
+/** What userspace adds for one counter: the increase since the last sample, clamped at 0 (buffered_poller.cc@3598385a:708-774). */
+export function clampedDelta(cur: Counters, last: Counters, c: (typeof COUNTERS)[number]): bigint {
+  const x = cur[c] - (last[c] ?? 0n);
+  return x > 0n ? x : 0n;
+}
 
 export class TcpConservation {
   conserved = 0;
   notConserved = 0;
-  private readonly bpfLife = new Map<string, { last: Record<string, bigint>; sum: Tot }>();
+  private readonly bpfLife = new Map<string, { last: Counters; sum: Tot }>();
   private readonly intakeLife = new Map<string, Tot>();
   private readonly totBpf = new Map<string, Tot & { offset: number }>();
   private readonly totIntake = new Map<string, Tot & { offset: number; segment: number }>();
@@ -25,14 +37,14 @@ export class TcpConservation {
 
   /** A tracked lifetime starts in the dump: new_sock_created (baseline 0) or reset_tcp_counters (its counters). */
   bpfStart(sk: string, reset?: Rec): void {
-    this.bpfLife.set(sk, { last: reset ? Object.fromEntries(COUNTERS.map((c) => [c, big(reset.data[c])])) : {}, sum: zero() });
+    this.bpfLife.set(sk, { last: reset ? countersOf(reset) : {}, sum: zero() });
   }
 
   bpfRtt(r: Rec): void {
     const l = this.bpfLife.get(sig(r.data.sk));
     if (!l) return; // untracked: userspace drops it too (§1)
-    const cur = Object.fromEntries(COUNTERS.map((c) => [c, big(r.data[c])]));
-    const d = (c: (typeof COUNTERS)[number]) => { const x = cur[c] - (l.last[c] ?? 0n); return x > 0n ? x : 0n; };
+    const cur = countersOf(r);
+    const d = (c: (typeof COUNTERS)[number]) => clampedDelta(cur, l.last, c);
     l.sum.tx += d('bytes_acked'); l.sum.rx += d('bytes_received'); l.sum.txDelivered += d('packets_delivered'); l.sum.rxDelivered += d('rcv_delivered');
     l.last = cur;
   }
