@@ -18,6 +18,7 @@ export { buildAgentCommand, renderCommand, maskArgv, authzTrustSteps, CONTAINER_
 export { runRealAgent, detectEra, type RunRealOptions, type RealAgent } from './real/run.js';
 export { describeAgentExit, isCleanStop, AGENT_READY, AGENT_EXIT, AGENT_SIGTERM_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS } from './real/exit-status.js';
 export { startAgent } from './targets/index.js';
+export { agentCommandFor } from './targets/command-for.js';
 export { findCollector, COLLECTOR_EXECUTABLE } from './targets/docker.js';
 export type { AgentTarget, AgentKind, AgentSetup, BinaryTarget, DockerTarget, SimulatedTarget, StartAgentOptions, RunningAgent, AgentExit } from './targets/types.js';
 export { supervise, describeExit, StartError, type Supervised, type SuperviseOptions, type StopOptions, type ExitInfo, type SpawnFn, type OutputStream } from './process/supervise.js';

@@ -1,59 +1,51 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnChild, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
-import { readFileSync } from 'node:fs';
-import { realAgentCommand, type AgentTarget } from './agent-env.js';
-import type { RecipeDeps, SimAgentLike } from './deps.js';
+import {
+  maskArgv, startAgent as startRunnerAgent, StartError, type AgentExit, type AgentSetup, type AgentTarget, type RunningAgent, type SimFaults, type SpawnFn,
+  type WorkloadEvent,
+} from '@flowmill/agent-runner';
+import type { RecipeDeps } from './deps.js';
 import { AgentNotFoundError } from './errors.js';
 import type { PrefixedLog } from './log-prefix.js';
 import type { Stoppable } from './flow-control/teardown.js';
-import { firstLine } from './flow-control/wait-ready.js';
 
 /** Which agent a run uses. */
 export type AgentChoice =
-  | { kind: 'simulated'; faults?: unknown; /** agent timers × this (default 0.1) */ timeScale?: number }
+  | { kind: 'simulated'; faults?: SimFaults; /** agent timers × this (default SIM_TIME_SCALE) */ timeScale?: number }
   | { kind: 'binary'; path: string; sudo?: boolean }
   | { kind: 'docker'; image: string };
 
-/** The agent's readiness line (agent-protocol.md §5.3); the simulated agent says the same. */
-export const AGENT_READY = /Agent connected successfully\. Telemetry is flowing!/;
-
-/** What SIGTERM makes the agent exit with: exit(-signo) = 256 − 15 (agent-protocol.md §5.1). */
-export const AGENT_SIGTERM_EXIT = 241;
-
-/** A started agent, real or simulated, behind one face. */
+/** A started agent, real or simulated, as a step of the run: agent-runner's RunningAgent on the teardown stack. */
 export interface AgentRun extends Stoppable {
   kind: AgentChoice['kind'];
-  /** The command line (real agents), for run.json and the log. */
+  /** The command line (real agents), for run.json and the log; secrets masked. */
   argv?: string[];
   pid?: number;
   /** Resolves at "Telemetry is flowing!". */
   ready: Promise<void>;
   /** Resolves when it ends on its own or after stop. */
-  exited: Promise<ExitInfo>;
+  exited: Promise<AgentExit>;
   readonly stopping: boolean;
   /** Its exit once it ended. */
-  exit?: ExitInfo;
+  readonly exit?: AgentExit;
   /** The in-process simulated agent follows the workload's events as they happen. */
-  onWorkloadEvent?: (e: unknown) => void;
+  onWorkloadEvent?: (e: WorkloadEvent) => void;
   /** Simulated agent: resolves once everything the workload did is in the recordings. */
   drained?: () => Promise<void>;
 }
 
 export interface StartAgentOptions {
   choice: AgentChoice;
-  target: AgentTarget;
+  setup: AgentSetup;
   log: PrefixedLog;
   deps: Pick<RecipeDeps, 'runSimAgent'>;
-  /** Name for the docker container (so it can be found and removed). */
+  /** Name for the docker container (so it can be found, signalled and removed). */
   containerName?: string;
   graceMs?: number;
   spawn?: SpawnFn;
   uid?: number;
   /** Replace existing recordings (a reused --out directory). */
   force?: boolean;
-  signal?: AbortSignal;
 }
 
 /**
@@ -76,43 +68,11 @@ export function checkAgentBinary(path: string): void {
   }
 }
 
-export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
-  if (o.choice.kind === 'simulated') return startSim(o, o.choice);
-  const cmd =
-    o.choice.kind === 'binary'
-      ? realAgentCommand(o.target, { binary: o.choice.path, sudo: o.choice.sudo ?? (o.uid ?? 0) !== 0 })
-      : realAgentCommand(o.target, { image: o.choice.image, name: o.containerName ?? `flowmill-recipe-${process.pid}` });
-  const argv = cmd.argv;
-  o.log.line(`$ ${argv.map((a) => (a.startsWith('FLOWMILL_AUTH_SECRET=') ? 'FLOWMILL_AUTH_SECRET=********' : a)).join(' ')}`);
-  const child: ChildHandle = await spawnChild('agent', argv, { env: cmd.env, log: o.log, graceMs: o.graceMs, spawn: o.spawn });
-  // Killing the docker client does not stop its container: a forced stop also asks the daemon to kill it by name.
-  const container = o.choice.kind === 'docker' ? argv[argv.indexOf('--name') + 1] : undefined;
-  const killContainer = () => {
-    if (container) spawnSync(argv[0], ['kill', container], { stdio: 'ignore', timeout: 10_000, env: cmd.env });
-  };
-  const run: AgentRun = {
-    kind: o.choice.kind,
-    name: `agent (pid ${child.pid})`,
-    argv,
-    pid: child.pid,
-    ready: firstLine(child, AGENT_READY).then(() => {}),
-    exited: child.exited,
-    get stopping() {
-      return child.stopping;
-    },
-    get exit() {
-      return child.exit;
-    },
-    stop: async () => {
-      await child.stop();
-      if (child.exit?.signal === 'SIGKILL') killContainer(); // the client needed SIGKILL: its container may live on
-    },
-    kill: () => {
-      child.kill?.();
-      killContainer();
-    },
-  };
-  return run;
+/** The checks a choice needs before anything is started: the binary is there, sudo will not ask (exit 66). */
+export function checkAgentChoice(c: AgentChoice, uid: number | undefined): void {
+  if (c.kind !== 'binary') return;
+  checkAgentBinary(c.path);
+  if (c.sudo ?? (uid ?? 0) !== 0) checkSudo();
 }
 
 /**
@@ -121,58 +81,43 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
  */
 export const SIM_TIME_SCALE = 0.25;
 
-async function startSim(o: StartAgentOptions, choice: { faults?: unknown; timeScale?: number }): Promise<AgentRun> {
-  const t = o.target;
-  let stopping = false;
-  let exit: ExitInfo | undefined;
-  const sim: SimAgentLike = await o.deps.runSimAgent({
-    era: t.era,
-    authzUrl: t.authzUrl,
-    intake: { host: t.intakeHost, port: t.intakePort, tls: t.tls, name: t.intakeName ?? t.intakeHost, ca: t.caFile ? readFileSync(t.caFile, 'utf8') : undefined },
-    keyId: t.keyId ?? '',
-    secret: t.secret ?? '',
-    recordPath: join(t.runDir, 'intake.record'),
-    bpfDumpPath: join(t.runDir, 'bpf.raw'),
-    faults: choice.faults,
-    timeScale: choice.timeScale ?? SIM_TIME_SCALE,
-    force: o.force,
-    log: (l) => o.log.line(l),
-    signal: o.signal,
-  });
-  let resolveExit!: (e: ExitInfo) => void;
-  const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
-  const finish = (code: number) => {
-    if (!exit) {
-      exit = { code, signal: null };
-      resolveExit(exit);
-    }
-  };
-  sim.exited?.then(finish, () => finish(255));
-  let stopped: Promise<void> | undefined;
+function targetOf(o: StartAgentOptions): AgentTarget {
+  const c = o.choice;
+  if (c.kind === 'binary') return { kind: 'binary', path: c.path, sudo: c.sudo ?? (o.uid ?? 0) !== 0 };
+  if (c.kind === 'docker') return { kind: 'docker', image: c.image, containerName: o.containerName ?? `flowmill-recipe-${process.pid}` };
+  // the agent connects as soon as it has its token; the 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
+  return { kind: 'simulated', faults: c.faults, timeScale: c.timeScale ?? SIM_TIME_SCALE, connectDelayMs: 0, run: o.deps.runSimAgent };
+}
+
+/** Starts the chosen agent with agent-runner's startAgent; its lines go to the agent's prefixed log. */
+export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
+  let a: RunningAgent;
+  try {
+    a = await startRunnerAgent(targetOf(o), {
+      ...o.setup, graceMs: o.graceMs, spawn: o.spawn, force: o.force, onLine: (l) => o.log.line(l), onCommand: (c) => o.log.line(`$ ${maskArgv(c.argv).join(' ')}`),
+    });
+  } catch (err) {
+    throw err instanceof StartError ? new AgentNotFoundError(err.path, err.why, err) : err;
+  }
+  const argv = a.argv && maskArgv(a.argv);
   return {
-    kind: 'simulated',
-    name: 'agent (simulated)',
-    onWorkloadEvent: sim.addEvent ? (e) => sim.addEvent!(e) : undefined,
-    drained: sim.drained ? () => sim.drained!() : undefined,
-    ready: sim.ready,
-    exited,
+    kind: a.kind as AgentChoice['kind'],
+    name: a.pid ? `agent (pid ${a.pid})` : 'agent (simulated)',
+    argv,
+    pid: a.pid,
+    ready: a.ready,
+    exited: a.exited,
     get stopping() {
-      return stopping;
+      return a.stopping;
     },
     get exit() {
-      return exit;
+      return a.exit;
     },
-    stop() {
-      stopping = true;
-      stopped ??= sim.stop().then(finish, (err) => {
-        finish(255);
-        throw err;
-      });
-      return stopped;
+    stop: async () => {
+      await a.stop();
     },
-    kill() {
-      stopping = true;
-      void sim.stop().then(finish, () => finish(255));
-    },
+    kill: () => a.kill(),
+    onWorkloadEvent: a.addEvent && ((e) => a.addEvent!(e)),
+    drained: a.drained && (() => a.drained!()),
   };
 }

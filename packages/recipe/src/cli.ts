@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { boolean, command, extendType, flag, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
-import { loadProfile } from '@flowmill/agent-runner';
+import { authzTrustSteps, loadProfile, type ProfileInput, type SimFaults } from '@flowmill/agent-runner';
+import { runLayout } from '@flowmill/agent-runner/run-layout';
 import type { AgentChoice } from './agent.js';
 import { defaultDeps } from './default-deps.js';
 import { checkStoppedRun } from './decode-check.js';
@@ -36,6 +37,10 @@ const exitFor = (err: unknown) => exitCodeFor(err, codes);
 
 const era = option({ long: 'era', type: oneOf<Era>(['flowmill', 'otel']), defaultValue: () => 'flowmill' as Era, defaultValueIsSerializable: true, description: 'agent era: flowmill (TLS intake + mock-authz) or otel (plain intake, no authz)' });
 const plain = flag({ long: 'plain', type: boolean, description: 'Flowmill era without TLS: plain TCP intake, plain HTTP authz' });
+const authzTls = flag({
+  long: 'authz-tls', type: boolean,
+  description: 'https authz for a real agent (default: plain http, TLS intake unchanged; its libcurl needs the CA installed system-wide: the steps are printed). The simulated agent always uses https',
+});
 const keys = option({ long: 'keys', type: string, defaultValue: () => 'keys', defaultValueIsSerializable: true, description: 'directory of the CA and leaf certificates (created if missing)' });
 const host = option({ long: 'host', type: ListenHost, defaultValue: () => '127.0.0.1', defaultValueIsSerializable: true, description: 'address the servers listen on' });
 const intakeName = option({ long: 'intake-name', type: string, defaultValue: () => 'localhost', defaultValueIsSerializable: true, description: 'name the agent connects to and verifies (certificate name)' });
@@ -51,7 +56,7 @@ function selfCommand(): string[] {
   return (globalThis as { Deno?: unknown }).Deno ? [process.execPath, 'run', '-A', script] : [process.execPath, script];
 }
 
-function readFaults(s: string | undefined): unknown {
+function readFaults(s: string | undefined): SimFaults | undefined {
   if (s === undefined) return undefined;
   try {
     return JSON.parse(s.startsWith('@') ? readFileSync(s.slice(1), 'utf8') : s);
@@ -60,7 +65,7 @@ function readFaults(s: string | undefined): unknown {
   }
 }
 
-async function readProfile(s: string | undefined): Promise<unknown> {
+async function readProfile(s: string | undefined): Promise<ProfileInput | undefined> {
   if (s === undefined) return undefined;
   if (s.trim().startsWith('{')) {
     try {
@@ -76,7 +81,7 @@ const run = command({
   name: 'run',
   description: 'keys, mock-authz, tls-sink, the agent (simulated unless --agent/--docker), the workload, decode, check; one run directory',
   args: {
-    era, plain, keys, host, intakeName, authzPort, intakePort, runs, json,
+    era, plain, authzTls, keys, host, intakeName, authzPort, intakePort, runs, json,
     agent: option({ long: 'agent', type: optional(string), description: 'path of a real kernel collector binary (run as root, through sudo -n unless root)' }),
     docker: option({ long: 'docker', type: optional(string), description: 'docker image of a real kernel collector' }),
     noSudo: flag({ long: 'no-sudo', type: boolean, description: 'run --agent directly even when not root' }),
@@ -118,7 +123,7 @@ const run = command({
     process.on('SIGTERM', onSignal);
     const r = await runRecipe({
       deps: defaultDeps(),
-      era: a.era, plain: a.plain, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
+      era: a.era, plain: a.plain, authzTls: a.agent || a.docker ? a.authzTls : undefined, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
       authzPort: a.authzPort, intakePort: a.intakePort, profile: await readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
       timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, durationMs: a.duration, graceMs: a.grace,
       progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,
@@ -135,14 +140,14 @@ const run = command({
   },
 });
 
-const serveArgs = { era, plain, keys, host, intakeName, authzPort, intakePort };
+const serveArgs = { era, plain, authzTls, keys, host, intakeName, authzPort, intakePort };
 
 const serve = command({
   name: 'serve',
   description: '(internal, what `up` starts in the background) mock-authz + tls-sink in one process until SIGTERM',
   args: { ...serveArgs, dir: option({ long: 'dir', type: string, description: 'run directory' }) },
   handler: async (a) => {
-    const s = await serveCloud({ deps: defaultDeps(), dir: a.dir, keysDir: a.keys, log: stderr, cloud: { era: a.era, plain: a.plain, host: a.host, intakeName: a.intakeName, authzPort: a.authzPort, intakePort: a.intakePort } });
+    const s = await serveCloud({ deps: defaultDeps(), dir: a.dir, keysDir: a.keys, log: stderr, cloud: { era: a.era, plain: a.plain, authzTls: a.authzTls, host: a.host, intakeName: a.intakeName, authzPort: a.authzPort, intakePort: a.intakePort } });
     stderr.write(`${BIN}: ready: fake cloud in ${a.dir}\n`);
     await new Promise<void>((resolve) => {
       const onSignal = () => resolve();
@@ -167,9 +172,11 @@ const upCmd = command({
   handler: async (a) => {
     const pass: string[] = ['--era', a.era, '--keys', a.keys, '--host', a.host, '--intake-name', a.intakeName];
     if (a.plain) pass.push('--plain');
+    if (a.authzTls) pass.push('--authz-tls');
     if (a.authzPort !== undefined) pass.push('--authz-port', String(a.authzPort));
     if (a.intakePort !== undefined) pass.push('--intake-port', String(a.intakePort));
     const state = await up({ self: selfCommand(), serveArgs: pass, dir: a.dir, runsDir: a.runs, force: a.force, timeoutMs: a.timeout, env: process.env });
+    if (state.authz?.url.startsWith('https:') && state.keys) for (const l of authzTrustSteps(state.keys.ca, state.authz.url)) stderr.write(`${BIN}: ${l}\n`);
     if (a.json) process.stdout.write(`${JSON.stringify(state)}\n`);
     else {
       process.stdout.write(renderStatus(status(state.dir)));
@@ -214,7 +221,7 @@ const downCmd = command({
       const flow = new Flow(createReporter(a.json ? 'json' : 'human', stderr, { color }), 2);
       const c = await checkStoppedRun(flow, { deps: defaultDeps(), dir, keepGoing: true, checkPreset: a.preset, checkConfig: a.checkConfig });
       code = c.exitCode;
-      r.runJson = readJson(join(dir, 'run.json'));
+      r.runJson = readJson(runLayout(dir).path('runJson'));
     }
     if (a.json) process.stdout.write(`${JSON.stringify({ dir, pid: r.state.pid, wasRunning: r.wasRunning, killed: r.killed, run: r.runJson })}\n`);
     else {
@@ -223,7 +230,7 @@ const downCmd = command({
       process.stdout.write(`${r.wasRunning ? `stopped fake cloud pid ${r.state.pid}${r.killed ? ' (killed after the grace period)' : ''}` : `fake cloud pid ${r.state.pid} was not running (stale state)`}: ${relative(process.cwd(), dir) || dir}\n${list}`);
     }
     if (!r.wasRunning) {
-      rmSync(join(dir, 'cloud.json'), { force: true });
+      rmSync(runLayout(dir).path('state'), { force: true });
     }
     return code;
   },

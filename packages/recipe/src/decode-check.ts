@@ -4,7 +4,8 @@ import type { CheckReportLike, RecipeDeps } from './deps.js';
 import { fileLog } from './file-log.js';
 import type { Flow } from './flow-control/flow.js';
 import { runStep } from './flow-control/start.js';
-import { hashRunFiles, PARTIAL, readJson, RUN_FILES, runDir, writeJsonAtomic } from './run-dir.js';
+import { PARTIAL, RUN_FILES, type RunFile } from '@flowmill/agent-runner/run-layout';
+import { hashRunFiles, readJson, runDir, writeJsonAtomic } from './run-dir.js';
 import type { Era } from './types.js';
 import type { RunJson } from './run-json.js';
 
@@ -41,7 +42,7 @@ export async function decodeAndCheck(flow: Flow, o: DecodeCheckOptions): Promise
   let error: unknown;
   try {
     await runStep(flow, { id: 'decode', title: 'decode the recordings', detail: () => Object.entries(records).map(([k, n]) => `${k} ${n}`).join(', ') }, async (signal) => {
-      const jobs: [string, 'intake' | 'record' | 'bpf', string[], keyof typeof RUN_FILES][] = [
+      const jobs: [string, 'intake' | 'record' | 'bpf', string[], RunFile][] = [
         ['intake', 'intake', wire, 'intakeNdjson'],
         ['record', 'record', existsSync(files.record) ? [files.record] : [], 'recordNdjson'],
         ['bpf', 'bpf', existsSync(files.bpf) ? [files.bpf] : [], 'bpfNdjson'],
@@ -165,7 +166,7 @@ export function missingRecordings(dir: string): string[] {
   const out: string[] = [];
   if (wireFiles(rd.dir).length === 0) out.push('wire capture (intake/conn-*.raw): the agent never sent anything');
   if (size(rd.path('record')) === 0) out.push('record file (intake.record)');
-  if (size(rd.path('bpf')) === 0) out.push('BPF dump (bpf.raw)');
+  if (size(rd.path('bpf')) === 0) out.push(`BPF dump (${RUN_FILES.bpf})`);
   return out;
 }
 

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_PORTS } from './agent-env.js';
+import { DEFAULT_PORTS } from '@flowmill/agent-runner';
+import { runLayout } from '@flowmill/agent-runner/run-layout';
 import type { AuthzLike, CertFiles, RecipeDeps, SinkLike } from './deps.js';
 import { PortBusyError } from './errors.js';
 import type { PrefixedLog } from './log-prefix.js';
-import { RUN_FILES } from './run-dir.js';
 import type { Era, Writable } from './types.js';
 
 /** How the fake cloud (mock-authz + tls-sink) is set up. */
@@ -12,6 +11,12 @@ export interface CloudConfig {
   era: Era;
   /** Plain TCP intake and plain HTTP authz (Flowmill era; the OTel era is always plain). */
   plain: boolean;
+  /**
+   * https authz (with TLS intake only). Off for a real agent by default: its libcurl verifies against the system
+   * store, which SSL_CERT_FILE may not change (agent-runner's authzTrustSteps); plain http works
+   * (util/url.cc@3598385a:19-25). The simulated agent takes the CA directly, so it keeps https.
+   */
+  authzTls?: boolean;
   /** Listen address (127.0.0.1 by default, STYLE.md §8). */
   host: string;
   /** The name the agent connects to and verifies: the leaf certificate's name and the token's `intake`. */
@@ -26,6 +31,11 @@ export function tlsFor(cfg: Pick<CloudConfig, 'era' | 'plain'>): boolean {
   return cfg.era === 'flowmill' && !cfg.plain;
 }
 
+/** https authz: TLS intake and `authzTls`. */
+export function authzTlsFor(cfg: Pick<CloudConfig, 'era' | 'plain' | 'authzTls'>): boolean {
+  return tlsFor(cfg) && !!cfg.authzTls;
+}
+
 export function defaultPorts(cfg: Pick<CloudConfig, 'era' | 'plain'>): { authz?: number; intake: number } {
   if (cfg.era === 'otel') return { intake: DEFAULT_PORTS.intakePlain };
   return { authz: DEFAULT_PORTS.authz, intake: cfg.plain ? DEFAULT_PORTS.intakePlain : DEFAULT_PORTS.intakeTls };
@@ -34,7 +44,7 @@ export function defaultPorts(cfg: Pick<CloudConfig, 'era' | 'plain'>): { authz?:
 export interface FakeCloud {
   authz?: AuthzLike;
   sink: SinkLike;
-  /** `https://localhost:8001` (what the agent gets as --authz-server), Flowmill era only. */
+  /** `http://localhost:8001` (what the agent gets as --authz-server; https with `authzTls`), Flowmill era only. */
   authzUrl?: string;
   intakePort: number;
 }
@@ -66,7 +76,7 @@ export async function startFakeCloud(
   onStarted: (name: string, close: () => Promise<void>) => void,
 ): Promise<FakeCloud> {
   const ports = defaultPorts(cfg);
-  // PEM text, not paths: mock-authz takes the material itself (CONTRACTS.md), tls-sink either
+  // PEM text, not paths: mock-authz and tls-sink take the material itself
   const tls = tlsFor(cfg) && certs ? { cert: readFileSync(certs.cert, 'utf8'), key: readFileSync(certs.key, 'utf8') } : false;
   let authz: AuthzLike | undefined;
   if (cfg.era === 'flowmill') {
@@ -75,7 +85,7 @@ export async function startFakeCloud(
       authz = await deps.startAuthz({
         host: cfg.host,
         port,
-        tls,
+        tls: authzTlsFor(cfg) ? tls : false,
         intake: cfg.intakeName,
         onRequest: (e) => {
           logs.authzJsonl.write(`${JSON.stringify(e)}\n`);
@@ -96,7 +106,7 @@ export async function startFakeCloud(
       host: cfg.host,
       port: intakePort,
       tls,
-      dir: join(dir, RUN_FILES.intakeDir),
+      dir: runLayout(dir).path('intakeDir'),
       onEvent: (e) => {
         logs.sinkJsonl.write(`${JSON.stringify(e)}\n`);
         logs.sink.line(describeSinkEvent(e));
@@ -107,7 +117,7 @@ export async function startFakeCloud(
   }
   onStarted('tls-sink', () => sink.close());
   logs.sink.line(`ready: listening on ${sink.url}`);
-  const authzUrl = authz ? `${tls ? 'https' : 'http'}://${cfg.intakeName}:${authz.port}` : undefined;
+  const authzUrl = authz ? `${authzTlsFor(cfg) && tls ? 'https' : 'http'}://${cfg.intakeName}:${authz.port}` : undefined;
   return { authz, sink, authzUrl, intakePort: sink.port };
 }
 

@@ -1,24 +1,19 @@
-export { runRecipe, wireFiles, countChecks, scaledTolerances, type RunOptions, type RunResult, type RunJson, type RunStatus } from './recipe-run.js';
-export { serveCloud, type ServeOptions, type Serving } from './serve.js';
-export { up, down, status, renderStatus, envScript, ServeFailedError, type UpOptions, type StatusReport } from './up-down.js';
-export { readState, resolveStateDir, alive, liveCounts, SERVE_LOG, type CloudState } from './state.js';
-export { startFakeCloud, defaultPorts, tlsFor, type CloudConfig, type FakeCloud, type CloudLogs } from './fake-cloud.js';
-export { startAgent, checkAgentBinary, checkSudo, SIM_TIME_SCALE, AGENT_READY, AGENT_SIGTERM_EXIT, type AgentChoice, type AgentRun } from './agent.js';
-export { agentEnvironment, realAgentCommand, connectHost, exportLines, shellQuote, DEFAULT_KEY_ID, DEFAULT_PORTS, type AgentTarget, type AgentHow } from './agent-env.js';
-export { spawnChild, describeExit, type ChildHandle, type ExitInfo, type SpawnFn } from './children.js';
-export { prefixedLog, type PrefixedLog, type PrefixOptions } from './log-prefix.js';
-export { createReporter, fmtMs, type ProgressMode, type ProgressEvent, type Reporter } from './progress.js';
-export { createRunDir, runDir, hashRunFiles, writeJsonAtomic, timestampName, linkCurrent, RUN_FILES, PARTIAL, type RunDir, type FileEntry } from './run-dir.js';
-export { Flow } from './flow-control/flow.js';
-export { runStep, type StepSpec } from './flow-control/start.js';
-export { waitReady, firstLine, sleep, type WaitOptions, type LineSource } from './flow-control/wait-ready.js';
-export { Teardown, type Stoppable } from './flow-control/teardown.js';
-export { killOthers } from './flow-control/kill-others.js';
+// The recipe as a library: run the whole recipe (`runRecipe`), or the fake cloud in the background for your own
+// agent (`up`, `envScript`, `status`, `down`), with the real packages (`defaultDeps`) or your own (`RecipeDeps`).
+// Agents are started through @flowmill/agent-runner's `startAgent`; the run directory's names are
+// @flowmill/agent-runner/run-layout's.
+export { runRecipe, type RunOptions, type RunResult } from './recipe-run.js';
+export type { RunJson, RunStatus } from './run-json.js';
+export { SIM_TIME_SCALE, type AgentChoice } from './agent.js';
+export { scaledTolerances } from './sim-tolerances.js';
 export { renderSummary } from './summary.js';
-export { workloadProfiles, udpPortFree } from './workload-profile.js';
-export { decodeAndCheck, checkStoppedRun, summarizeChecks, missingRecordings, verdictPassed, type DecodeCheckOptions, type DecodeCheckResult } from './decode-check.js';
+export { up, down, status, renderStatus, envScript, ServeFailedError, type UpOptions, type StatusReport } from './up-down.js';
+export { serveCloud, type ServeOptions, type Serving } from './serve.js';
+export type { CloudConfig } from './fake-cloud.js';
+export { readState, resolveStateDir, type CloudState } from './state.js';
+export type { ProgressMode, ProgressEvent } from './progress.js';
 export { defaultDeps } from './default-deps.js';
-export type { RecipeDeps, CertFiles, AuthzLike, SinkLike, SinkConnection, SimAgentLike, SimStartOptions, WorkloadRunOptions, CheckInputs, CheckReportLike, CheckResult } from './deps.js';
+export type { RecipeDeps, CertFiles, AuthzLike, SinkLike, SimAgentLike, CheckReportLike, CheckInputs } from './deps.js';
 export { RecipeError, PortBusyError, KeysError, AgentNotFoundError, ChildExitedError, StepTimeoutError, InterruptedError, StateError, RunDirExistsError, UsageError } from './errors.js';
 export { VERSION } from './version.js';
 export type { Era, Writable } from './types.js';

@@ -1,26 +1,24 @@
 import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
-import { AGENT_SIGTERM_EXIT, checkAgentBinary, checkSudo, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
-import type { AgentTarget } from './agent-env.js';
-import { connectHost, DEFAULT_KEY_ID } from './agent-env.js';
+import { authzTrustSteps, DEFAULT_KEY_ID, type AgentSetup, type ProfileInput } from '@flowmill/agent-runner';
+import { RUN_FILES, type RunFile } from '@flowmill/agent-runner/run-layout';
+import { checkAgentChoice, SIM_TIME_SCALE, startAgent, type AgentChoice, type AgentRun } from './agent.js';
+import { connectHost } from './agent-env.js';
 import type { CertFiles, CheckReportLike, RecipeDeps } from './deps.js';
 import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
 import { fileLog, tee, type FileLog } from './file-log.js';
 import { Flow } from './flow-control/flow.js';
 import { countChecks, decodeAndCheck, missingRecordings, verdictPassed } from './decode-check.js';
-export { countChecks, wireFiles } from './decode-check.js';
 import { killOthers } from './flow-control/kill-others.js';
 import { runStep } from './flow-control/start.js';
 import { sleep, waitReady } from './flow-control/wait-ready.js';
-import type { RunJson, RunStatus } from './run-json.js';
+import { initialRunJson, type RunJson, type RunStatus } from './run-json.js';
 import { scaledTolerances } from './sim-tolerances.js';
 import { workloadProfiles } from './workload-profile.js';
-export type { RunJson, RunStatus } from './run-json.js';
-export { scaledTolerances } from './sim-tolerances.js';
 import { prefixedLog, type PrefixedLog } from './log-prefix.js';
 import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
-import { createRunDir, hashRunFiles, RUN_FILES, writeJsonAtomic, type RunDir } from './run-dir.js';
+import { createRunDir, hashRunFiles, writeJsonAtomic, type RunDir } from './run-dir.js';
 import type { Era, Writable } from './types.js';
 import { VERSION } from './version.js';
 
@@ -29,6 +27,11 @@ export interface RunOptions {
   era?: Era;
   /** Plain TCP intake and plain HTTP authz (Flowmill era). */
   plain?: boolean;
+  /**
+   * https authz with a TLS intake. Default: on for the simulated agent, off for a real one (plain http authz: its
+   * libcurl may not trust the CA given in SSL_CERT_FILE; when on, the trust steps are printed).
+   */
+  authzTls?: boolean;
   agent?: AgentChoice;
   /** Run directory; default `<runsDir>/<timestamp>/`. */
   out?: string;
@@ -43,8 +46,8 @@ export interface RunOptions {
   /** undefined: 0 (any free port) for the simulated agent, the recipe's fixed defaults for a real one. */
   authzPort?: number;
   intakePort?: number;
-  /** Workload profile overrides (agent-runner's ProfileInput). */
-  profile?: unknown;
+  /** Workload profile overrides. */
+  profile?: ProfileInput;
   /** Decode and check whatever was recorded even after a failure (agent ended early, a decode error). */
   keepGoing?: boolean;
   /** Bound on the whole run (ms). */
@@ -77,7 +80,6 @@ export interface RunOptions {
   now?: () => Date;
 }
 
-
 export interface RunResult {
   dir: string;
   status: RunStatus;
@@ -98,11 +100,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? (() => new Date());
   const era: Era = o.era ?? 'flowmill';
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
-  // before anything is created (exit 66)
-  if (agent.kind === 'binary') {
-    checkAgentBinary(agent.path);
-    if (agent.sudo ?? (o.uid ?? 0) !== 0) checkSudo();
-  }
+  checkAgentChoice(agent, o.uid); // before anything is created (exit 66)
   const simulated = agent.kind === 'simulated';
   const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? SIM_TIME_SCALE) : 1;
   const plain = era === 'otel' || !!o.plain;
@@ -128,7 +126,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const mark = (k: string) => (milestones[k] = Math.round(performance.now() - t0));
 
   const logs: FileLog[] = [recipeLog];
-  const open = (name: keyof typeof RUN_FILES) => {
+  const open = (name: RunFile) => {
     const l = fileLog(rd.path(name));
     logs.push(l);
     return l;
@@ -136,27 +134,14 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const width = 8;
   const plog = (role: string, file?: Writable): PrefixedLog => prefixedLog(role, { console: childConsole, color: o.color, file, width });
 
-  const runJson: RunJson = {
-    tool: '@flowmill/recipe',
-    version: VERSION,
-    command: 'run',
-    argv: o.argv ?? [],
-    status: 'running',
-    era,
-    simulated,
-    agent: { kind: agent.kind, path: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined, expectedExit: AGENT_SIGTERM_EXIT },
+  const authzTls = tls && (o.authzTls ?? simulated);
+  const runJson: RunJson = initialRunJson({
+    argv: o.argv ?? [], era, simulated, agent, started: now().toISOString(), timings: flow.timings, milestones, versions: o.deps.versions, tls, intakeName,
     flags: {
-      era, plain, host, intakeName, authzPort: authzPort ?? 'default', intakePort: intakePort ?? 'default', keepGoing: !!o.keepGoing,
+      era, plain, authzTls, host, intakeName, authzPort: authzPort ?? 'default', intakePort: intakePort ?? 'default', keepGoing: !!o.keepGoing,
       timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs, catchUpMs: o.catchUpMs, durationMs: o.durationMs, timeScale, profile: o.profile ?? 'default', faults: agent.kind === 'simulated' ? agent.faults : undefined,
     },
-    versions: { '@flowmill/recipe': VERSION, ...o.deps.versions },
-    runtime: { name: (globalThis as { Deno?: unknown }).Deno ? 'deno' : 'node', version: process.version, platform: platform(), arch: arch(), kernel: release() },
-    servers: { tls, intakeName },
-    started: now().toISOString(),
-    timings: flow.timings,
-    milestones,
-    files: {},
-  };
+  });
   writeJsonAtomic(rd.path('runJson'), runJson);
 
   // Wiring: Ctrl-C, the second Ctrl-C, the whole-run timeout.
@@ -192,7 +177,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     const sinkJsonl = open('sinkLog');
     const cloud = await runStep(flow, { id: 'servers', title: era === 'flowmill' ? 'mock-authz and tls-sink' : 'intake sink (plain)', detail: (c) => [c.authzUrl && `authz ${c.authzUrl}`, `intake ${intakeName}:${c.intakePort} (${tls ? 'tls' : 'tcp'})`].filter(Boolean).join(', ') }, () =>
       startFakeCloud(
-        { era, plain, host, intakeName, authzPort, intakePort },
+        { era, plain, authzTls, host, intakeName, authzPort, intakePort },
         rd.dir,
         certs,
         o.deps,
@@ -201,19 +186,20 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
       ),
     );
     runJson.servers.authz = cloud.authzUrl;
+    if (authzTls && !simulated && cloud.authzUrl) for (const l of authzTrustSteps(certs?.caCert ?? 'ca.pem', cloud.authzUrl)) both.emit({ event: 'info', message: l });
     runJson.servers.intake = `${tls ? 'tls' : 'tcp'}://${intakeName}:${cloud.intakePort}`;
     mark('ready');
 
     // 3. the agent, until "Telemetry is flowing!"
-    const target: AgentTarget = {
-      era, intakeHost: connectHost(host), intakeName, intakePort: cloud.intakePort, tls, authzUrl: cloud.authzUrl, caFile: certs?.caCert,
-      runDir: rd.dir, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID,
+    const setup: AgentSetup = {
+      era, runDir: rd.dir, caFile: certs?.caCert, intake: { host: connectHost(host), port: cloud.intakePort, tls, name: intakeName },
+      authz: cloud.authzUrl ? { server: cloud.authzUrl, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID } : undefined,
     };
     const agentLog = plog('agent', open('agentLog'));
     const readyTimeoutMs = o.readyTimeoutMs ?? (simulated ? 15_000 : 120_000);
     agentRun = await runStep<AgentRun>(flow, { id: 'agent', title: `agent (${agent.kind === 'simulated' ? 'simulated' : agent.kind === 'docker' ? `docker ${agent.image}` : agent.path}) until telemetry flows`, detail: (a) => (a.pid ? `pid ${a.pid}` : undefined) }, async (signal) => {
       const a = await startAgent({
-        choice: agent, target, log: agentLog, deps: o.deps, graceMs: o.graceMs, uid: o.uid, force: o.force, signal,
+        choice: agent, setup, log: agentLog, deps: o.deps, graceMs: o.graceMs, uid: o.uid, force: o.force,
       });
       flow.teardown.push(a);
       runJson.agent.argv = a.argv;
@@ -233,7 +219,6 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
       o.deps.runWorkload({
         profile: profiles.length ? profiles : undefined,
         manifestPath: files.manifest,
-        simulated,
         agent: { kind: simulated ? 'sim' : 'real', era, binary: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined },
         log: (l) => workloadLog.line(l),
         onEvent: agentRun?.onWorkloadEvent,

@@ -1,55 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { PARTIAL, RUN_FILES, runLayout, type RunLayout } from '@flowmill/agent-runner/run-layout';
 import { RunDirExistsError } from './errors.js';
 
-/**
- * The files of one run directory. The recording names are the contract between agent-runner, recipe and checker
- * (CONTRACTS.md, "Recording file names inside a run directory"); the rest are the recipe's own.
- */
-export const RUN_FILES = {
-  /** tls-sink --out-dir: conn-0001.raw, … and connections.jsonl (one wire capture per agent connection). */
-  intakeDir: 'intake',
-  /** The agent's record file (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH): the plaintext record stream. */
-  record: 'intake.record',
-  /** The agent's --bpf-dump-file. */
-  bpf: 'bpf.raw',
-  /** The workload manifest (agent-runner). */
-  manifest: 'manifest.json',
-  /** mock-authz's request log, NDJSON (the checker's authz check reads it). */
-  authzLog: 'authz.jsonl',
-  agentLog: 'agent.log',
-  sinkLog: 'sink.log',
-  workloadLog: 'workload.log',
-  recipeLog: 'recipe.log',
-  /** Decoded recordings, one JSON record per line (raw-codec's toJsonLine). */
-  intakeNdjson: 'intake.ndjson',
-  recordNdjson: 'record.ndjson',
-  bpfNdjson: 'bpf.ndjson',
-  /** The tolerances the run was checked with when they differ from the checker's defaults (the simulated agent's
-   * scaled timers): `checker --run-dir` picks it up, so a re-check judges the run as the recipe did. */
-  checkConfig: 'check-config.json',
-  /** The checker's reports. */
-  checkJson: 'check.json',
-  checkHtml: 'check.html',
-  /** What ran: versions, era, flags, timings, file hashes, status. */
-  runJson: 'run.json',
-  /** `recipe up`'s state: pid, ports, urls, paths (present while the fake cloud runs). */
-  state: 'cloud.json',
-} as const;
-
-/** Suffix of a file still being written; renamed away when complete, so an interrupted run never leaves one unmarked. */
-export const PARTIAL = '.partial';
-
-export interface RunDir {
-  dir: string;
-  path(name: keyof typeof RUN_FILES): string;
-}
-
-export function runDir(dir: string): RunDir {
-  const abs = resolve(dir);
-  return { dir: abs, path: (name) => join(abs, RUN_FILES[name]) };
-}
+/** A run directory: agent-runner's run layout (the one place its file names are spelled). */
+export type RunDir = RunLayout;
+export const runDir = runLayout;
 
 /** `runs/2026-11-25T08-30-12Z` (a second run in the same second gets `-2`, …). */
 export function timestampName(now: Date): string {
@@ -65,9 +22,10 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
   let dir: string;
   if (opts.out) {
     dir = resolve(opts.out);
-    const held = existsSync(join(dir, RUN_FILES.runJson)) || existsSync(join(dir, RUN_FILES.state));
+    const l = runLayout(dir);
+    const held = existsSync(l.path('runJson')) || existsSync(l.path('state'));
     if (held && !opts.force) throw new RunDirExistsError(dir);
-    if (held && existsSync(join(dir, RUN_FILES.state))) throw new RunDirExistsError(dir, true); // a live `recipe up`: never
+    if (held && existsSync(l.path('state'))) throw new RunDirExistsError(dir, true); // a live `recipe up`: never
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (held) clearRunFiles(dir);
   } else {
@@ -95,7 +53,7 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
  * the new run's files are all its own and every writer can create its file exclusively again.
  */
 export function clearRunFiles(dir: string): void {
-  const names = new Set<string>([...Object.values(RUN_FILES), 'serve.log', 'manifest.events.jsonl']);
+  const names = new Set<string>(Object.values(RUN_FILES));
   for (const n of readdirSync(dir)) {
     const base = n.endsWith(PARTIAL) ? n.slice(0, -PARTIAL.length) : n;
     if (names.has(base) && base !== RUN_FILES.state) rmSync(join(dir, n), { recursive: true, force: true });
@@ -166,4 +124,3 @@ export async function hashRunFiles(dir: string, incomplete: Set<string> = new Se
   return out;
 }
 
-void basename;

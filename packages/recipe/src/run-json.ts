@@ -1,6 +1,9 @@
+import { arch, platform, release } from 'node:os';
+import { AGENT_SIGTERM_EXIT } from '@flowmill/agent-runner';
 import type { AgentChoice } from './agent.js';
 import type { FileEntry } from './run-dir.js';
 import type { Era } from './types.js';
+import { VERSION } from './version.js';
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
 
@@ -31,4 +34,30 @@ export interface RunJson {
   missing?: string[];
   records?: Record<string, number>;
   files: Record<string, FileEntry>;
+}
+
+/** run.json as written when a run starts (status `running`); the run fills in the rest as it goes. */
+export function initialRunJson(o: {
+  argv: string[]; era: Era; simulated: boolean; agent: AgentChoice; started: string; flags: Record<string, unknown>; versions: Record<string, string>;
+  timings: RunJson['timings']; milestones: Record<string, number>; tls: boolean; intakeName: string;
+}): RunJson {
+  const a = o.agent;
+  return {
+    tool: '@flowmill/recipe',
+    version: VERSION,
+    command: 'run',
+    argv: o.argv,
+    status: 'running',
+    era: o.era,
+    simulated: o.simulated,
+    agent: { kind: a.kind, path: a.kind === 'binary' ? a.path : undefined, image: a.kind === 'docker' ? a.image : undefined, expectedExit: AGENT_SIGTERM_EXIT },
+    flags: o.flags,
+    versions: { '@flowmill/recipe': VERSION, ...o.versions },
+    runtime: { name: (globalThis as { Deno?: unknown }).Deno ? 'deno' : 'node', version: process.version, platform: platform(), arch: arch(), kernel: release() },
+    servers: { tls: o.tls, intakeName: o.intakeName },
+    started: o.started,
+    timings: o.timings,
+    milestones: o.milestones,
+    files: {},
+  };
 }

@@ -1,13 +1,12 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { arch, platform, release } from 'node:os';
 import type { RecipeDeps } from './deps.js';
 import { startFakeCloud, tlsFor, type CloudConfig } from './fake-cloud.js';
 import { fileLog } from './file-log.js';
 import { Teardown } from './flow-control/teardown.js';
 import { prefixedLog } from './log-prefix.js';
-import { hashRunFiles, RUN_FILES, runDir, writeJsonAtomic } from './run-dir.js';
-import { SERVE_LOG, type CloudState } from './state.js';
+import { hashRunFiles, runDir, writeJsonAtomic } from './run-dir.js';
+import type { CloudState } from './state.js';
 import type { Writable } from './types.js';
 import { VERSION } from './version.js';
 
@@ -66,7 +65,7 @@ export async function serveCloud(o: ServeOptions): Promise<Serving> {
       authz: cloud.authzUrl ? { url: cloud.authzUrl, port: cloud.authz!.port } : undefined,
       intake: { url: `${tls ? 'tls' : 'tcp'}://${o.cloud.intakeName}:${cloud.intakePort}`, port: cloud.intakePort },
       keys: certs ? { ca: certs.caCert, cert: certs.cert, key: certs.key } : undefined,
-      paths: { intakeDir: join(rd.dir, RUN_FILES.intakeDir), record: rd.path('record'), bpf: rd.path('bpf'), authzLog: rd.path('authzLog'), serveLog: join(rd.dir, SERVE_LOG) },
+      paths: { intakeDir: rd.path('intakeDir'), record: rd.path('record'), bpf: rd.path('bpf'), authzLog: rd.path('authzLog'), serveLog: rd.path('serveLog') },
     };
     writeJsonAtomic(rd.path('state'), state);
     let closing: Promise<void> | undefined;

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from './errors.js';
-import { readJson, RUN_FILES } from './run-dir.js';
+import { isAlive } from '@flowmill/agent-runner';
+import { runLayout } from '@flowmill/agent-runner/run-layout';
+import { readJson } from './run-dir.js';
 import type { Era } from './types.js';
 
 /**
@@ -26,7 +28,6 @@ export interface CloudState {
   paths: { intakeDir: string; record: string; bpf: string; authzLog: string; serveLog: string };
 }
 
-export const SERVE_LOG = 'serve.log';
 
 /** The run directory `recipe env/down/status` use: `--dir`, else `<runs>/current` (the latest `up` or `run`). */
 export function resolveStateDir(dir: string | undefined, runsDir = 'runs'): string {
@@ -40,7 +41,7 @@ export function resolveStateDir(dir: string | undefined, runsDir = 'runs'): stri
 
 /** Reads the state file; StateError (exit 66) if there is none. */
 export function readState(dir: string): CloudState {
-  const p = join(dir, RUN_FILES.state);
+  const p = runLayout(dir).path('state');
   if (!existsSync(p)) throw new StateError(p, 'nothing running there (start it with `recipe up`)');
   try {
     return readJson<CloudState>(p);
@@ -49,23 +50,8 @@ export function readState(dir: string): CloudState {
   }
 }
 
-/**
- * Whether a process is alive: signal 0 reaches it and it is not a zombie (a container's PID 1 may never reap the
- * orphaned `recipe serve`, and a zombie still answers signal 0).
- */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): trust the signal
-  }
-}
+/** Whether a process is alive and not a zombie (a container's PID 1 may never reap the orphaned `recipe serve`). */
+export const alive = (pid: number): boolean => isAlive(pid);
 
 /** Live figures for `recipe status`: what has arrived so far. */
 export function liveCounts(s: CloudState): { authzRequests: number; connections: number; intakeBytes: number; recordBytes: number; bpfBytes: number } {

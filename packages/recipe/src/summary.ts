@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { fmtMs } from './progress.js';
 import type { RunResult } from './recipe-run.js';
-import { RUN_FILES } from './run-dir.js';
+import { RUN_FILES } from '@flowmill/agent-runner/run-layout';
 
 /** The short human summary `recipe run` prints on stdout: the verdict and where everything is. */
 export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolean } = {}): string {

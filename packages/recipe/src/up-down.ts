@@ -1,12 +1,13 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentEnvironment, connectHost, DEFAULT_KEY_ID, exportLines, shellQuote } from './agent-env.js';
-import type { SpawnFn } from './children.js';
+import { DEFAULT_KEY_ID, type SpawnFn } from '@flowmill/agent-runner';
+import { runLayout } from '@flowmill/agent-runner/run-layout';
+import { agentEnvironment, connectHost, exportLines, shellQuote } from './agent-env.js';
 import { RecipeError, StateError, StepTimeoutError } from './errors.js';
 import { waitReady } from './flow-control/wait-ready.js';
-import { createRunDir, linkCurrent, readJson, RUN_FILES } from './run-dir.js';
-import { alive, liveCounts, readState, SERVE_LOG, type CloudState } from './state.js';
+import { createRunDir, linkCurrent, readJson } from './run-dir.js';
+import { alive, liveCounts, readState, type CloudState } from './state.js';
 
 /** `recipe serve` failed before it was ready: its own error line and exit code, passed on. */
 export class ServeFailedError extends RecipeError {
@@ -36,7 +37,7 @@ export interface UpOptions {
 export async function up(o: UpOptions): Promise<CloudState> {
   // `current` moves only once this one is up: a second `up` that fails (port busy) must not hide the first
   const rd = createRunDir({ out: o.dir, base: o.runsDir, force: o.force, link: false });
-  const logPath = join(rd.dir, SERVE_LOG);
+  const logPath = rd.path('serveLog');
   const fd = openSync(logPath, 'a', 0o600);
   const spawn = o.spawn ?? nodeSpawn;
   const child = spawn(o.self[0], [...o.self.slice(1), 'serve', '--dir', rd.dir, ...o.serveArgs], {
@@ -114,7 +115,7 @@ export async function down(dir: string, opts: { graceMs?: number } = {}): Promis
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const rj = join(dir, RUN_FILES.runJson);
+  const rj = runLayout(dir).path('runJson');
   return { state, wasRunning: true, killed, runJson: existsSync(rj) ? readJson(rj) : undefined };
 }
 
@@ -150,14 +151,10 @@ export function renderStatus(s: StatusReport): string {
 export function envScript(state: CloudState, opts: { agent?: string; keyId?: string } = {}): { script: string; command: string } {
   const { env, args } = agentEnvironment({
     era: state.era,
-    intakeHost: connectHost(state.host),
-    intakeName: state.intakeName,
-    intakePort: state.intake.port,
-    tls: state.tls,
-    authzUrl: state.authz?.url,
-    caFile: state.keys?.ca,
     runDir: state.dir,
-    keyId: opts.keyId ?? DEFAULT_KEY_ID,
+    intake: { host: connectHost(state.host), port: state.intake.port, tls: state.tls, name: state.intakeName },
+    authz: state.authz && { server: state.authz.url, keyId: opts.keyId ?? DEFAULT_KEY_ID },
+    caFile: state.keys?.ca,
   });
   const agent = opts.agent ?? (state.era === 'flowmill' ? '~/agent' : 'kernel-collector');
   const command = `sudo -E ${agent} $RECIPE_AGENT_ARGS`;

@@ -1,8 +1,9 @@
 import { createSocket } from 'node:dgram';
+import type { ProfileInput } from '@flowmill/agent-runner';
 
-/** Whether a workload profile (agent-runner ProfileInput) chooses the DNS responder's port itself. */
-export function profileSetsDnsPort(p: unknown): boolean {
-  return typeof p === 'object' && p !== null && typeof (p as { dns?: { port?: unknown } }).dns?.port === 'number';
+/** Whether a workload profile chooses the DNS responder's port itself. */
+export function profileSetsDnsPort(p: ProfileInput | undefined): boolean {
+  return typeof p?.dns?.port === 'number';
 }
 
 /** Whether a UDP port can be bound right now (bound and released at once). */
@@ -18,8 +19,8 @@ export function udpPortFree(host: string, port: number): Promise<boolean> {
  * The workload profiles for a run: a real agent run as root gets its DNS lookups on port 53 when that is free (the
  * agent's DNS probe only sees port 53, checker-facts.md §3.3), unless the user's profile says otherwise.
  */
-export async function workloadProfiles(o: { simulated: boolean; uid?: number; host: string; profile?: unknown }): Promise<{ profiles: unknown[]; dnsPort53: boolean }> {
-  const profiles: unknown[] = [];
+export async function workloadProfiles(o: { simulated: boolean; uid?: number; host: string; profile?: ProfileInput }): Promise<{ profiles: ProfileInput[]; dnsPort53: boolean }> {
+  const profiles: ProfileInput[] = [];
   let dnsPort53 = false;
   if (!o.simulated && (o.uid ?? -1) === 0 && !profileSetsDnsPort(o.profile) && (await udpPortFree(o.host === '0.0.0.0' ? '127.0.0.1' : o.host, 53))) {
     profiles.push({ dns: { port: 53 } });

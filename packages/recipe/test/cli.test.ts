@@ -79,6 +79,22 @@ test('an agent that runs but records nothing: exit 1, the missing recordings nam
   assert.equal(out.missing.length, 3);
   assert.match(out.missing[0], 'wire capture');
   assert.is(out.agent.exit.code, 241, 'stopped like the agent: exit(-SIGTERM)');
+  // a real agent gets plain http authz and a TLS intake: the agent keeps the scheme it is given
+  // (util/url.cc@3598385a:19-25) and libcurl takes http:// (util/curl_engine.cc@3598385a:138)
+  assert.match(out.servers.authz, /^http:\/\/localhost:\d+$/);
+  assert.match(out.servers.intake, /^tls:\/\//);
+  assert.ok(out.agent.argv.includes(`--authz-server=${out.servers.authz}`), out.agent.argv.join(' '));
+});
+
+test('--authz-tls: https authz for a real agent, and the steps to trust the CA system-wide are printed', () => {
+  const a = fakeAgent(cwd, 'ready-then-wait');
+  const r = recipe(['run', '--agent', a.path, ...quick, '--authz-tls', '--duration', '200ms', '--catch-up', '10ms', '--json']);
+  assert.is(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.match(out.servers.authz, /^https:\/\/localhost:\d+$/);
+  assert.ok(out.agent.argv.includes(`--authz-server=${out.servers.authz}`));
+  assert.match(r.stderr, /ignores SSL_CERT_FILE/);
+  assert.match(r.stderr, /update-ca-certificates/);
 });
 
 test('status with nothing running: exit 66, one line', () => {

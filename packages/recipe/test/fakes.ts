@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { CheckReportLike, RecipeDeps, SimAgentLike } from '../src/deps.js';
+import type { CheckReportLike, RecipeDeps, SimAgentLike } from '../src/index.js';
 
 export interface FakeOptions {
   checksOk?: boolean;
@@ -62,7 +62,7 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
         s.on('error', () => {}); // the fake agent's end may reset
         const id = connections.length + 1;
         const file = `conn-${String(id).padStart(4, '0')}.raw`;
-        const c = { id, file, bytes: 0 };
+        const c = { id, file, bytes: 0, peer: '127.0.0.1', start: new Date().toISOString() };
         connections.push(c);
         a.onEvent({ type: 'connection', conn: c });
         s.on('data', (d) => {
@@ -94,9 +94,9 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
       const ready = new Promise<void>((resolve) => {
         sock.once('connect', () => {
           sock.write('hello intake');
-          writeFileSync(a.recordPath, 'record bytes');
-          writeFileSync(a.bpfDumpPath, 'bpf bytes');
-          a.log('Agent connected successfully. Telemetry is flowing!');
+          writeFileSync(a.recordFile!, 'record bytes');
+          writeFileSync(a.bpfDumpFile!, 'bpf bytes');
+          a.log?.('Agent connected successfully. Telemetry is flowing!');
           if (!o.neverReady) resolve();
           if (o.dieAfterMs !== undefined) setTimeout(() => (sock.destroy(), calls.open.delete('agent'), exitResolve(255)), o.dieAfterMs);
         });
@@ -110,6 +110,8 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
           exitResolve(241);
           return 241;
         },
+        addEvent() {},
+        drained: async () => {},
       };
     },
     async runWorkload(a) {
@@ -118,8 +120,8 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
         const t = setTimeout(resolve, o.workloadMs ?? 10);
         a.signal?.addEventListener('abort', () => (clearTimeout(t), reject(a.signal!.reason)), { once: true });
       });
-      writeFileSync(a.manifestPath, JSON.stringify({ simulated: a.simulated }));
-      return {};
+      writeFileSync(a.manifestPath, JSON.stringify({ simulated: a.agent?.kind === 'sim' }));
+      return {} as Awaited<ReturnType<RecipeDeps['runWorkload']>>;
     },
     async decodeToNdjson(a) {
       calls.steps.push(`decode:${a.kind}`);
@@ -131,8 +133,10 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
       calls.steps.push('check');
       calls.checkInputs = inputs;
       const ok = o.checksOk ?? true;
-      if (o.noneRun) return { ok: true, checks: [{ id: 'decode', title: 'decodes', status: 'not-run', reason: 'needs a recording' }] };
-      return { ok, checks: [{ id: 'heartbeat-cadence', title: 'heartbeats every 2 s', status: ok ? 'pass' : 'fail', reason: ok ? undefined : 'gap of 4 s' }] };
+      // the parts of the checker's report the recipe reads
+      const report = (r: Pick<CheckReportLike, 'ok' | 'checks'>) => r as CheckReportLike;
+      if (o.noneRun) return report({ ok: true, checks: [{ id: 'decode', title: 'decodes', status: 'not-run', reason: 'needs a recording' }] });
+      return report({ ok, checks: [{ id: 'heartbeat-cadence', title: 'heartbeats every 2 s', status: ok ? 'pass' : 'fail', reason: ok ? undefined : 'gap of 4 s' }] });
     },
     renderHtml: (r) => `<html>${r.ok}</html>`,
   };

@@ -1,6 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Flow, Teardown, runStep, waitReady, killOthers, createReporter, StepTimeoutError, ChildExitedError, InterruptedError, type ProgressEvent } from '../src/index.js';
+import { Flow } from '../src/flow-control/flow.js';
+import { killOthers } from '../src/flow-control/kill-others.js';
+import { runStep } from '../src/flow-control/start.js';
+import { Teardown } from '../src/flow-control/teardown.js';
+import { waitReady } from '../src/flow-control/wait-ready.js';
+import { createReporter } from '../src/progress.js';
+import { StepTimeoutError, ChildExitedError, InterruptedError, type ProgressEvent } from '../src/index.js';
 
 const events = () => {
   const list: ProgressEvent[] = [];

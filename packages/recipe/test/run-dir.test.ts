@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunDir, hashRunFiles, timestampName, scaledTolerances, renderSummary, type RunResult } from '../src/index.js';
+import { createRunDir, hashRunFiles, timestampName } from '../src/run-dir.js';
+import { scaledTolerances, renderSummary, type RunResult } from '../src/index.js';
 import { failureLine } from '../src/up-down.js';
 
 test('run directories: UTC timestamp names, a second one in the same second gets -2, current follows', () => {

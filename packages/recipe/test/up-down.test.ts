@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { up, down, status, envScript, ServeFailedError, StepTimeoutError, StateError, alive, type CloudState } from '../src/index.js';
+import { up, down, status, envScript, ServeFailedError, StepTimeoutError, StateError, type CloudState } from '../src/index.js';
+import { alive } from '../src/state.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'recipe-up-'));
 

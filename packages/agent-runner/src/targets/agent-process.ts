@@ -17,6 +17,7 @@ export async function startAgentProcess(
   stopHow?: (proc: Supervised) => StopOptions,
 ): Promise<RunningAgent> {
   await rm(command.files.bpf, { force: true });
+  o.onCommand?.(command);
   const proc = await supervise(command.argv, { env: command.env, onLine: o.onLine, graceMs: o.graceMs, spawn: o.spawn });
   const toExit = (e: ExitInfo): AgentExit => ({ ...e, meaning: describeAgentExit(e.code, e.signal), expected: proc.stopping && isCleanStop(e.code, e.signal) });
   const exited = proc.exited.then(toExit);

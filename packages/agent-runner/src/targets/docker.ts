@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { basename } from 'node:path';
-import { buildAgentCommand, type AgentCommand } from '../real/command.js';
+import type { AgentCommand } from '../real/command.js';
 import { cmdline, descendants } from '../process/proc.js';
 import type { StopOptions, Supervised } from '../process/supervise.js';
 import { startAgentProcess } from './agent-process.js';
-import { authzOf } from './binary.js';
+import { agentCommandFor } from './command-for.js';
 import type { AgentExit, DockerTarget, RunningAgent, StartAgentOptions } from './types.js';
 
 /**
@@ -60,10 +60,7 @@ export function dockerStop(c: AgentCommand, proc = '/proc'): (p: Supervised) => 
 
 /** The kernel collector's docker image (`docker run --rm --pid host …`); see dockerStop for how it is stopped. */
 export async function startDocker(t: DockerTarget, o: StartAgentOptions): Promise<RunningAgent> {
-  const command = buildAgentCommand({
-    era: o.era, docker: t.image, containerName: t.containerName, dockerCli: t.dockerCli, dockerClientEnv: t.dockerClientEnv,
-    runDir: o.runDir, intake: o.intake, authz: authzOf(o), caFile: o.caFile, path: t.envPath, extraArgs: t.extraArgs, extraEnv: t.extraEnv,
-  });
+  const command = agentCommandFor(t, o);
   const agent = await startAgentProcess('docker', command, o, dockerStop(command));
   const remove = () => docker(command, ['rm', '--force', command.containerName!]).catch(() => '');
   let stopped: Promise<AgentExit> | undefined;

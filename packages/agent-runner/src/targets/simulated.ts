@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { runSimAgent } from '../index.js';
 import { describeAgentExit, isCleanStop } from '../real/exit-status.js';
 import { runLayout } from '../run-layout.js';
-import { authzOf } from './binary.js';
+import { authzOf } from './command-for.js';
 import type { AgentExit, RunningAgent, SimulatedTarget, StartAgentOptions } from './types.js';
 
 /**

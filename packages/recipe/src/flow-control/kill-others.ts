@@ -1,5 +1,5 @@
 import { ChildExitedError } from '../errors.js';
-import type { ExitInfo } from '../children.js';
+import type { ExitInfo } from '@flowmill/agent-runner';
 
 /**
  * concurrently's `--kill-others`: when a process we depend on ends on its own (the agent crashed, the sink died),
