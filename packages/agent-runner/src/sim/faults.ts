@@ -1,4 +1,5 @@
-import type { MessageSelector, SimFaultRecord, SimFaults } from '../manifest.js';
+import type { MessageSelector, SimFaults } from '../manifest.js';
+import type { FaultLog } from './fault-log.js';
 
 type Kind = 'drop' | 'duplicate' | 'reorder' | 'corrupt';
 export interface Rec { name: string; ts: bigint; bytes: Uint8Array }
@@ -16,7 +17,7 @@ export const CORRUPT_RPC_ID = 0;
 export class FaultStream {
   private counts = new Map<string, number>();
   private held: Rec | undefined;
-  constructor(private readonly stream: 'intake' | 'bpf', private readonly faults: SimFaults, private readonly record: (r: SimFaultRecord) => void, private readonly session: () => number) {}
+  constructor(private readonly stream: 'intake' | 'bpf', private readonly faults: SimFaults, private readonly log: FaultLog) {}
 
   private match(kind: Kind, name: string, nth: number): boolean {
     const list: MessageSelector[] | undefined = this.faults[kind];
@@ -27,7 +28,7 @@ export class FaultStream {
   apply(r: Rec): Rec[] {
     const nth = (this.counts.get(r.name) ?? 0) + 1;
     this.counts.set(r.name, nth);
-    const log = (fault: SimFaultRecord['fault']) => this.record({ fault, name: r.name, nth, stream: this.stream, timestampNs: String(r.ts), session: this.session() });
+    const log = (fault: 'drop' | 'duplicate' | 'reorder' | 'corrupt') => this.log.add(fault, r.name, nth, this.stream, r.ts);
     const out: Rec[] = [];
     let cur: Rec | undefined = r;
     if (this.match('drop', r.name, nth)) { log('drop'); cur = undefined; }

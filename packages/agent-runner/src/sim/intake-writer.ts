@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import type { Lz4FrameEncoder } from '@flowmill/raw-codec';
+import type { IntakeConn } from './conn.js';
 import type { FaultStream, Rec } from './faults.js';
 
 /** The agent's BufferedWriter size (agent-protocol.md §2.6, collector/constants.h: WRITE_BUFFER_SIZE = 16 KiB). */
@@ -20,7 +20,7 @@ export class IntakeWriter {
   /** `lz4Frames` outlives the connection: the agent's Lz4Channel is a member of its one UpstreamConnection, so one
    * liblz4 context serves every connection of the process (channel/upstream_connection.h, lz4_channel.cc), and a
    * reused context writes other (valid) bytes than a fresh one. */
-  constructor(private readonly sock: Socket, private readonly recordFd: number | undefined, private readonly lz4: boolean, private readonly faults: FaultStream, readonly stats: WriterStats, private readonly lz4Frames: Lz4FrameEncoder) {}
+  constructor(private readonly conn: IntakeConn, private readonly recordFd: number | undefined, private readonly lz4: boolean, private readonly faults: FaultStream, readonly stats: WriterStats, private readonly lz4Frames: Lz4FrameEncoder) {}
 
   private count(name: string): void { this.stats.intake[name] = (this.stats.intake[name] ?? 0) + 1; this.stats.records++; }
 
@@ -54,6 +54,9 @@ export class IntakeWriter {
     this.names = [];
   }
 
+  /** Bytes written but not yet flushed. */
+  get pending(): number { return this.len; }
+
   /** connect()/close() discard pending data (agent-protocol.md §2.6, §5.1). */
   discard(): number { const n = this.names.length; this.len = 0; this.names = []; return n; }
 
@@ -61,9 +64,9 @@ export class IntakeWriter {
   end(): void { for (const x of this.faults.flushHeld()) this.put(x); this.flush(); }
 
   private send(plain: Uint8Array, lz4: boolean): void {
-    if (this.sock.destroyed || !this.sock.writable) return; // written while the channel is closed: dropped
+    if (!this.conn.open) return; // written while the channel is closed: dropped
     const wire = lz4 ? this.lz4Frames.encode(plain) : plain;
-    this.sock.write(wire);
+    this.conn.write(wire);
     this.stats.frames += lz4 ? 1 : 0;
     this.stats.plainBytes += plain.length;
     this.stats.wireBytes += wire.length;

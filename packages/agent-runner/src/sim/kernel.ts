@@ -29,6 +29,11 @@ export function v4Mapped(ip: string): Uint8Array {
   ip.split('.').forEach((o, i) => { a[12 + i] = Number(o); });
   return a;
 }
+function name256(s: string): Uint8Array {
+  const a = new Uint8Array(256);
+  a.set(new TextEncoder().encode(s).subarray(0, 255));
+  return a;
+}
 export function comm16(s: string): Uint8Array {
   const a = new Uint8Array(16);
   a.set(new TextEncoder().encode(s).subarray(0, 15));
@@ -47,11 +52,13 @@ export class SimKernel {
   /** Pids seen in a pid_info, so a new workload process gets one. */
   readonly knownPids = new Set<number>();
   /** Cgroup id the simulated processes live in (a kernel-pointer-looking constant). */
-  readonly cgroup = 0xffff88810a5c1000n;
+  cgroup = 0xffff88810a5c1000n;
   /** Converts a workload timestamp to the agent's clock. */
   toAgentNs: (ns: bigint) => bigint = (ns) => ns;
-
-  constructor(private readonly filterNs = 10_000_000n) { void this.filterNs; }
+  /** DNS lookups the workload's profile makes: its client socket closes right after the last one. */
+  private dnsLookups = 0;
+  /** The agent's own intake connection (found by the socket scan) and the counters last reported for it. */
+  private intake?: { sk: bigint; sent: number; received: number };
 
   allocSk(): bigint { const sk = this.nextSk; this.nextSk += 0x1000n; return sk; }
 
@@ -59,12 +66,37 @@ export class SimKernel {
     this.out.push({ name, ts, data, seq: this.seq++ });
   }
 
-  /** Take the messages generated so far (the caller orders them by ts like the perf-ring merge). */
+  /** Take the messages generated so far, unordered (a connection attempt drops them). */
   drain(): BpfMsg[] {
     return this.out.splice(0, this.out.length);
   }
+  /** The samples with ts ≤ t, merged across the rings by ts (PerfReader), the rest left for a later poll. */
+  takeDue(t: bigint): BpfMsg[] {
+    const due: BpfMsg[] = [], later: BpfMsg[] = [];
+    for (const m of this.out) (m.ts <= t ? due : later).push(m);
+    this.out.length = 0;
+    this.out.push(...later);
+    return due.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq));
+  }
+  /** Samples read but not consumed stay in the ring. */
+  putBack(msgs: BpfMsg[]): void { this.out.push(...msgs); }
 
   // --- initial scan (checker-facts.md §2 6b, 6f)
+  /**
+   * OpenTelemetry era: the existing cgroup v2 directories, one `existing_cgroup_probe` each, parents first
+   * (cgroup_prober.cc in main walks the tree and triggers the probe per directory; buffered_poller.cc:111 turns each
+   * into cgroup_create). The processes are placed in the last directory scanned. Returns the ids by path.
+   */
+  scanCgroups(ts: bigint, dirs: { path: string; name: string; parent?: string }[]): void {
+    const ids = new Map<string, bigint>();
+    dirs.forEach((d, i) => {
+      const id = 0xffff888109000000n + BigInt(i) * 0x1000n;
+      ids.set(d.path, id);
+      this.emit('existing_cgroup_probe', ts + BigInt(i), { cgroup: id, cgroup_parent: d.parent ? ids.get(d.parent) ?? 0n : 0n, name: name256(d.name) });
+    });
+    if (dirs.length) this.cgroup = ids.get(dirs[dirs.length - 1].path)!;
+  }
+
   scanProcess(ts: bigint, pid: number, comm: string, parentPid: number): void {
     this.knownPids.add(pid);
     this.emit('pid_info', ts, { pid, comm: comm16(comm), cgroup: this.cgroup, parent_pid: parentPid });
@@ -75,6 +107,20 @@ export class SimKernel {
     this.emit('reset_tcp_counters', ts, { sk, bytes_acked: BigInt(sent), packets_delivered: Math.ceil(sent / SEG), packets_retrans: 0, bytes_received: BigInt(received), pid });
     this.emit('set_state_ipv4', ts, { dest: ipv4Raw(remote.ip), src: ipv4Raw(local.ip), dport: remote.port, sport: local.port, sk, tx_rx: TX_RX.existing });
     return sk;
+  }
+  /** The scanned socket is the agent's own intake connection: its later traffic is reported like any socket's. */
+  scanIntakeSocket(ts: bigint, pid: number, local: { ip: string; port: number }, remote: { ip: string; port: number }, sent: number, received: number): void {
+    this.intake = { sk: this.scanTcpSocket(ts, pid, local, remote, sent, received), sent, received };
+  }
+  /**
+   * The intake connection's counters moved: the rtt probe reports them (tcp_rtt_estimator runs on every ACK, rate
+   * limited by the 10 ms --filter-ns: render_bpf.c), so userspace sends its socket_stats in the next slot.
+   */
+  intakeProgress(ts: bigint, sent: number, received: number): void {
+    const i = this.intake;
+    if (!i || (sent === i.sent && received === i.received)) return;
+    i.sent = sent; i.received = received;
+    this.rtt(ts, i.sk, sent, received, false);
   }
 
   // --- UDP model: first packet per direction announces the address (packets=0, changed_af), the rest is held and
@@ -152,8 +198,9 @@ export class SimKernel {
   }
 
   // --- items
-  onStart(m: Pick<WorkloadManifest, 'startedNs' | 'servers' | 'workload'>, parentPid: number): void {
+  onStart(m: Pick<WorkloadManifest, 'startedNs' | 'servers' | 'workload'> & { profile?: { dns?: { lookups?: number } } }, parentPid: number): void {
     const t = this.toAgentNs(BigInt(m.startedNs));
+    this.dnsLookups = m.profile?.dns?.lookups ?? 0;
     const pid = m.workload.pid;
     if (!this.knownPids.has(pid)) this.scanProcess(t - 4000n, pid, m.workload.comm, parentPid);
     // listeners opened after steady state: new_sock_created + set_state(tx_rx=2, dport=0) (checker-facts.md §3.1)
@@ -201,16 +248,22 @@ export class SimKernel {
     const r = encodeResponse(q, it.rcode, it.answers.map((a) => a.address), it.answers[0]?.ttl ?? 60);
     const d = (e - s) / 4n;
     const srv = it.client.tuple.remote, cli = it.client.tuple.local;
-    this.emit('dns_packet', s, { sk: cs.sk, pkt: q, total_len: q.length, is_rx: 0 });
+    // the probe submits a dns_packet only for UDP with source or destination port 53
+    // (render_bpf.c@3598385a:2453-2456, main:2266); the datagrams themselves are counted either way
+    const dns = srv.port === 53 || cli.port === 53;
+    const pkt = (ts: bigint, sk: bigint, b: Uint8Array, isRx: 0 | 1) => { if (dns) this.emit('dns_packet', ts, { sk, pkt: b, total_len: b.length, is_rx: isRx }); };
+    pkt(s, cs.sk, q, 0);
     this.udpPacket(s, cs, 0, srv.ip, srv.port, q.length + UDP_TX_OVERHEAD);
     if (ss) {
-      this.emit('dns_packet', s + d, { sk: ss.sk, pkt: q, total_len: q.length, is_rx: 1 });
+      pkt(s + d, ss.sk, q, 1);
       this.udpPacket(s + d, ss, 1, cli.ip, cli.port, q.length);
-      this.emit('dns_packet', s + 2n * d, { sk: ss.sk, pkt: r, total_len: r.length, is_rx: 0 });
+      pkt(s + 2n * d, ss.sk, r, 0);
       this.udpPacket(s + 2n * d, ss, 0, cli.ip, cli.port, r.length + UDP_TX_OVERHEAD);
     }
-    this.emit('dns_packet', e, { sk: cs.sk, pkt: r, total_len: r.length, is_rx: 1 });
+    pkt(e, cs.sk, r, 1);
     this.udpPacket(e, cs, 1, srv.ip, srv.port, r.length);
+    // the workload closes its DNS socket right after the last lookup (workload/run.ts dnsLookups)
+    if (it.index === this.dnsLookups - 1) this.closeDnsClient();
   }
 
   /** The workload closes its DNS client socket after the last lookup. */

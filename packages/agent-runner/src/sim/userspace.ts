@@ -4,16 +4,21 @@
  * pool (LIFO reuse), the DNS matcher (key = qid,type,name; direction ignored: §7 Q1), the process table with
  * tracked_process refs, and slot flushes.
  */
-import { readFileSync } from 'node:fs';
-import { parseQuestion, parseResponse } from '../workload/dns-wire.js';
+import { parseQuestion, parseResponse, readName } from '../workload/dns-wire.js';
 import type { BpfMsg } from './kernel.js';
 
 export interface IntakeMsg { name: string; ts: bigint; data: Record<string, unknown> }
 
 /** DNS requests time out after 10 s (checker-facts.md §3.3, BP:49). */
 const DNS_TIMEOUT_NS = 10_000_000_000n;
-/** Slot length ≈ 1 s: slot k starts at k·2^48/281474 ns (checker-facts.md §4, util/fast_div.h). */
-function slotOf(ts: bigint): bigint { return (ts * 281474n) >> 48n; }
+/**
+ * Stats slots: Flowmill ≈ 1 s, slot k starts at k·2^48/281474 ns (tslot_(1e9, 16): buffered_poller.cc@3598385a:75,
+ * util/fast_div.h); OpenTelemetry --socket-stats-interval-sec, default 10 s (entrypoint.cc:284,
+ * buffered_poller.cc:77 in main), taken here as exact multiples of the interval.
+ */
+function slotFn(slotNs: bigint): (ts: bigint) => bigint {
+  return slotNs === 1_000_000_000n ? (ts) => (ts * 281474n) >> 48n : (ts) => ts / slotNs;
+}
 
 interface TcpStats { bytes: bigint; delivered: number; retrans: number; maxRtt: number }
 interface TcpEntry { pid: number; last: { acked: bigint; delivered: number; retrans: number; received: bigint; rcvDelivered: number; holes: number }; tx: TcpStats; rx: TcpStats }
@@ -41,8 +46,11 @@ export class SimUserspace {
   private lastSlot = -1n;
   lostSamples = 0;
   private reportedLost = 0;
+  private readonly slotOf: (ts: bigint) => bigint;
   /** Names the schema knows (messages missing in an era are skipped). */
-  constructor(private readonly has: (name: string) => boolean, private readonly readCmdline: (pid: number) => string = defaultCmdline) {}
+  constructor(private readonly has: (name: string) => boolean, private readonly readCmdline: (pid: number) => string, slotNs = 1_000_000_000n) {
+    this.slotOf = slotFn(slotNs);
+  }
 
   private out: IntakeMsg[] = [];
   private w(name: string, ts: bigint, data: Record<string, unknown>): void {
@@ -50,18 +58,27 @@ export class SimUserspace {
   }
 
   /** Translate one poll: the BPF messages consumed (ts ≤ t), then the slot rollover work at poll time t. */
-  poll(msgs: BpfMsg[], t: bigint): IntakeMsg[] {
+  poll(msgs: BpfMsg[], t: bigint, slots = true): IntakeMsg[] {
     for (const m of msgs) this.handle(m, t);
-    const slot = slotOf(t);
-    if (slot !== this.lastSlot) {
+    const slot = this.slotOf(t);
+    if (slots && slot !== this.lastSlot) {
       this.lastSlot = slot;
       this.flushSlot(t);
-      if (this.lostSamples > this.reportedLost) {
-        this.w('bpf_lost_samples', t, { count: BigInt(this.lostSamples - this.reportedLost) });
-        this.reportedLost = this.lostSamples;
-      }
+      this.queueLost(t);
     }
     return this.out.splice(0);
+  }
+
+  /** bpf_lost_samples for the samples lost since the last report (send_report_if_recent_loss, buffered_poller.cc). */
+  reportLost(t: bigint): IntakeMsg[] {
+    this.queueLost(t);
+    return this.out.splice(0);
+  }
+  private queueLost(t: bigint): void {
+    if (this.lostSamples > this.reportedLost) {
+      this.w('bpf_lost_samples', t, { count: BigInt(this.lostSamples - this.reportedLost) });
+      this.reportedLost = this.lostSamples;
+    }
   }
 
   /** Slow poll (1 s): DNS timeouts of requests older than 10 s. */
@@ -193,6 +210,9 @@ export class SimUserspace {
         return;
       }
       case 'dns_packet': this.dnsPacket(m); return;
+      case 'existing_cgroup_probe': // OpenTelemetry main: buffered_poller.cc:1246-1252
+        this.w('cgroup_create', m.ts, { cgroup: d.cgroup, cgroup_parent: d.cgroup_parent, name: d.name });
+        return;
       case 'pid_info': {
         const pid = d.pid as number;
         if (!this.refs.has(pid)) {
@@ -237,8 +257,17 @@ export class SimUserspace {
     let r;
     try { r = parseResponse(pkt); } catch { return; }
     const same = (p: PendingDns) => p.qid === q.id && p.qtype === q.qtype && p.name === q.name; // is_rx ignored (§7 Q1)
-    const v4 = r.answers.filter((a) => a.type === 1 && a.data.length === 4).slice(0, 16);
-    const v6 = r.answers.filter((a) => a.type === 28 && a.data.length === 16).slice(0, 16);
+    // the agent's A/AAAA reply parser walks the answers in order: an A/AAAA counts only when its owner is the current
+    // name (the question's, then each CNAME's target replaces it), at most 16 of each
+    // (dns/ares_parse_a_aaaa_reply.c@3598385a:113-155, called at buffered_poller.cc@3598385a:405)
+    let cur = q.name.toLowerCase();
+    const inChain: typeof r.answers = [];
+    for (const a of r.answers) {
+      if (a.type === 5) cur = cnameTarget(pkt, a) ?? cur;
+      else if (a.name.toLowerCase() === cur) inChain.push(a);
+    }
+    const v4 = inChain.filter((a) => a.type === 1 && a.data.length === 4).slice(0, 16);
+    const v6 = inChain.filter((a) => a.type === 28 && a.data.length === 16).slice(0, 16);
     const own = this.udp.get(m.data.sk as bigint);
     if ((v4.length || v6.length) && own) {
       for (const p of this.dns.filter(same)) {
@@ -253,7 +282,7 @@ export class SimUserspace {
   }
 }
 
-function defaultCmdline(pid: number): string {
-  // read at processing time, ≤ 256 bytes, "" when the process is gone (checker-facts.md §1 pid_info row)
-  try { return readFileSync(`/proc/${pid}/cmdline`).subarray(0, 256).toString('utf8').replace(/\0/g, ' ').trim(); } catch { return ''; }
+/** A CNAME answer's target name (its rdata is a possibly compressed name inside the packet). */
+function cnameTarget(pkt: Uint8Array, a: { dataOffset: number }): string | undefined {
+  try { return readName(pkt, a.dataOffset).name.toLowerCase(); } catch { return undefined; }
 }

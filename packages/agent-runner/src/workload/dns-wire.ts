@@ -1,7 +1,8 @@
 /** Minimal DNS message codec (RFC 1035 §4): A queries and answers, enough for the bundled responder and client. */
 
 export interface DnsQuestion { id: number; name: string; qtype: number; qclass: number; flags: number }
-export interface DnsResponse extends DnsQuestion { rcode: number; answers: { name: string; type: number; ttl: number; data: Uint8Array }[] }
+/** `dataOffset`: where an answer's rdata starts in the packet (a CNAME's target may point back into it). */
+export interface DnsResponse extends DnsQuestion { rcode: number; answers: { name: string; type: number; ttl: number; data: Uint8Array; dataOffset: number }[] }
 
 function encodeName(name: string): Uint8Array {
   const parts = name.split('.').filter((s) => s.length > 0);
@@ -29,7 +30,7 @@ export function encodeQuery(id: number, name: string, qtype = 1): Uint8Array {
   return b;
 }
 
-function readName(b: Uint8Array, off: number): { name: string; end: number } {
+export function readName(b: Uint8Array, off: number): { name: string; end: number } {
   const labels: string[] = [];
   let end = -1;
   let jumps = 0;
@@ -70,7 +71,7 @@ export function parseResponse(b: Uint8Array): DnsResponse {
     if (end + 10 > b.length) throw new Error('DNS answer truncated');
     const type = v.getUint16(end), ttl = v.getUint32(end + 4), rdlen = v.getUint16(end + 8);
     if (end + 10 + rdlen > b.length) throw new Error('DNS answer data truncated');
-    answers.push({ name, type, ttl, data: b.slice(end + 10, end + 10 + rdlen) });
+    answers.push({ name, type, ttl, data: b.slice(end + 10, end + 10 + rdlen), dataOffset: end + 10 });
     off = end + 10 + rdlen;
   }
   return { ...q, rcode: q.flags & 0xf, answers };

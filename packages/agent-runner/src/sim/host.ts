@@ -1,0 +1,114 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, hostname as osHostname, release } from 'node:os';
+import { join } from 'node:path';
+
+/** One interface's counters as the agent reads them from /sys/class/net/<if>/statistics (nic_poller.cc@3598385a:40-74). */
+export interface NicCounters { name: string; txBytes: bigint; rxBytes: bigint; txErrors: bigint; rxErrors: bigint }
+/** One cgroup directory of the scan (cgroup_prober.cc in main: trigger_existing_cgroup_probe). */
+export interface CgroupDir { path: string; name: string; parent?: string }
+
+/**
+ * What the simulated agent reads from the machine it runs on. `liveHost()` reads the real /proc and /sys, as the
+ * agent would; `simulateRun` passes a fixed host so a seeded run is the same everywhere.
+ */
+export interface HostView {
+  hostname: string;
+  kernelRelease: string;
+  cpuCount: number;
+  /** The agent's own pid, its parent's, and a process's comm / parent (the process scan). */
+  pid: number;
+  ppidOf(pid: number): number;
+  commOf(pid: number): string;
+  /** /proc/<pid>/cmdline as the agent reads it (≤ 256 bytes, NULs as spaces), "" when gone. */
+  cmdlineOf(pid: number): string;
+  nics(): NicCounters[];
+  /** The cgroup v2 tree, parents before children (empty when there is no v2 mount). */
+  cgroups(): CgroupDir[];
+  resourceUsage(): NodeJS.ResourceUsage;
+}
+
+/** The loopback and calico interfaces are skipped (nic_poller.cc@3598385a:45-48). */
+const SKIP_NIC = (n: string) => n === 'lo' || n.startsWith('cali');
+
+function readNum(path: string): bigint {
+  try { return BigInt(readFileSync(path, 'utf8').trim() || '0'); } catch { return 0n; }
+}
+
+export function liveHost(): HostView {
+  return {
+    hostname: osHostname(),
+    kernelRelease: release(),
+    cpuCount: cpus().length,
+    pid: process.pid,
+    ppidOf: (pid) => {
+      try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) || 0; } catch { return 0; }
+    },
+    commOf: (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return 'node'; } },
+    cmdlineOf: (pid) => {
+      try { return readFileSync(`/proc/${pid}/cmdline`).subarray(0, 256).toString('utf8').replace(/\0/g, ' ').trim(); } catch { return ''; }
+    },
+    nics: () => {
+      const base = '/sys/class/net';
+      let names: string[] = [];
+      try { names = readdirSync(base); } catch { return []; }
+      return names.filter((n) => !SKIP_NIC(n) && (existsSync(join(base, n, 'statistics/tx_bytes')) || existsSync(join(base, n, 'statistics/rx_bytes')))).map((n) => {
+        const s = (f: string) => readNum(join(base, n, 'statistics', f));
+        return { name: n, txBytes: s('tx_bytes'), rxBytes: s('rx_bytes'), txErrors: s('tx_errors'), rxErrors: s('rx_errors') };
+      });
+    },
+    cgroups: () => cgroupTree(v2Mount()),
+    resourceUsage: () => process.resourceUsage(),
+  };
+}
+
+/** The cgroup2 mount point from /proc/self/mounts (the agent: find_cgroup_v2_mountpoint), or undefined. */
+function v2Mount(): string | undefined {
+  try {
+    for (const l of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+      const f = l.split(' ');
+      if (f[2] === 'cgroup2') return f[1];
+    }
+  } catch { /* no /proc */ }
+  return undefined;
+}
+
+/** Every directory under the mount, depth first from the root, as the agent's directory stack walks it. */
+function cgroupTree(root: string | undefined): CgroupDir[] {
+  if (!root) return [];
+  const out: CgroupDir[] = [];
+  const stack: { path: string; parent?: string }[] = [{ path: root }];
+  while (stack.length && out.length < 4096) {
+    const d = stack.pop()!;
+    out.push({ path: d.path, name: d.path === root ? '' : d.path.slice(d.path.lastIndexOf('/') + 1), parent: d.parent });
+    let kids: string[] = [];
+    try { kids = readdirSync(d.path).filter((k) => { try { return statSync(join(d.path, k)).isDirectory(); } catch { return false; } }); } catch { /* vanished */ }
+    for (const k of kids) stack.push({ path: join(d.path, k), parent: d.path });
+  }
+  return out;
+}
+
+/** A fixed host for deterministic runs: no /proc or /sys is read. */
+export function fixedHost(o: { pid: number; ppid: number; comm: string; hostname?: string }): HostView {
+  const zero: NodeJS.ResourceUsage = {
+    userCPUTime: 0, systemCPUTime: 0, maxRSS: 0, sharedMemorySize: 0, unsharedDataSize: 0, unsharedStackSize: 0, minorPageFault: 0,
+    majorPageFault: 0, swappedOut: 0, fsRead: 0, fsWrite: 0, ipcSent: 0, ipcReceived: 0, signalsCount: 0, voluntaryContextSwitches: 0,
+    involuntaryContextSwitches: 0,
+  };
+  let nicTx = 1_000_000n;
+  return {
+    hostname: o.hostname ?? 'sim-host',
+    kernelRelease: '6.1.0-sim',
+    cpuCount: 2,
+    pid: o.pid,
+    ppidOf: (pid) => (pid === o.pid ? o.ppid : 1),
+    commOf: (pid) => (pid === o.pid ? o.comm : pid === o.ppid ? 'bash' : 'systemd'),
+    cmdlineOf: () => '',
+    nics: () => { nicTx += 123_456n; return [{ name: 'eth0', txBytes: nicTx, rxBytes: nicTx * 2n, txErrors: 0n, rxErrors: 0n }]; },
+    cgroups: () => [
+      { path: '/sys/fs/cgroup', name: '' },
+      { path: '/sys/fs/cgroup/system.slice', name: 'system.slice', parent: '/sys/fs/cgroup' },
+      { path: '/sys/fs/cgroup/user.slice', name: 'user.slice', parent: '/sys/fs/cgroup' },
+    ],
+    resourceUsage: () => zero,
+  };
+}

@@ -1,0 +1,341 @@
+import { Lz4FrameEncoder } from '@flowmill/raw-codec';
+import type { AgentClock } from '../clock.js';
+import type { SimFaults, WorkloadEvent } from '../manifest.js';
+import type { AuthzToken } from './authz-client.js';
+import type { ConnEvents, IntakeConn } from './conn.js';
+import { CommandDecoder, DISABLE_SEND } from './downlink.js';
+import { SimCodec, type Era } from './encoding.js';
+import { FaultLog } from './fault-log.js';
+import { FaultStream } from './faults.js';
+import type { HostView } from './host.js';
+import { IntakeWriter } from './intake-writer.js';
+import { SimKernel } from './kernel.js';
+import { sendMetadata, type AgentVersion } from './metadata.js';
+import { Poller, type PollState } from './poller.js';
+import { loadSteps } from './probe-load.js';
+import type { Scheduler, Timer } from './scheduler.js';
+import { SessionIO, type SimEdit } from './session-io.js';
+import { reconnectDelayMs, RING_WATERMARK_BYTES, TIMERS } from './timing.js';
+import type { SimStats } from './types.js';
+import { SimUserspace } from './userspace.js';
+import { WorkloadFeed } from './workload-feed.js';
+
+export const READY_MESSAGE = 'Agent connected successfully. Telemetry is flowing!';
+export const EXIT_SIGTERM = 241;
+
+type Later<T> = T | Promise<T>;
+/** What the agent's logic needs from its surroundings: a live process and a deterministic run differ only here. */
+export interface AgentEnv {
+  scheduler: Scheduler;
+  clock: AgentClock;
+  host: HostView;
+  /** Flowmill era: a token from authz (the agent gives up after 10 attempts). */
+  fetchToken(): Later<AuthzToken>;
+  connect(name: string, tls: boolean, ev: ConnEvents): Later<IntakeConn>;
+  /** [0, 1) for the agent's jitters. */
+  random(): number;
+  /** Wall-clock seconds (the token's expiry). */
+  nowS(): number;
+  recordFd?: number;
+  bpfFd?: number;
+  closeFiles(): void;
+}
+
+export interface CoreOptions {
+  era: Era; version: AgentVersion; labels: Record<string, string>; intakeName?: string; tls: boolean; where: string;
+  faults: SimFaults; connectDelayMs?: number; jitter: boolean; maxSessions?: number; compileMs: number; probeLoadMs: number;
+  socketStatsIntervalS: number; edit?: SimEdit; log: (level: 'info' | 'warning' | 'error' | 'critical', msg: string) => void; sink: (line: string) => void;
+}
+
+function later<T>(v: Later<T>, ok: (v: T) => void, fail: (e: unknown) => void): void {
+  if (v instanceof Promise) v.then(ok, fail); else ok(v);
+}
+
+interface Session { conn: IntakeConn; io: SessionIO; kernel: SimKernel; user: SimUserspace; poller: Poller; gen: number }
+
+/**
+ * The simulated agent's session state machine (kernel_collector.cc): token, connect, metadata, hold-off and probe
+ * load, heartbeats, polls, DISABLE_SEND, loss of the connection and the timed reconnect, SIGTERM.
+ */
+export class SimCore {
+  readonly stats: SimStats;
+  ready: Promise<void>;
+  exited: Promise<number>;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+  private resolveExit!: (n: number) => void;
+  private readonly codec: SimCodec;
+  private readonly faultLog: FaultLog;
+  private readonly intakeFaults: FaultStream;
+  private readonly bpfFaults: FaultStream;
+  /** One LZ4 context for the process, across reconnects (channel/upstream_connection.h, lz4_channel.cc). */
+  private readonly lz4Frames = new Lz4FrameEncoder();
+  private readonly downlink = new CommandDecoder();
+  private readonly feed: WorkloadFeed;
+  private readonly poll: PollState;
+  private readonly editNth = new Map<string, number>();
+  private timers = new Set<Timer>();
+  private state: 'idle' | 'connecting' | 'authenticated' | 'loading' | 'flowing' | 'disconnected' | 'stopped' = 'idle';
+  private s?: Session;
+  private gen = 0;
+  private token?: AuthzToken;
+  private lastProbeLoadMs?: number;
+  private heartbeatDueMs = 0;
+  private heartbeatWaiting = false;
+  private heartbeatCount = 0;
+  private restartRequested = false;
+  private disabled = false;
+  private stopping = false;
+  private finished = false;
+
+  constructor(readonly era: Era, agentId: string, private readonly o: CoreOptions, private readonly env: AgentEnv) {
+    this.codec = new SimCodec(era);
+    const stats: SimStats = this.stats = { era, simulated: true, agentId, sessions: 0, intake: {}, bpf: {}, records: 0, frames: 0, plainBytes: 0, wireBytes: 0, heartbeats: 0, lostBpf: 0, faults: [], workloadItems: 0, disabled: false };
+    this.poll = { bpfSeen: new Map(), latencyMs: [], stats };
+    this.faultLog = new FaultLog(this.stats.faults, o.sink, () => this.stats.sessions - 1);
+    this.intakeFaults = new FaultStream('intake', o.faults, this.faultLog);
+    this.bpfFaults = new FaultStream('bpf', o.faults, this.faultLog);
+    this.feed = new WorkloadFeed(env.clock.adjustmentNs, (pid) => env.host.ppidOf(pid), (m) => o.log('info', m));
+    this.ready = new Promise((res, rej) => { this.resolveReady = res; this.rejectReady = rej; });
+    this.ready.catch(() => {});
+    this.exited = new Promise((res) => { this.resolveExit = res; });
+  }
+
+  // --- timers: every callback runs guarded; a session's timers die with it
+  private after(ms: number, fn: () => void): void {
+    const t = this.env.scheduler.after(ms, () => { this.timers.delete(t); this.guard(fn); });
+    this.timers.add(t);
+  }
+  private every(ms: number, fn: () => void): void {
+    const gen = this.gen;
+    const tick = () => { fn(); if (this.gen === gen && !this.finished) this.after(ms, tick); };
+    this.after(ms, tick);
+  }
+  private clearTimers(): void { for (const t of this.timers) this.env.scheduler.cancel(t); this.timers.clear(); }
+  private guard(fn: () => void): void { try { fn(); } catch (e) { this.fatal(e); } }
+  private jitter(ms: number): number { return this.o.jitter ? this.env.random() * ms : 0; }
+  private nowMs(): number { return this.env.scheduler.nowMs(); }
+
+  start(): void {
+    if (this.era !== 'flowmill') { this.started(); return; }
+    later(this.env.fetchToken(), (t) => { this.token = t; this.stats.token = t.token; this.started(); }, (err) => {
+      this.o.log('error', (err as Error).message);
+      this.finish(255, err as Error); // uncaught in the agent: breakpad then exit(-1) (agent-protocol.md §1.5)
+    });
+  }
+  private started(): void {
+    if (this.finished || this.stopping) return;
+    const v = this.o.version;
+    this.o.log('info', `Kernel Collector version ${v.major}.${v.minor}.${v.build} started on host ${this.env.host.hostname}`);
+    this.after((this.o.connectDelayMs ?? TIMERS.connectDelayMs) + this.jitter(TIMERS.connectJitterMs), () => this.connect());
+  }
+
+  private connect(): void {
+    if (this.stopping) return;
+    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(EXIT_SIGTERM); return; }
+    this.state = 'connecting';
+    const name = this.o.intakeName ?? this.token?.intake ?? ''; // FLOWMILL_INTAKE_NAME wins, else the token's (agent-protocol.md §2.1)
+    this.o.log('info', `connecting to ${name} @ ${this.o.where} (${this.o.tls ? 'tls' : 'tcp'} binary)...`);
+    const missed = this.feed.dropItems();
+    if (missed) this.o.log('info', `${missed} workload items happened while no probes were loaded`);
+    this.feed.settled(true);
+    const go = () => {
+      const attempt = ++this.gen;
+      const ev: ConnEvents = { data: (d) => this.onDownlink(d), lost: (why) => { if (this.s?.gen === attempt) this.guard(() => this.sessionEnded(why)); } };
+      later(this.env.connect(name, this.o.tls, ev), (c) => this.guard(() => this.connected(c, attempt)), (err) => {
+        this.o.log('error', (err as Error).message);
+        this.state = 'disconnected';
+        this.after(reconnectDelayMs(this.nowMs(), this.lastProbeLoadMs, this.jitter(TIMERS.connectJitterMs)), () => this.connect());
+      });
+    };
+    if (this.era === 'flowmill' && this.token && this.token.expirationS < this.env.nowS()) {
+      later(this.env.fetchToken(), (t) => { this.token = t; this.stats.token = t.token; go(); }, (e) => this.fatal(e));
+    } else go();
+  }
+
+  private connected(conn: IntakeConn, gen: number): void {
+    if (this.stopping || gen !== this.gen) { conn.destroy(); return; }
+    if (this.o.tls) this.o.log('info', 'TCP connected');
+    this.stats.sessions++;
+    const kernel = new SimKernel();
+    const user = new SimUserspace((n) => this.codec.hasIngest(n), (pid) => this.env.host.cmdlineOf(pid), BigInt(this.o.socketStatsIntervalS) * 1_000_000_000n);
+    const writer = new IntakeWriter(conn, this.env.recordFd, true, this.intakeFaults, this.stats, this.lz4Frames);
+    const io = new SessionIO(this.codec, this.env.clock, writer, this.env.bpfFd, this.bpfFaults, this.stats, this.stats.sessions - 1, this.o.edit, this.editNth);
+    const poller = new Poller(this.era, this.codec, this.env.clock, kernel, user, io, conn, this.env.host, this.o.faults, this.faultLog, this.poll, () => this.nowMs());
+    this.s = { conn, io, kernel, user, poller, gen };
+    sendMetadata(io, {
+      era: this.era, version: this.o.version, token: this.token, wrongToken: this.o.faults.wrongToken, session: this.stats.sessions - 1,
+      host: this.env.host, labels: this.o.labels, faultLog: this.faultLog, log: (m) => this.o.log('info', m), nowS: this.env.nowS(),
+    }, conn.ipv4);
+    this.state = 'authenticated';
+    // the hold-off timer is started before the heartbeat timer, both 2 s (kernel_collector.cc@3598385a:271-277)
+    this.after(TIMERS.holdOffMs, () => this.loadProbes(gen));
+    this.heartbeatDueMs = this.nowMs() + TIMERS.heartbeatMs;
+    this.after(TIMERS.heartbeatMs, () => this.heartbeatTick());
+  }
+
+  // --- heartbeats: a libuv repeat timer re-armed from the loop's cached time (scheduling/interval_scheduler.cc:74-82)
+  private heartbeatTick(): void {
+    if (this.state === 'loading') { this.heartbeatWaiting = true; return; } // the loop is blocked in the hold-off callback
+    this.sendHeartbeat();
+    this.heartbeatDueMs = this.nowMs() + TIMERS.heartbeatMs;
+    this.after(TIMERS.heartbeatMs, () => this.heartbeatTick());
+  }
+  /** Heartbeat 1 right after the load; heartbeat 2 at its due time + 2 s, i.e. max(0, 2 s − T) later. */
+  private heartbeatAfterLoad(): void {
+    if (!this.heartbeatWaiting) return;
+    this.heartbeatWaiting = false;
+    this.sendHeartbeat();
+    this.heartbeatDueMs += TIMERS.heartbeatMs;
+    this.after(Math.max(0, this.heartbeatDueMs - this.nowMs()), () => this.heartbeatTick());
+  }
+  private sendHeartbeat(): void {
+    if (!this.s) return;
+    this.heartbeatCount++;
+    if (this.o.faults.skipHeartbeat?.includes(this.heartbeatCount)) {
+      this.faultLog.add('skipHeartbeat', 'heartbeat', this.heartbeatCount, 'intake', this.env.clock.now());
+      return;
+    }
+    this.s.io.w('heartbeat', {});
+    this.s.io.flush();
+    this.stats.heartbeats++;
+  }
+
+  /** The hold-off callback: compile, load the probes (polling and flushing as it goes), then telemetry flows. */
+  private loadProbes(gen: number): void {
+    const s = this.s;
+    if (!s || s.gen !== gen || this.stopping) return;
+    this.lastProbeLoadMs = this.nowMs(); // taken before compiling (kernel_collector.cc@3598385a:282)
+    this.state = 'loading';
+    this.after(this.o.compileMs, () => {
+      if (this.s !== s) return;
+      this.o.log('info', 'eBPF program successfully compiled (simulated)');
+      s.io.w('bpf_compiled', {});
+      // ProcessHandler's constructor (process_handler.cc:39 in main), when load_buffered_poller makes it
+      s.io.w('system_wide_process_settings', { clock_ticks_per_second: 100n, memory_page_bytes: 4096n });
+      const steps = loadSteps(this.era, s.kernel, s.io, this.env.host, s.conn, () => this.env.clock.now());
+      const gap = this.o.probeLoadMs / steps.length;
+      const run = (i: number) => {
+        if (this.s !== s) return;
+        steps[i]();
+        if (s.poller.poll()) this.restartRequested = true; // honoured once startup completes (kernel_collector_restarter.cc)
+        if (i + 1 < steps.length) this.after(gap, () => run(i + 1));
+        else this.probesLoaded(s);
+      };
+      this.after(gap, () => run(0));
+    });
+  }
+
+  private probesLoaded(s: Session): void {
+    // begin_telemetry and collector_health are not flushed here: they leave with heartbeat 1
+    // (kernel_collector.cc@3598385a:314-321; the heartbeat sender flushes, :581-585)
+    s.io.w('begin_telemetry', {});
+    s.io.w('collector_health', { status: 0, detail: 0 });
+    this.o.log('info', READY_MESSAGE);
+    this.state = 'flowing';
+    this.resolveReady();
+    this.heartbeatAfterLoad();
+    this.feed.feed(s.kernel);
+    this.every(TIMERS.fastPollMs, () => this.fastPoll(s));
+    this.every(TIMERS.slowPollMs, () => { if (!this.disabled && this.s === s) s.poller.slowPoll(); });
+    if (this.restartRequested) this.restart(s);
+  }
+
+  private fastPoll(s: Session): void {
+    if (this.disabled || this.s !== s) return; // DISABLE_SEND stops the timer polls only (kernel_collector.cc@3598385a:212-216)
+    if (s.poller.poll() && this.era === 'otel') this.restart(s);
+    else this.feed.settled(s.kernel.out.length === 0);
+  }
+
+  /** OpenTelemetry: a lost sample restarts the connection (KernelCollector::restart, kernel_collector.cc:485-494 in main). */
+  private restart(s: Session): void {
+    this.restartRequested = false;
+    this.o.log('warning', `Lost ${this.stats.lostBpf} bpf samples - restarting kernel collector.`);
+    s.io.flush();
+    void s.conn.close();
+    this.sessionEnded('connection closed for a restart', true);
+  }
+
+  private sessionEnded(why: string, closing = false): void {
+    const s = this.s;
+    if (!s || this.stopping) return;
+    const wasFlowing = this.state === 'flowing';
+    this.clearTimers();
+    s.io.writer.discard();
+    if (!closing) s.conn.destroy();
+    this.s = undefined;
+    this.gen++;
+    this.state = 'disconnected';
+    this.heartbeatWaiting = false;
+    this.feed.release(); // what was not polled before the disconnect never will be (agent-protocol.md §2.8)
+    this.o.log('error', why);
+    if (wasFlowing) this.o.log('info', 'disconnected from upstream, attempting to reconnect...');
+    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(EXIT_SIGTERM); return; }
+    this.after(reconnectDelayMs(this.nowMs(), this.lastProbeLoadMs, this.jitter(TIMERS.connectJitterMs)), () => this.connect());
+  }
+
+  private onDownlink(d: Uint8Array): void {
+    this.downlink.push(d, (w) => {
+      if (w !== DISABLE_SEND || this.disabled) return;
+      this.disabled = true;
+      this.stats.disabled = true;
+      this.o.log('info', 'Stop sending data, instructed by the server.');
+      this.feed.release();
+    });
+  }
+
+  addEvent(e: WorkloadEvent): void {
+    const s = this.state === 'flowing' ? this.s : undefined;
+    this.feed.add(e, s?.kernel);
+    this.stats.workloadItems = this.feed.items;
+    if (s && this.disabled) {
+      // no timer polls any more, but a ring that reaches its watermark still wakes the poller (handle_event)
+      const bytes = s.kernel.out.reduce((n, m) => n + (this.codec.hasBpf(m.name) ? this.codec.encodeBpf(m.name, m.ts, m.data).length : 0), 0);
+      if (bytes >= RING_WATERMARK_BYTES) s.poller.poll();
+      this.feed.release();
+    }
+  }
+
+  drained(): Promise<void> {
+    return this.feed.drained(this.disabled || (this.s?.kernel.out.length ?? 0) === 0);
+  }
+
+  /** BPF sample → the poll that sent it, over every sample translated so far. */
+  latency(): SimStats['latency'] {
+    const l = [...this.poll.latencyMs].sort((a, b) => a - b);
+    if (!l.length) return undefined;
+    const q = (f: number) => Math.round(l[Math.min(l.length - 1, Math.floor(f * l.length))] * 1000) / 1000;
+    return { samples: l.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(l[l.length - 1] * 1000) / 1000 };
+  }
+
+  fatal(err: unknown): void {
+    this.o.log('critical', `simulated agent failed: ${(err as Error)?.stack ?? String(err)}`);
+    this.finish(255, err as Error);
+  }
+
+  private finish(code: number, err?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimers();
+    this.stats.latency = this.latency();
+    this.env.closeFiles();
+    this.rejectReady(err ?? new Error(`simulated agent ended with status ${code} before telemetry was flowing`));
+    this.feed.release();
+    this.resolveExit(code);
+  }
+
+  /** SIGTERM: probes detached, the unflushed buffer discarded, close_notify then TCP close (agent-protocol.md §5.1). */
+  async stop(): Promise<number> {
+    if (this.finished) return this.exited;
+    this.stopping = true;
+    this.o.log('info', 'Caught signal 15');
+    this.clearTimers();
+    const s = this.s;
+    this.s = undefined;
+    if (s) { s.io.writer.discard(); await s.conn.close(); }
+    this.state = 'stopped';
+    this.finish(EXIT_SIGTERM);
+    return this.exited;
+  }
+}
+
