@@ -1,7 +1,6 @@
 import type { AgentCommand } from '../real/command.js';
 import type { ExitInfo, OutputStream, SpawnFn } from '../process/supervise.js';
 import type { Era, SimAgent, SimFaults, SimOptions, WorkloadEvent } from '../index.js';
-import type { VmTarget } from './vm.js';
 
 /** Where the agent sends its telemetry and writes its recordings: the same for every kind of target. */
 export interface AgentSetup {
@@ -66,7 +65,7 @@ export interface SimulatedTarget {
  * and a `start` function, one member here, and one line in the registry (targets/index.ts), whose mapped type
  * refuses to compile until the new kind has its starter.
  */
-export type AgentTarget = BinaryTarget | DockerTarget | SimulatedTarget | VmTarget;
+export type AgentTarget = BinaryTarget | DockerTarget | SimulatedTarget;
 export type AgentKind = AgentTarget['kind'];
 
 export interface StartAgentOptions extends AgentSetup {
