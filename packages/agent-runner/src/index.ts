@@ -37,3 +37,6 @@ export { parseKernelTrace, writeKernelView, KERNEL_VIEW_FORMAT, type KernelView 
 export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';
 export { execFile, type Exec } from './vm/exec.js';
 export { VmToolError, KernelNotFoundError, GuestFailedError, GuestTimeoutError } from './vm/errors.js';
+export { startVmAgent, isVmAgent, planVmAgent, vmRecordingOptions, type VmTarget, type VmRunningAgent } from './targets/vm.js';
+export { startVmRecording, planVmRecording, type VmRecordingOptions, type VmRecording } from './vm/recording.js';
+export { guestRecordingScript, guestAgentCommand, GUEST_EXIT, GUEST_CA_FILE, type GuestAgent, type GuestAgentSetup, type GuestRecordingOptions } from './vm/agent-guest.js';

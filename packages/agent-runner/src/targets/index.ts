@@ -5,12 +5,14 @@
 import { startBinary } from './binary.js';
 import { startDocker } from './docker.js';
 import { startSimulated } from './simulated.js';
+import { startVmAgent } from './vm.js';
 import type { AgentKind, AgentTarget, RunningAgent, StartAgentOptions, Starter } from './types.js';
 
 const STARTERS: { [K in AgentKind]: Starter<Extract<AgentTarget, { kind: K }>> } = {
   binary: startBinary,
   docker: startDocker,
   simulated: startSimulated,
+  vm: startVmAgent,
 };
 
 /**

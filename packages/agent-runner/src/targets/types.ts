@@ -1,6 +1,7 @@
 import type { AgentCommand } from '../real/command.js';
 import type { ExitInfo, OutputStream, SpawnFn } from '../process/supervise.js';
 import type { Era, SimAgent, SimFaults, SimOptions, WorkloadEvent } from '../index.js';
+import type { VmTarget } from './vm.js';
 
 /** Where the agent sends its telemetry and writes its recordings: the same for every kind of target. */
 export interface AgentSetup {
@@ -56,8 +57,8 @@ export interface SimulatedTarget {
   /** Workload events file or manifest to derive telemetry from (else fed with `addEvent`). */
   manifest?: string;
   maxSessions?: number;
-  /** Replaces runSimAgent (tests, or a caller's own wiring); only these parts of a SimAgent are used. */
-  run?: (o: SimOptions) => Promise<Pick<SimAgent, 'ready' | 'exited' | 'stop' | 'addEvent' | 'drained'>>;
+  /** Replaces runSimAgent (tests). */
+  run?: (o: SimOptions) => Promise<SimAgent>;
 }
 
 /**
@@ -65,7 +66,7 @@ export interface SimulatedTarget {
  * and a `start` function, one member here, and one line in the registry (targets/index.ts), whose mapped type
  * refuses to compile until the new kind has its starter.
  */
-export type AgentTarget = BinaryTarget | DockerTarget | SimulatedTarget;
+export type AgentTarget = BinaryTarget | DockerTarget | SimulatedTarget | VmTarget;
 export type AgentKind = AgentTarget['kind'];
 
 export interface StartAgentOptions extends AgentSetup {
@@ -77,9 +78,8 @@ export interface StartAgentOptions extends AgentSetup {
   readyTimeoutMs?: number;
   /** Each line the agent writes (its console log; the simulated agent's log lines come as stdout). */
   onLine?: (line: string, stream: OutputStream) => void;
-  /** A real agent's command, just before it is started (to log it: mask its secrets with maskArgv). */
-  onCommand?: (c: AgentCommand) => void;
   spawn?: SpawnFn;
+  signal?: AbortSignal;
 }
 
 /** How a started agent ended, in its own terms. */
