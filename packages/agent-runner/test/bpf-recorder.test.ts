@@ -54,6 +54,7 @@ test('bad usage exits 64 with one line naming the flag, before anything is loade
     [['--out', '/tmp/x', '--report', '/tmp/y', '--duration', 'soon'], /--duration soon: seconds/],
     [['--out', '/tmp/x', '--report', '/tmp/y', '--duration', '-1'], /--duration -1: seconds/],
     [['--out', '/tmp/x', '--report', '/tmp/y', '--filter-ns', '1e9'], /--filter-ns 1e9: nanoseconds/],
+    [['--out', '/tmp/x', '--report', '/tmp/y', '--reorder-window-ms', '10001'], /--reorder-window-ms 10001: milliseconds/],
     [['--out', '/tmp/x', '--report', '/tmp/y', 'extra'], /extra: unexpected argument/],
     [['--bogus'], /--bogus: unknown flag/],
     [['--out'], /--out: needs a value/],

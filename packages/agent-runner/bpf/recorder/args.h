@@ -12,6 +12,7 @@ struct recorder_args {
   double duration;        /* seconds to record after ready; 0 = until SIGTERM/SIGINT */
   long long filter_ns;    /* read-only global filter_ns (probe_handler.cc@68f0c23f:147) */
   int pages;              /* perf ring pages per CPU */
+  long long window_ns;    /* samples are written once they are this much older than the poll (reorder window) */
   int force;              /* replace --out and --report if they exist */
 };
 

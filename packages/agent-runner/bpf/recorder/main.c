@@ -50,8 +50,9 @@ static void on_lost(void *ctx, int cpu, __u64 n)
 
 void recorder_poll(struct recorder *r, int timeout_ms)
 {
-  /* the collector's horizon: samples up to the time the poll began (buffered_poller.cc@68f0c23f:145-146) */
-  unsigned long long horizon = now_ns(CLOCK_MONOTONIC) + r->boot_time_adjustment;
+  /* the collector's horizon: samples up to the time the poll began (buffered_poller.cc@68f0c23f:145-146), less
+   * the reorder window (args.c) */
+  unsigned long long horizon = now_ns(CLOCK_MONOTONIC) + r->boot_time_adjustment - r->window_ns;
   if (timeout_ms > 0)
     perf_buffer__poll(r->pb, timeout_ms);
   else
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
   }
   /* boot_time_adjustment = realtime - monotonic, as util/boot_time.c@68f0c23f:10-17 computes it */
   r.boot_time_adjustment = (long long)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
+  r.window_ns = a.window_ns;
   r.skel->rodata->boot_time_adjustment = r.boot_time_adjustment;
   r.skel->rodata->filter_ns = a.filter_ns;
   r.skel->rodata->enable_tcp_data_stream = 0;

@@ -28,7 +28,7 @@ struct merger {
   int n_cpus;
   FILE *out;
   struct queue *q;
-  unsigned long long max_seen;
+  unsigned long long max_seen, last_written;
   struct merge_counts c;
 };
 
@@ -136,6 +136,10 @@ int merger_flush(struct merger *m, unsigned long long horizon)
     if (best < 0)
       break;
     struct sample *s = &m->q[best].v[m->q[best].head++];
+    if (s->ts < m->last_written)
+      m->c.written_out_of_order++;
+    else
+      m->last_written = s->ts;
     if (fwrite(s->bytes, 1, s->len, m->out) != s->len)
       return -1;
     m->c.samples++;

@@ -8,6 +8,8 @@ struct merge_counts {
   unsigned long long samples, bytes, lost, malformed;
   /* samples that arrived (ring by ring) with a timestamp below one already seen: what the merge put back in order */
   unsigned long long arrived_out_of_order;
+  /* samples written after one with a later timestamp: they reached their ring after the reorder window */
+  unsigned long long written_out_of_order;
   /* CLOCK_BOOTTIME of the first sample, ns; 0 if none */
   unsigned long long first_sample_boottime_ns;
 };

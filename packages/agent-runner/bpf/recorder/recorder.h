@@ -28,6 +28,7 @@ struct recorder {
   struct perf_buffer *pb;
   struct merger *m;
   long long boot_time_adjustment;
+  long long window_ns;
   struct probe_result probes[MAX_PROBES];
   int n_probes;
   struct tail_call_result tail_calls[8];

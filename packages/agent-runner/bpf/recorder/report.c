@@ -76,9 +76,9 @@ int write_report(FILE *f, const struct recorder *r, const struct report_extra *x
   for (int i = 0; i < r->n_existing; i++)
     fprintf(f, "%s%d", i ? ", " : "", r->existing_tgids[i]);
   fprintf(f, "]},\n \"samples\": %llu,\n \"bytes\": %llu,\n \"lost_samples\": %llu,\n \"malformed_samples\": %llu,\n"
-             " \"arrived_out_of_order\": %llu,\n \"cpus\": %d,\n \"boot_time_adjustment_ns\": %lld,\n"
+             " \"arrived_out_of_order\": %llu,\n \"written_out_of_order\": %llu,\n \"cpus\": %d,\n \"boot_time_adjustment_ns\": %lld,\n"
              " \"ready_boottime_ns\": %llu,\n \"first_sample_boottime_ns\": %llu,\n \"end_boottime_ns\": %llu\n}\n",
-      c.samples, c.bytes, c.lost, c.malformed, c.arrived_out_of_order, x->cpus, r->boot_time_adjustment, x->ready_boottime_ns,
+      c.samples, c.bytes, c.lost, c.malformed, c.arrived_out_of_order, c.written_out_of_order, x->cpus, r->boot_time_adjustment, x->ready_boottime_ns,
       c.first_sample_boottime_ns, x->end_boottime_ns);
   return fflush(f);
 }

@@ -41,6 +41,8 @@ export interface AttachReport {
   malformed_samples: number;
   /** Samples the per-CPU merge put back in timestamp order. */
   arrived_out_of_order: number;
+  /** Samples written after one with a later timestamp: they reached their ring later than the reorder window. */
+  written_out_of_order: number;
   cpus: number;
   boot_time_adjustment_ns: number;
   /** CLOCK_BOOTTIME (since the guest booted) when the probes were all attached, the first sample came, the recorder stopped. */
@@ -79,7 +81,7 @@ export interface AttachSummary {
   failed: number;
   /** `kprobe kill_css` for single probes, `kill_css: kill_css|css_clear_dir|…` for a group where none attached. */
   failedProbes: string[];
-  /** Alternatives that did not attach while another of their group did. */
+  /** Alternatives that did not attach while a later one of their group did: `kill_css [kill_css]`. */
   fellBack: string[];
   samples: number;
   lost: number;
@@ -102,7 +104,7 @@ export function summarizeAttach(r: AttachReport): AttachSummary {
     groups.set(p.alternatives, g);
   }
   for (const [name, g] of groups) {
-    if (g.some((p) => p.attached)) fellBack.push(...g.filter((p) => !p.attached).map((p) => `${name}: ${p.function}`));
+    if (g.some((p) => p.attached)) fellBack.push(...g.filter((p) => !p.attached).map((p) => `${p.function} [${name}]`));
     else failedProbes.push(`${name}: ${g.map((p) => p.function).join('|')}`);
   }
   return {

@@ -87,7 +87,7 @@ export async function recordRealBpf(o: RealBpfRunOptions): Promise<RealBpfResult
 export function formatRealBpf(r: RealBpfResult): string {
   const s = r.summary;
   const L = [
-    `${s.kernel}: ${s.attached} probes attached, ${s.failed} failed${s.failedProbes.length ? ` (${s.failedProbes.join('; ')})` : ''}${s.fellBack.length ? `; alternatives used instead of ${s.fellBack.join(', ')}` : ''}`,
+    `${s.kernel}: ${s.attached} probes attached, ${s.failed} failed${s.failedProbes.length ? ` (${s.failedProbes.join('; ')})` : ''}${s.fellBack.length ? `; fell back past ${s.fellBack.join(', ')}` : ''}`,
     `  records ${Object.values(r.records).reduce((a, b) => a + b, 0)}: ${Object.entries(r.records).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}`,
     `  lost ${s.lost}; boot to ready ${s.bootToReadyMs} ms, to first sample ${s.bootToFirstSampleMs ?? '-'} ms; run ${r.vm.exit.ms} ms`,
     ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.detail}`),
