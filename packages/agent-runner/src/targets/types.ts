@@ -57,8 +57,8 @@ export interface SimulatedTarget {
   /** Workload events file or manifest to derive telemetry from (else fed with `addEvent`). */
   manifest?: string;
   maxSessions?: number;
-  /** Replaces runSimAgent (tests). */
-  run?: (o: SimOptions) => Promise<SimAgent>;
+  /** Replaces runSimAgent (tests, or a caller's own wiring); only these parts of a SimAgent are used. */
+  run?: (o: SimOptions) => Promise<Pick<SimAgent, 'ready' | 'exited' | 'stop' | 'addEvent' | 'drained'>>;
 }
 
 /**
@@ -78,8 +78,9 @@ export interface StartAgentOptions extends AgentSetup {
   readyTimeoutMs?: number;
   /** Each line the agent writes (its console log; the simulated agent's log lines come as stdout). */
   onLine?: (line: string, stream: OutputStream) => void;
+  /** A real agent's command, just before it is started (to log it: mask its secrets with maskArgv). */
+  onCommand?: (c: AgentCommand) => void;
   spawn?: SpawnFn;
-  signal?: AbortSignal;
 }
 
 /** How a started agent ended, in its own terms. */
