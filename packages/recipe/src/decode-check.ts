@@ -4,7 +4,7 @@ import type { CheckReportLike, RecipeDeps } from './deps.js';
 import { fileLog } from './file-log.js';
 import type { Flow } from './flow-control/flow.js';
 import { runStep } from './flow-control/start.js';
-import { PARTIAL, RUN_FILES, type RunFile } from '@flowmill/agent-runner/run-layout';
+import { INTAKE_CAPTURE, intakeCaptureName, PARTIAL, RUN_FILES, type RunFile } from '@flowmill/agent-runner/run-layout';
 import { hashRunFiles, readJson, runDir, writeJsonAtomic } from './run-dir.js';
 import type { Era } from './types.js';
 import type { RunJson } from './run-json.js';
@@ -120,7 +120,7 @@ export function wireFiles(dir: string): string[] {
   const d = join(dir, RUN_FILES.intakeDir);
   if (!existsSync(d)) return [];
   return readdirSorted(d)
-    .filter((n) => /^conn-\d+\.raw$/.test(n))
+    .filter((n) => INTAKE_CAPTURE.test(n))
     .map((n) => join(d, n))
     .filter((p) => statSync(p).size > 0);
 }
@@ -156,7 +156,7 @@ export async function checkStoppedRun(flow: Flow, o: Omit<DecodeCheckOptions, 'e
 }
 
 /**
- * The recordings every run must produce (CONTRACTS.md names): at least one non-empty wire capture, the record file
+ * The recordings every run must produce (run-layout names): at least one non-empty wire capture, the record file
  * and the BPF dump. Returns what is missing or empty, in words; the checker alone cannot tell (it skips checks
  * whose inputs are absent and reports them as not run).
  */
@@ -164,7 +164,7 @@ export function missingRecordings(dir: string): string[] {
   const rd = runDir(dir);
   const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
   const out: string[] = [];
-  if (wireFiles(rd.dir).length === 0) out.push('wire capture (intake/conn-*.raw): the agent never sent anything');
+  if (wireFiles(rd.dir).length === 0) out.push(`wire capture (${RUN_FILES.intakeDir}/${intakeCaptureName(1)}, …): the agent never sent anything`);
   if (size(rd.path('record')) === 0) out.push('record file (intake.record)');
   if (size(rd.path('bpf')) === 0) out.push(`BPF dump (${RUN_FILES.bpf})`);
   return out;

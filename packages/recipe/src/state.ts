@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { join } from 'node:path';
 import { StateError } from './errors.js';
 import { isAlive } from '@flowmill/agent-runner';
-import { runLayout } from '@flowmill/agent-runner/run-layout';
+import { INTAKE_CAPTURE, runLayout } from '@flowmill/agent-runner/run-layout';
 import { readJson } from './run-dir.js';
 import type { Era } from './types.js';
 
@@ -61,7 +61,7 @@ export function liveCounts(s: CloudState): { authzRequests: number; connections:
   let intakeBytes = 0;
   if (existsSync(s.paths.intakeDir)) {
     for (const n of readdirSync(s.paths.intakeDir)) {
-      if (/^conn-\d+\.raw$/.test(n)) {
+      if (INTAKE_CAPTURE.test(n)) {
         connections += 1;
         intakeBytes += size(join(s.paths.intakeDir, n));
       }

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { fmtMs } from './progress.js';
 import type { RunResult } from './recipe-run.js';
-import { RUN_FILES } from '@flowmill/agent-runner/run-layout';
+import { INTAKE_CAPTURE, RUN_FILES } from '@flowmill/agent-runner/run-layout';
 
 /** The short human summary `recipe run` prints on stdout: the verdict and where everything is. */
 export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolean } = {}): string {
@@ -22,7 +22,7 @@ export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolea
   lines.push(`  run dir   ${dir}/`);
   const has = (f: string) => Object.keys(j.files).some((k) => k === f || k.startsWith(`${f}/`));
   const row = (label: string, f: string, note = '') => has(f) && lines.push(`  ${label.padEnd(9)} ${dir}/${f}${note}`);
-  const wire = Object.keys(j.files).filter((k) => k.startsWith(`${RUN_FILES.intakeDir}/conn-`));
+  const wire = Object.keys(j.files).filter((k) => k.startsWith(`${RUN_FILES.intakeDir}/`) && INTAKE_CAPTURE.test(k.slice(RUN_FILES.intakeDir.length + 1)));
   row('wire', RUN_FILES.intakeDir, wire.length ? `/ (${wire.length} connection${wire.length === 1 ? '' : 's'})` : '/');
   row('record', RUN_FILES.record);
   row('bpf dump', RUN_FILES.bpf);
