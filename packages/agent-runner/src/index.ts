@@ -40,3 +40,8 @@ export { VmToolError, KernelNotFoundError, GuestFailedError, GuestTimeoutError }
 export { startVmAgent, isVmAgent, planVmAgent, vmRecordingOptions, type VmTarget, type VmRunningAgent } from './targets/vm.js';
 export { startVmRecording, planVmRecording, type VmRecordingOptions, type VmRecording } from './vm/recording.js';
 export { guestRecordingScript, guestAgentCommand, GUEST_EXIT, GUEST_CA_FILE, type GuestAgent, type GuestAgentSetup, type GuestRecordingOptions } from './vm/agent-guest.js';
+export { buildBpf, bpfDir, BPF_BUILD_FILES, BpfBuildError, BpfToolsMissingError, type BpfBuild, type BuildBpfOptions } from './bpf-real/build.js';
+export { withRecorder, recorderHooks, recorderGuestNeeds, BPF_GUEST_MODULES, type RecorderGuestOptions } from './bpf-real/guest.js';
+export { readAttachReport, summarizeAttach, AttachReportError, type AttachReport, type AttachSummary, type ProbeAttach } from './bpf-real/attach-report.js';
+export { checkRealBpf, type RealBpfCheck } from './bpf-real/checks.js';
+export { recordRealBpf, formatRealBpf, type RealBpfRunOptions, type RealBpfResult } from './bpf-real/run.js';

@@ -55,3 +55,15 @@ export function withRecorder(command: string, o: RecorderGuestOptions): string {
     'exit $FLOWMILL_RC',
   ].join('\n');
 }
+
+/**
+ * The same as `withRecorder`, as hooks for a guest script the VM runner generates (vm/agent-guest.ts, whose every
+ * end is an `exit N`): `before` starts the recorder and waits for it, and an EXIT trap stops it with SIGTERM and
+ * waits for its flush when the script ends. The guest must see `build.dir` (recorderGuestNeeds) and the script's
+ * agent must not write the BPF dump itself.
+ */
+export function recorderHooks(o: RecorderGuestOptions): { before: string[] } {
+  const lines = withRecorder('true', o).split('\n');
+  const start = lines.slice(0, lines.indexOf('( true'));
+  return { before: [...start, "trap 'kill -TERM $FLOWMILL_BPF 2>/dev/null; wait $FLOWMILL_BPF' EXIT"] };
+}
