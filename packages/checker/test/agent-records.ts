@@ -2,9 +2,10 @@
  * Test support: recordings built record by record with raw-codec's encoder, from facts read in the agent's source
  * (each test cites the file:line it relies on). Not a simulator: a test lays out exactly the records it means.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INTAKE_INDEX, intakeCaptureName, RUN_FILES } from '@flowmill/agent-runner/run-layout';
 import { builtinSchema, encodeIntake, packFlushes, RecordEncoder, type MessageSchema } from '@flowmill/raw-codec';
 
 export type Era = 'flowmill' | 'ebpf_net';
@@ -32,7 +33,7 @@ function fill(m: MessageSchema, data: Record<string, unknown>): Record<string, u
     let v = data[f.name];
     const n = f.arrayLength;
     if (v === undefined) v = f.type === 'string' ? '' : n !== null ? new Array(n).fill(/^string</.test(f.type) ? '' : 0) : 0;
-    else if (typeof v === 'string' && n !== null && f.type === 'u8') v = Array.from({ length: n }, (_, i) => (i < v.length ? (v as string).charCodeAt(i) : 0));
+    else if (typeof v === 'string' && n !== null && f.type === 'u8') v = Array.from({ length: n }, (_, i) => (i < (v as string).length ? (v as string).charCodeAt(i) : 0));
     else if (v instanceof Uint8Array && n !== null && f.type === 'u8') v = Array.from({ length: n }, (_, i) => (v as Uint8Array)[i] ?? 0);
     out[f.name] = v;
   }
@@ -55,7 +56,7 @@ export class Encoders {
   }
 }
 
-function cat(parts: Uint8Array[]): Uint8Array {
+export function cat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
   for (const p of parts) { out.set(p, at); at += p.length; }
@@ -86,11 +87,11 @@ export function writeRun(e: Encoders, sessions: Session[], bpf?: R[], dir = tmp(
     wire.push(encodeIntake(groups, vi));
     record.push(vi, ...groups.flat());
   }
-  const files: RunFiles = { dir, wire: join(dir, 'intake.raw'), record: join(dir, 'intake.record') };
+  const files: RunFiles = { dir, wire: join(dir, RUN_FILES.intakeFile), record: join(dir, RUN_FILES.record) };
   writeFileSync(files.wire, cat(wire));
   writeFileSync(files.record, cat(record));
   if (bpf) {
-    files.bpf = join(dir, 'bpf.raw');
+    files.bpf = join(dir, RUN_FILES.bpf);
     writeFileSync(files.bpf, cat(bpf.map((r) => e.dump(r))));
   }
   return files;
@@ -167,4 +168,24 @@ export function dnsMessage(o: { id: number; response: boolean; name: string; qty
 /** An IPv4 address as the agent's v4-mapped laddr[16] (::ffff:a.b.c.d). */
 export function v4mapped(ip: string): number[] {
   return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip.split('.').map(Number)];
+}
+
+/**
+ * A tls-sink out dir of one connection, split at `splitTs`: the frames of the records before it, then those after,
+ * and the sink's connection index line (tls-sink owns its shape), which says DISABLE_SEND was sent when the capture
+ * held exactly the first part, if `disableSend`.
+ */
+export function writeSinkDir(e: Encoders, records: R[], splitTs: bigint, disableSend: boolean, dir = tmp()): { dir: string; capture: string; splitAt: number } {
+  const [vi, ...rest] = records;
+  const before = rest.filter((r) => r.ts < splitTs).map((r) => e.intake(r));
+  const after = rest.filter((r) => r.ts >= splitTs).map((r) => e.intake(r));
+  const a = encodeIntake([...packFlushes(before)], e.intake(vi));
+  const b = encodeIntake([...packFlushes(after)], new Uint8Array(0));
+  const outDir = join(dir, RUN_FILES.intakeDir);
+  mkdirSync(outDir);
+  const capture = join(outDir, intakeCaptureName(1));
+  writeFileSync(capture, cat([a, b]));
+  const line = { id: 1, file: intakeCaptureName(1), peer: '127.0.0.1:40000', start: new Date().toISOString(), bytes: a.length + b.length, ...(disableSend ? { disableSend: { bytes: a.length, at: new Date().toISOString() } } : {}) };
+  writeFileSync(join(outDir, INTAKE_INDEX), `${JSON.stringify(line)}\n`);
+  return { dir: outDir, capture, splitAt: a.length };
 }

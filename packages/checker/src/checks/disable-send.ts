@@ -1,6 +1,7 @@
 import { decode } from '@flowmill/raw-codec';
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
 import { fileChunks } from '../inputs.js';
+import { plaintextAt } from './wire-scan.js';
 
 /**
  * DISABLE_SEND, when the sink sent it (tls-sink's connection index says so: `disableSend.bytes`, the capture's size
@@ -26,7 +27,8 @@ export const disableSend: CheckDef = {
         if (!sent.length) return { status: 'not-run', reason: 'the sink sent no DISABLE_SEND (its connection index names none)' };
         const fig = { connections: sent.length, judged: 0, tooShortToJudge: 0, slowPollAfter: 0, heartbeatsAfter: 0, disabledForMs: [] as number[] };
         for (const c of sent) {
-          const at = c.disableSend!.bytes!;
+          // The decoder's offsets are plaintext offsets: where the capture stood when the sink sent the command.
+          const at = await plaintextAt(c.path!, c.disableSend!.bytes!);
           let td = 0n, last = 0n;
           const after: Rec[] = [];
           try {

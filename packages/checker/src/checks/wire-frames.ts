@@ -1,6 +1,6 @@
-import { builtinSchema, FLUSH_SIZE, isLz4FrameStart, Lz4FrameDecoder, type AppSchema } from '@flowmill/raw-codec';
+import { builtinSchema, FLUSH_SIZE, type AppSchema } from '@flowmill/raw-codec';
 import { Evidence, plural, type CheckDef } from '../framework.js';
-import { fileChunks } from '../inputs.js';
+import { scanWire } from './wire-scan.js';
 
 /**
  * The wire capture's framing, as the agent sends it:
@@ -11,8 +11,6 @@ import { fileChunks } from '../inputs.js';
  *   bytes (an empty buffer is never sent, buffered_writer.cc@3598385a:82-89) and only whole records (a record that
  *   does not fit flushes the buffer first, :44-68).
  */
-const RAW_VERSION_INFO_BYTES = 24;
-
 interface Where { file: string; offset: number; connection: number; frame?: number }
 
 export const wireFrames: CheckDef = {
@@ -59,70 +57,36 @@ function recordsEnd(plain: Uint8Array, app: AppSchema): number {
 
 async function scanFile(path: string, app: AppSchema | undefined, ev: Evidence, fig: Fig): Promise<void> {
   const viId = app?.byName.get('version_info')?.rpcId;
-  let buf = new Uint8Array(0);
-  let base = 0; // file offset of buf[0]
-  const dec = new Lz4FrameDecoder({ output: 'copy' });
-  let framing = false;
-  let frameStart = 0;
-  let frameOut: Uint8Array[] = [];
   let connection = -1;
-  let started = false; // this file's current connection began with a raw version_info
+  let started = false; // the file's current connection began with a raw version_info
   const where = (offset: number, frame?: number): Where => ({ file: path, offset, connection, ...(frame !== undefined ? { frame } : {}) });
-  const endFrame = () => {
-    const n = frameOut.reduce((a, o) => a + o.length, 0);
-    fig.frames++;
-    fig.plaintextBytes += n;
-    if (n > fig.maxFramePlaintext) fig.maxFramePlaintext = n;
-    const at = where(frameStart, fig.frames - 1);
-    if (n === 0) { fig.emptyFrames++; ev.add({ ...at, note: 'an LZ4 frame with no plaintext: the agent never sends an empty buffer' }); }
-    if (n > FLUSH_SIZE) { fig.oversizedFrames++; ev.add({ ...at, note: `an LZ4 frame of ${n} plaintext bytes: one flush holds at most ${FLUSH_SIZE}`, plaintextBytes: n }); }
-    if (app && n > 0 && n <= 1 << 20) {
-      const plain = new Uint8Array(n);
-      let o = 0;
-      for (const x of frameOut) { plain.set(x, o); o += x.length; }
-      const end = recordsEnd(plain, app);
-      if (end >= 0 && end !== n) { fig.framesSplittingRecords++; ev.add({ ...at, note: `the frame's plaintext ends ${n - end} bytes into a record: a flush holds whole records`, plaintextBytes: n, lastRecordAt: end }); }
-    }
-    frameOut = [];
-  };
-  for await (const chunk of fileChunks(path)) {
-    const nb = new Uint8Array(buf.length + chunk.length);
-    nb.set(buf); nb.set(chunk, buf.length);
-    buf = nb;
-    let p = 0;
-    for (;;) {
-      if (framing) {
-        const r = dec.push(buf, p);
-        frameOut.push(...r.output);
-        p += r.consumed;
-        if (!r.frameEnded) break; // needs more input
-        endFrame();
-        framing = false;
-        continue;
-      }
-      if (buf.length - p < 4) break;
-      if (isLz4FrameStart(buf, p)) {
-        if (!started) { fig.badConnectionStarts++; started = true; connection++; fig.connections++; ev.add({ ...where(base + p), note: 'the connection starts with an LZ4 frame: version_info must come first, uncompressed' }); }
-        if (buf.length - p < 5) break;
-        const flg = `0x${buf[p + 4].toString(16).padStart(2, '0')}`; // the frame descriptor's FLG byte, a figure only
-        fig.flg[flg] = (fig.flg[flg] ?? 0) + 1;
-        framing = true;
-        frameStart = base + p;
-        continue;
-      }
-      if (buf.length - p < RAW_VERSION_INFO_BYTES) break;
-      const rpc = buf[p + 8] | (buf[p + 9] << 8);
+  await scanWire(path, {
+    raw(offset, rpc) {
       connection++;
       fig.connections++;
       started = true;
-      if (viId !== undefined && rpc !== viId) {
-        fig.badConnectionStarts++;
-        ev.add({ ...where(base + p), note: `raw bytes with rpc id ${rpc} where a raw version_info (${viId}) or an LZ4 frame must be: framing lost, the rest of the file is not checked` });
-        return;
-      }
-      p += RAW_VERSION_INFO_BYTES;
-    }
-    buf = buf.slice(p);
-    base += p;
-  }
+      if (viId === undefined || rpc === viId) return true;
+      fig.badConnectionStarts++;
+      ev.add({ ...where(offset), note: `raw bytes with rpc id ${rpc} where a raw version_info (${viId}) or an LZ4 frame must be: framing lost, the rest of the file is not checked` });
+      return false;
+    },
+    frame(offset, chunks, flgByte) {
+      if (!started) { fig.badConnectionStarts++; started = true; connection++; fig.connections++; ev.add({ ...where(offset), note: 'the connection starts with an LZ4 frame: version_info must come first, uncompressed' }); }
+      const flg = `0x${flgByte.toString(16).padStart(2, '0')}`; // the frame descriptor's FLG byte: a figure only
+      fig.flg[flg] = (fig.flg[flg] ?? 0) + 1;
+      const n = chunks.reduce((a, o) => a + o.length, 0);
+      fig.frames++;
+      fig.plaintextBytes += n;
+      if (n > fig.maxFramePlaintext) fig.maxFramePlaintext = n;
+      const at = where(offset, fig.frames - 1);
+      if (n === 0) { fig.emptyFrames++; ev.add({ ...at, note: 'an LZ4 frame with no plaintext: the agent never sends an empty buffer' }); }
+      if (n > FLUSH_SIZE) { fig.oversizedFrames++; ev.add({ ...at, note: `an LZ4 frame of ${n} plaintext bytes: one flush holds at most ${FLUSH_SIZE}`, plaintextBytes: n }); }
+      if (!app || n === 0 || n > 1 << 20) return;
+      const plain = new Uint8Array(n);
+      let o = 0;
+      for (const x of chunks) { plain.set(x, o); o += x.length; }
+      const end = recordsEnd(plain, app);
+      if (end >= 0 && end !== n) { fig.framesSplittingRecords++; ev.add({ ...at, note: `the frame's plaintext ends ${n - end} bytes into a record: a flush holds whole records`, plaintextBytes: n, lastRecordAt: end }); }
+    },
+  });
 }
