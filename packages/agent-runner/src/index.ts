@@ -11,6 +11,8 @@ export { encodeQuery, parseQuestion, parseResponse, encodeResponse } from './wor
 export { AgentClock } from './clock.js';
 export { AgentRunnerError, UsageError, MissingInputError, WouldOverwriteError, TimeoutError, UnreachableError, AuthzRejectedError, PreflightError, WorkloadError } from './errors.js';
 export { runSimAgent, eventsOfManifest, DISABLE_SEND, READY_MESSAGE, EXIT_SIGTERM, TIMERS, type SimOptions, type SimAgent, type SimStats } from './sim/agent.js';
+export type { SimEdit, SimRecord } from './sim/session-io.js';
+export { simulateRun, type SimulateRunOptions, type SimulatedRun } from './sim-run/simulate-run.js';
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';
 export { connectIntake, agentNameCheck, AGENT_TLS12_CIPHERS, type IntakeConnectOptions } from './sim/connect.js';
 export type { Era } from './sim/encoding.js';

@@ -29,6 +29,8 @@ export function v4Mapped(ip: string): Uint8Array {
   ip.split('.').forEach((o, i) => { a[12 + i] = Number(o); });
   return a;
 }
+/** htons/ntohs on a little-endian host. */
+export const swap16 = (v: number): number => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
 function name256(s: string): Uint8Array {
   const a = new Uint8Array(256);
   a.set(new TextEncoder().encode(s).subarray(0, 255));
@@ -141,7 +143,9 @@ export class SimKernel {
   }
   private udpStats(s: UdpSock, isRx: 0 | 1, packets: number, bytes: number, changedAf: number) {
     const d = s.dirs[isRx];
-    return { sk: s.sk, raddr: v4Mapped(d.raddr ?? '0.0.0.0'), packets, bytes, changed_af: changedAf, rport: d.rport ?? 0, is_rx: isRx, laddr: v4Mapped(s.laddr), lport: s.lport, drops: 0 };
+    // udp_stats carries both ports in network byte order; userspace turns them around (ntohs,
+    // buffered_poller.cc@3598385a:1003-1021), unlike udp_new_socket's host-order lport (inet_num)
+    return { sk: s.sk, raddr: v4Mapped(d.raddr ?? '0.0.0.0'), packets, bytes, changed_af: changedAf, rport: swap16(d.rport ?? 0), is_rx: isRx, laddr: v4Mapped(s.laddr), lport: swap16(s.lport), drops: 0 };
   }
   private udpFlushDir(ts: bigint, s: UdpSock, isRx: 0 | 1): void {
     const d = s.dirs[isRx];

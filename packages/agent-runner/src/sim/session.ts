@@ -101,6 +101,9 @@ export class SimCore {
     this.exited = new Promise((res) => { this.resolveExit = res; });
   }
 
+  /** Telemetry is flowing (probes loaded, connection up). */
+  get flowing(): boolean { return this.state === 'flowing'; }
+
   // --- timers: every callback runs guarded; a session's timers die with it
   private after(ms: number, fn: () => void): void {
     const t = this.env.scheduler.after(ms, () => { this.timers.delete(t); this.guard(fn); });

@@ -5,7 +5,7 @@
  * tracked_process refs, and slot flushes.
  */
 import { parseQuestion, parseResponse, readName } from '../workload/dns-wire.js';
-import type { BpfMsg } from './kernel.js';
+import { swap16, type BpfMsg } from './kernel.js';
 
 export interface IntakeMsg { name: string; ts: bigint; data: Record<string, unknown> }
 
@@ -183,12 +183,12 @@ export class SimUserspace {
       case 'udp_stats': {
         const u = this.udp.get(d.sk as bigint);
         if (!u) return;
-        if (!u.reported) { u.reported = true; this.w('udp_new_socket', m.ts, { pid: u.pid, sk_id: u.skId, laddr: d.laddr, lport: d.lport }); }
+        if (!u.reported) { u.reported = true; this.w('udp_new_socket', m.ts, { pid: u.pid, sk_id: u.skId, laddr: d.laddr, lport: swap16(d.lport as number) }); }
         const isRx = d.is_rx as 0 | 1;
         const dir = u.dirs[isRx];
         if ((d.changed_af as number) !== 0) {
           if (dir.packets > 0) this.w('udp_stats_addr_unchanged', m.ts, { sk_id: u.skId, is_rx: isRx, packets: dir.packets, bytes: dir.bytes });
-          this.w('udp_stats_addr_changed_v4', m.ts, { sk_id: u.skId, is_rx: isRx, packets: d.packets, bytes: d.bytes, raddr: rawToIpv4U32(d.raddr as Uint8Array), rport: d.rport });
+          this.w('udp_stats_addr_changed_v4', m.ts, { sk_id: u.skId, is_rx: isRx, packets: d.packets, bytes: d.bytes, raddr: rawToIpv4U32(d.raddr as Uint8Array), rport: swap16(d.rport as number) });
           dir.packets = 0; dir.bytes = 0;
         } else {
           dir.packets += d.packets as number;
