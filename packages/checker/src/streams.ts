@@ -95,15 +95,16 @@ function countSegment(counts: SegmentCounts, segment: number, kind: 'wire' | 're
 
 /**
  * Feeds the BPF dump and the intake to their handlers merged by time: a dump record is read once the intake has
- * reached its timestamp, so a sample and its intake record meet within about a poll, the checks hold only what is
- * in flight, and a new session's bpf_compiled is seen before that session's samples.
+ * reached its timestamp (or before an intake record stamped later), so a sample and its intake record meet within
+ * about a poll, the checks hold only what is in flight, and a new session's bpf_compiled is seen before that
+ * session's samples (stamped after it).
  */
 export async function mergeByTime(bpf: AsyncIterator<Rec> | undefined, intake: AsyncIterator<Rec> | undefined, onBpf: (r: Rec) => void, onIntake: (r: Rec) => void): Promise<void> {
   let nb = bpf ? await bpf.next() : undefined;
   let ni = intake ? await intake.next() : undefined;
   let intakeClock = -1n;
   while ((nb && !nb.done) || (ni && !ni.done)) {
-    const takeBpf = nb && !nb.done && (!ni || ni.done || nb.value.timestamp <= intakeClock);
+    const takeBpf = nb && !nb.done && (!ni || ni.done || nb.value.timestamp <= intakeClock || nb.value.timestamp < ni.value.timestamp);
     if (takeBpf) {
       onBpf(nb!.value);
       nb = await bpf!.next();

@@ -160,4 +160,28 @@ test('flowmill: a socket that existed before the agent: stats are deltas from th
   assert.is(check(r, 'lifecycles').status, 'pass', JSON.stringify(check(r, 'lifecycles').evidence));
 });
 
+// A UDP socket whose udp_new_socket sample has lport 0 is not reported then; userspace sends udp_new_socket just
+// before its first stats, with the lport the stats carry and the stats' timestamp (buffered_poller.cc@3598385a:
+// 882-916, 1146-1168), and its destroy only because it was reported (:918-964).
+test('flowmill: a UDP socket reported late (bound with port 0) passes; its destroy is then expected', async () => {
+  const sk = 0xffff8887_00005000n, t = T0 + 5n * S;
+  const laddr = v4mapped('127.0.0.1');
+  const be = (p: number) => ((p & 0xff) << 8) | (p >> 8);
+  const bpf: R[] = [
+    { name: 'udp_new_socket', ts: t, data: { pid: 4300, sk, laddr, lport: 0 } },
+    { name: 'udp_stats', ts: t + 20n * MS, data: { sk, raddr: laddr, rport: be(9000), laddr, lport: be(41500), changed_af: 2, is_rx: 0 } },
+    { name: 'udp_destroy_socket', ts: t + 2n * S, data: { sk } },
+  ];
+  const after: R[] = [
+    { name: 'udp_new_socket', ts: t + 20n * MS, data: { pid: 4300, sk_id: 0, laddr, lport: 41500 } },
+    { name: 'udp_stats_addr_changed_v4', ts: t + 20n * MS, data: { sk_id: 0, is_rx: 0, raddr: 0x0100007f, rport: 9000 } },
+    { name: 'udp_destroy_socket', ts: t + 2n * S, data: { sk_id: 0 } },
+  ];
+  const ok = await run('flowmill', { bpf, after });
+  assert.is(check(ok, 'bpf-intake').status, 'pass', JSON.stringify(check(ok, 'bpf-intake').evidence));
+  assert.is((check(ok, 'bpf-intake').figures as Fig).udpReportedLate, 1);
+  const noDestroy = await run('flowmill', { bpf, after: after.slice(0, 2) });
+  assert.match(check(noDestroy, 'bpf-intake').reason!, /1 BPF sample missing from the intake/);
+});
+
 test.run();

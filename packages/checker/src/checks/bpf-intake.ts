@@ -118,6 +118,17 @@ export const bpfIntake: CheckDef = {
     };
 
     const tcp = new TcpConservation(ev);
+    // A socket bound with port 0 is reported only when its first stats are sent, with the lport its udp_stats carry
+    // and the stats' timestamp (a sample's, a slot flush's or the destroy's: buffered_poller.cc@3598385a:1146-1168).
+    let udpReportedLate = 0;
+    const reportedLate = (r: Rec): boolean => {
+      const u = udpIds.byId(num(r.data.sk_id));
+      if (!u || u.reported || u.pid !== num(r.data.pid)) return false;
+      u.reported = true;
+      udpReportedLate++;
+      matched++;
+      return true;
+    };
 
     const latency = new LatencyHistogram(tol.latencyBucketsMs);
     let block: Rec[] = [];
@@ -141,6 +152,7 @@ export const bpfIntake: CheckDef = {
         if (m.conditional === 'udp') {
           const reported = Number(r.data.lport) !== 0;
           const u = udpIds.insert(sk, reported);
+          if (u) u.pid = num(r.data.pid);
           if (!u) { bpfSkipped++; return; } // a duplicate insert: not sent
           const id = u.id;
           if (!reported) { bpfSkipped++; return; } // sent later, before its first stats, with another ts
@@ -200,6 +212,7 @@ export const bpfIntake: CheckDef = {
         const k = keyOf(r.name, r.timestamp, sig(r.data[m.key]));
         const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: r.segment, via: r.name };
         if (meet(waitingBpf, k, p, true)) return;
+        if (r.name === 'udp_new_socket' && reportedLate(r)) return;
         if (r.name === 'dns_timeout') {
           // A slow-poll timeout: its ts is the poll's, 10 s to 10 s + late after the request (§3.3).
           const skName = `${sig(r.data.sk_id)}|${cstr(r.data.domain_name)}`;
@@ -241,7 +254,7 @@ export const bpfIntake: CheckDef = {
         ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,

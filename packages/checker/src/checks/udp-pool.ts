@@ -3,7 +3,7 @@
  * out (0, 1, 2, … then freed indices, last freed first: util/pool_allocator.h@3598385a:59-98; insert/erase at
  * buffered_poller.cc@3598385a:895, 958), and that index is the intake's sk_id. A new session starts a new pool.
  */
-export interface UdpEntry { id: number; reported: boolean }
+export interface UdpEntry { id: number; reported: boolean; pid?: number }
 
 export class UdpPool {
   private readonly bySk = new Map<string, UdpEntry>();
@@ -22,6 +22,11 @@ export class UdpPool {
     const e = { id: this.free.length ? this.free.pop()! : this.next++, reported };
     this.bySk.set(sk, e);
     return e;
+  }
+  /** The live entry holding pool index `id`. */
+  byId(id: number): UdpEntry | undefined {
+    for (const e of this.bySk.values()) if (e.id === id) return e;
+    return undefined;
   }
   /** The socket's entry, its index freed. */
   erase(sk: string): UdpEntry | undefined {
