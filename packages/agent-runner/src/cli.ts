@@ -5,7 +5,7 @@ import { resolve as resolvePath, join } from 'node:path';
 import { array, command, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Count, Duration, Port, onStopSignal, runMain } from '@flowmill/cli';
 import {
-  DEFAULT_KEY_ID, DEFAULT_PORTS, MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, UsageError, authzTrustSteps, buildAgentCommand, detectEra, loadProfile,
+  AGENT_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS, MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, UsageError, authzTrustSteps, buildAgentCommand, detectEra, loadProfile,
   preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
@@ -120,12 +120,12 @@ const sim = command({
       log: (l) => process.stderr.write(`${l}\n`),
     });
     let signalCode: number | undefined;
-    const remove = onStopSignal(async (sig) => { signalCode = sig === 'SIGINT' ? 254 : 241; await agent.stop(); }, log);
+    const remove = onStopSignal(async (sig) => { signalCode = sig === 'SIGINT' ? AGENT_EXIT.sigint : AGENT_EXIT.sigterm; await agent.stop(); }, log);
     agent.ready.then(() => log(`ready: telemetry flowing (SIMULATED ${a.era} agent) to ${intake.tls ? 'tls' : 'tcp'}://${intake.host}:${intake.port}`), () => {});
     const code = await agent.exited;
     remove();
     process.stdout.write(`${JSON.stringify(agent.stats)}\n`);
-    return code === 241 && signalCode !== undefined ? signalCode : code;
+    return code === AGENT_EXIT.sigterm && signalCode !== undefined ? signalCode : code;
   },
 });
 
@@ -191,7 +191,7 @@ const run = command({
     remove();
     log(`agent exited: ${x.meaning}`);
     process.stdout.write(`${JSON.stringify({ code: x.code, signal: x.signal, meaning: x.meaning })}\n`);
-    return x.code === 241 || x.code === 254 ? 0 : 1;
+    return x.code === AGENT_EXIT.sigterm || x.code === AGENT_EXIT.sigint ? 0 : 1;
   },
 });
 

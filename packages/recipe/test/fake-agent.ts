@@ -1,6 +1,6 @@
 // A stand-in for the real kernel collector, for the orchestration tests: a bash script that writes its pid and its
 // child's pid to a file, says the agent's readiness line, and then does what the test asks.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type FakeBehaviour = 'ready-then-wait' | 'ready-then-ignore-term' | 'ready-then-die' | 'never-ready';
@@ -20,17 +20,5 @@ export function fakeAgent(dir: string, behaviour: FakeBehaviour): { path: string
   return { path, pidFile };
 }
 
-/** Alive and not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Alive and not a zombie (agent-runner's /proc reading). */
+export { isAlive as alive } from '@flowmill/agent-runner';
