@@ -150,7 +150,7 @@ const run = command({
   description: 'Run the REAL kernel collector (binary or docker) with the era\'s environment, recording into a run directory; wait for "Telemetry is flowing!"; stop on SIGTERM/SIGINT or after --duration. --dry-run prints the exact command and environment (secrets masked).',
   args: {
     ...realArgs,
-    runDir: option({ long: 'run-dir', type: string, defaultValue: () => '.', description: 'where bpf.raw, intake.record and agent.log go' }),
+    runDir: option({ long: 'run-dir', type: string, defaultValue: () => '.', description: `where ${RUN_FILES.bpf}, ${RUN_FILES.record} and ${RUN_FILES.agentLog} go` }),
     dryRun: flag({ long: 'dry-run', description: 'print the command line and environment, run nothing' }),
     json: flag({ long: 'json', description: 'with --dry-run: print {argv, env, era, mode, files} as JSON' }),
     agentArg: multioption({ long: 'agent-arg', type: array(string), description: 'extra agent flag (repeatable)' }),
@@ -158,7 +158,7 @@ const run = command({
     grace: option({ long: 'grace', type: Duration, defaultValue: () => 15_000, description: 'SIGKILL this long after SIGTERM' }),
     duration: option({ long: 'duration', type: optional(Duration), description: 'stop this long after readiness (default: on a signal)' }),
     skipPreflight: flag({ long: 'skip-preflight', description: 'do not check root, kernel, docker, CA and fake cloud first' }),
-    force: flag({ long: 'force', description: 'replace an existing agent.log' }),
+    force: flag({ long: 'force', description: `replace an existing ${RUN_FILES.agentLog}` }),
   },
   handler: async (a) => {
     const era = await eraOf(a);
