@@ -1,6 +1,7 @@
 // @flowmill/agent-runner figures, each against a peer measured in the same run (BENCHMARKS.md):
 //   startup:   simulated agent, start → "Telemetry is flowing!" with the agent's real timers (time scale 1, no
-//              connect delay), against the agent's own floor: the 2 s probe hold-off (agent-protocol.md §2.4).
+//              connect delay), against the agent's own floor: the 2 s probe hold-off (agent-protocol.md §2.4); the
+//              sim also models the load time T the hold-off callback blocks for (TIMERS.compileMs + probeLoadMs).
 //   records/s: intake records the sim produces (workload items → BPF model → userspace translation → encode →
 //              LZ4 per 16 KiB flush → TCP sink), against raw-codec's bare RecordEncoder + LZ4 framing of the same
 //              records (the encoding floor; the ratio is the simulation's overhead).
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 const root = new URL('../..', import.meta.url).pathname;
 const ar = await import(join(root, 'packages/agent-runner/dist/lib/index.js'));
 const rc = await import(join(root, 'packages/raw-codec/dist/lib/index.js'));
+const { RUN_FILES } = await import(join(root, 'packages/agent-runner/dist/lib/run-layout.js'));
 const ITEMS = Number(process.argv[2] ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'bench-agent-runner-'));
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -38,7 +40,7 @@ try {
   }
 
   // --- records/s: synthetic TCP items (each = 2 sockets, 8 intake records) fed in-process
-  const rec = join(dir, 'intake.record');
+  const rec = join(dir, RUN_FILES.record);
   const authzSrv = (await import(join(root, 'packages/mock-authz/dist/lib/index.js'))).startAuthz;
   const authz = await authzSrv({ port: 0, tls: false });
   const s2 = await ar.runSimAgent({ intake: { host: '127.0.0.1', port, tls: false }, authz: { server: authz.url, keyId: 'KFIIBENCH', secret: 'x' }, recordFile: rec, timeScale: 0.05, connectDelayMs: 0, jitter: false });

@@ -4,15 +4,16 @@
 //   decode:   the same three recordings only decoded with @flowmill/raw-codec (the floor: every check reads this)
 //   native:   `lz4 -dc` of the wire capture piped into `cmp` against the record file (the taps check done in C)
 // Peak memory is the process's max RSS (/usr/bin/time %M). A streaming design keeps it nearly flat from 1 to 10 min.
-// The runs come from the checker's synthetic-run writer (protocol-consistent recordings: checker-facts.md §1-§4)
-// with a busy host's background traffic. Run after `npm run build`: node tools/bench/checker.mjs [RUNS]
+// The runs come from agent-runner's simulated agent in its deterministic mode (simulateRun: the agent's model on a
+// fake clock), with a busy host's background traffic. Run after `npm run build`: node tools/bench/checker.mjs [RUNS]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { writeSynthRun } from '../../packages/checker/src/index.ts';
+import { simulateRun } from '../../packages/agent-runner/src/index.ts';
+import { RUN_FILES } from '../../packages/agent-runner/src/run-layout.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'packages/checker/dist/checker.js');
@@ -34,7 +35,7 @@ writeFileSync(join(work, 'decode.mjs'), `
 import { createReadStream } from 'node:fs';
 import { decode } from '@flowmill/raw-codec';
 let n = 0;
-for (const [p, kind] of [[process.argv[2] + '/bpf.raw', 'bpf'], [process.argv[2] + '/intake.raw', 'intake'], [process.argv[2] + '/intake.record', 'record']])
+for (const [p, kind] of [[process.argv[2] + '/${RUN_FILES.bpf}', 'bpf'], [process.argv[2] + '/${RUN_FILES.intakeFile}', 'intake'], [process.argv[2] + '/${RUN_FILES.record}', 'record']])
   for await (const r of decode(createReadStream(p, { highWaterMark: 1 << 18 }), { kind, schema: 'auto' })) n++;
 console.log(n);`);
 await build({ entryPoints: [join(work, 'decode.mjs')], outfile: join(work, 'decode.bundle.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', conditions: ['@flowmill/source'], nodePaths: [join(root, 'node_modules')], logLevel: 'warning' });
@@ -47,9 +48,11 @@ for (const minutes of [1, 10]) {
   const dir = mkdtempSync(join(tmpdir(), `bench-checker-${minutes}m-`));
   try {
     const t0 = performance.now();
-    writeSynthRun(dir, { durationS: minutes * 60, workloadPerS: 2, backgroundPerS: BACKGROUND_PER_S, seed: minutes });
+    // the workload: 2 items of each kind per simulated second, one after another, as `agent-runner workload` does them
+    const n = minutes * 60 * 2;
+    await simulateRun({ dir, seed: minutes, durationMs: minutes * 60_000, wire: 'file', background: { tcpPerS: BACKGROUND_PER_S / 2, processesPerS: BACKGROUND_PER_S / 2 }, profile: { tcp: { connections: n }, udp: { datagrams: 16 }, dns: { lookups: n }, processes: { count: n }, http: { requests: n } } });
     const genMs = performance.now() - t0;
-    const bytes = ['bpf.raw', 'intake.raw', 'intake.record'].reduce((a, f) => a + statSync(join(dir, f)).size, 0);
+    const bytes = [RUN_FILES.bpf, RUN_FILES.intakeFile, RUN_FILES.record].reduce((a, f) => a + statSync(join(dir, f)).size, 0);
     const ck = [], dec = [], nat = [];
     let rss = 0, drss = 0, records = 0;
     for (let i = 0; i < RUNS; i++) {
@@ -59,9 +62,9 @@ for (const minutes of [1, 10]) {
       const d = timed(process.execPath, [decodePeer, dir]);
       if (d.status !== 0) throw new Error(`decode exit ${d.status}: ${d.stderr}`);
       dec.push(d.ms); drss = Math.max(drss, d.rssMiB);
-      const n = timed('bash', ['-c', `cmp <(tail -c +25 ${dir}/intake.raw | lz4 -dc) <(tail -c +25 ${dir}/intake.record)`]);
-      if (n.status !== 0) throw new Error(`lz4|cmp exit ${n.status}: ${n.stderr}`);
-      nat.push(n.ms);
+      const nat1 = timed('bash', ['-c', `cmp <(tail -c +25 ${join(dir, RUN_FILES.intakeFile)} | lz4 -dc) <(tail -c +25 ${join(dir, RUN_FILES.record)})`]);
+      if (nat1.status !== 0) throw new Error(`lz4|cmp exit ${nat1.status}: ${nat1.stderr}`);
+      nat.push(nat1.ms);
     }
     const rep = JSON.parse(spawnSync(process.execPath, [bin, '--run-dir', dir, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout);
     records = rep.inputs.reduce((a, x) => a + (x.records ?? 0), 0);

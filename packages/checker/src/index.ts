@@ -6,7 +6,6 @@ export { defaultTolerances, presets, deepMerge, type Tolerances } from './tolera
 export { configFromRunDir, inputsFromRunDir, resolveInputs, RUN_DIR_FILES, type ResolvedInputs } from './inputs.js';
 export { allChecks } from './checks/index.js';
 export { wirePlaintext, compareStreams } from './checks/taps-agree.js';
-export { writeSynthRun, synthesize, type SynthOptions, type SynthRecord, type SynthFiles, type Edit } from './synth.js';
 export { BadInputError, CheckerError, MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
 export type { CheckDef, CheckContext, Observer, Outcome, Rec } from './framework.js';
 export type { Manifest, AuthzLogEntry, SinkConnection } from './side-inputs.js';

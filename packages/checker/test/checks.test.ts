@@ -1,32 +1,37 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { intakeCaptureName } from '@flowmill/agent-runner/run-layout';
+import { decode } from '@flowmill/raw-codec';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { check, checkAll, cleanup, change, drop, dup, all, evidenceText, statuses, synthRun } from './helpers.js';
+import type { SimEdit } from '@flowmill/agent-runner';
+import { check, checkAll, cleanup, change, drop, dup, all, evidenceText, simRun, statuses } from './helpers.js';
 
 test.after(cleanup);
 
-test('a clean synthetic run passes every check; upstream-thresholds is not run without its preset', async () => {
-  const r = await checkAll(synthRun());
-  const s = statuses(r);
-  // Nothing to check in a synthetic run: no socket lives longer than a stats slot, no DISABLE_SEND (new-checks.test.ts).
-  const idle = ['upstream-thresholds', 'socket-stats-live', 'disable-send'];
-  for (const [id, st] of Object.entries(s)) assert.is(st, idle.includes(id) ? 'not-run' : 'pass', `${id}: ${check(r, id).reason}`);
-  assert.ok(r.ok);
-  assert.is(check(r, 'upstream-thresholds').reason, 'only with --preset upstream');
-  // Figures come from the inputs: 12 s of 2 s heartbeats, every passthrough matched.
-  const bi = check(r, 'bpf-intake').figures as Record<string, number>;
-  assert.is(bi.intakeOrphans, 0);
-  assert.is(bi.bpfOrphans, 0);
-  assert.ok(bi.matched > 100);
-  // The synthetic agent writes agent_resource_usage on each 1 s slow poll: the figure says so.
-  assert.is((check(r, 'cadence').figures as { resourceUsageMedianGapMs: number }).resourceUsageMedianGapMs, 1000);
-  // The dump has no version_info: it is read with the schema the intake's first records name.
-  const bpf = r.inputs.find((i) => i.kind === 'bpf')!;
-  assert.equal([bpf.schema, bpf.schemaConfidence], ['flowmill', 'from the intake']);
-});
+for (const era of ['flowmill', 'otel'] as const) {
+  test(`a clean simulated run (${era} era) passes every check; upstream-thresholds is not run without its preset`, async () => {
+    const r = await checkAll(await simRun({ era }));
+    const s = statuses(r);
+    // Nothing for these to check in a clean run: no preset, no DISABLE_SEND from the sink; the OTel era has no authz.
+    const idle = ['upstream-thresholds', 'disable-send', ...(era === 'otel' ? ['authz'] : [])];
+    for (const [id, st] of Object.entries(s)) assert.is(st, idle.includes(id) ? 'not-run' : 'pass', `${id}: ${check(r, id).reason} ${evidenceText(check(r, id)).slice(0, 400)}`);
+    assert.ok(r.ok);
+    assert.is(check(r, 'upstream-thresholds').reason, 'only with --preset upstream');
+    const bi = check(r, 'bpf-intake').figures as Record<string, number>;
+    assert.is(bi.intakeOrphans, 0);
+    assert.is(bi.bpfOrphans, 0);
+    assert.ok(bi.matched > 100);
+    // agent_resource_usage comes with every slow poll, a 1 s timer (kernel_collector.cc@3598385a:233-243, :689-704)
+    assert.is((check(r, 'cadence').figures as { resourceUsageMedianGapMs: number }).resourceUsageMedianGapMs, 1000);
+    // The dump has no version_info: it is read with the schema the intake's first records name.
+    const bpf = r.inputs.find((i) => i.kind === 'bpf')!;
+    assert.equal([bpf.schema, bpf.schemaConfidence], [era === 'flowmill' ? 'flowmill' : 'ebpf_net', 'from the intake']);
+  });
+}
 
 test('decode: an unknown rpc id appended to the BPF dump fails decode, and the checks that need the dump are not run', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   // 8-byte timestamp + rpc 0x7777 (not an agent_internal id) + 14 more bytes.
   appendFileSync(f.bpf, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0x77, 0x77, ...new Array(14).fill(0)]));
   const r = await checkAll(f);
@@ -42,7 +47,7 @@ test('decode: an unknown rpc id appended to the BPF dump fails decode, and the c
 });
 
 test('decode: a manifest that is not JSON and a bad authz log line fail decode', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   writeFileSync(f.manifest, '{"tcp": [');
   appendFileSync(f.authzLog, 'not json\n');
   const r = await checkAll(f);
@@ -54,7 +59,7 @@ test('decode: a manifest that is not JSON and a bad authz log line fail decode',
 });
 
 test('decode: a record cut off at the end is tolerated by default and fails with allowTruncatedTail false', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const rec = readFileSync(f.record);
   writeFileSync(f.record, rec.subarray(0, rec.length - 3));
   const r1 = await checkAll(f, { only: ['decode'] });
@@ -66,7 +71,7 @@ test('decode: a record cut off at the end is tolerated by default and fails with
 });
 
 test('decode: a wire capture cut inside its last LZ4 frame is a tolerated tail for decode, but the taps then differ', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const w = readFileSync(f.wire);
   writeFileSync(f.wire, w.subarray(0, w.length - 5));
   const r = await checkAll(f, { only: ['decode', 'taps-agree'] });
@@ -76,8 +81,8 @@ test('decode: a wire capture cut inside its last LZ4 frame is a tolerated tail f
 });
 
 test("decode: a tls-sink out dir whose connections.jsonl disagrees with its capture files fails", async () => {
-  const f = synthRun({ wireDir: true });
-  const idx = `${f.wire}/connections.jsonl`;
+  const f = await simRun();
+  const idx = join(f.wire, (await import('@flowmill/agent-runner/run-layout')).INTAKE_INDEX);
   const ok = await checkAll(f, { only: ['decode'] });
   assert.is(check(ok, 'decode').status, 'pass', check(ok, 'decode').reason);
   const line = JSON.parse(readFileSync(idx, 'utf8').trim());
@@ -88,8 +93,8 @@ test("decode: a tls-sink out dir whose connections.jsonl disagrees with its capt
 });
 
 test('decode: an appended capture whose first connection was cut inside an LZ4 frame goes on with the next one (tolerated, named)', async () => {
-  const f = synthRun({ sessions: 2, wireDir: true });
-  const c1 = readFileSync(`${f.wire}/conn-0001.raw`), c2 = readFileSync(`${f.wire}/conn-0002.raw`);
+  const f = await simRun({ sessions: 2 });
+  const c1 = readFileSync(join(f.wire, intakeCaptureName(1))), c2 = readFileSync(join(f.wire, intakeCaptureName(2)));
   const joined = `${f.dir}/appended.raw`;
   writeFileSync(joined, Buffer.concat([c1.subarray(0, c1.length - 5), c2]));
   const { runChecks } = await import('../src/index.js');
@@ -102,7 +107,7 @@ test('decode: an appended capture whose first connection was cut inside an LZ4 f
 });
 
 test('startup-order: an empty intake capture has no session to check, which is a failure, not a pass', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   writeFileSync(f.wire, '');
   const r = await (await import('../src/index.js')).runChecks({ wire: f.wire });
   assert.is(check(r, 'startup-order').status, 'fail');
@@ -111,7 +116,7 @@ test('startup-order: an empty intake capture has no session to check, which is a
 });
 
 test('decode: a manifest alone is read and passes; everything else is not run', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const r = await (await import('../src/index.js')).runChecks({ manifest: f.manifest });
   assert.is(check(r, 'decode').status, 'pass');
   assert.is(check(r, 'dns-port').status, 'pass'); // the manifest's visible lookups are served on port 53
@@ -119,22 +124,22 @@ test('decode: a manifest alone is read and passes; everything else is not run', 
 });
 
 test('startup-order: a missing metadata_complete, markers out of order and a repeated marker each fail', async () => {
-  const r1 = await checkAll(synthRun({ edit: drop('intake', 'metadata_complete') }), { only: ['startup-order'] });
+  const r1 = await checkAll(await simRun({ edit: drop('intake', 'metadata_complete') }), { only: ['startup-order'] });
   assert.is(check(r1, 'startup-order').status, 'fail');
   assert.match(evidenceText(check(r1, 'startup-order')), /never sent metadata_complete/);
 
   // begin_telemetry moved before socket_steady_state (same session, earlier in the stream).
   const swap = (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string }) =>
     w.stream === 'intake' && r.name === 'socket_steady_state' ? [{ ...r, name: 'begin_telemetry', data: {} }, r] : w.stream === 'intake' && r.name === 'begin_telemetry' ? [] : [r];
-  const r2 = await checkAll(synthRun({ edit: swap }), { only: ['startup-order'] });
+  const r2 = await checkAll(await simRun({ edit: swap }), { only: ['startup-order'] });
   assert.match(evidenceText(check(r2, 'startup-order')), /begin_telemetry before socket_steady_state/);
 
-  const r3 = await checkAll(synthRun({ edit: dup('intake', 'bpf_compiled') }), { only: ['startup-order'] });
+  const r3 = await checkAll(await simRun({ edit: dup('intake', 'bpf_compiled') }), { only: ['startup-order'] });
   assert.match(evidenceText(check(r3, 'startup-order')), /bpf_compiled appears more than once/);
 });
 
 test('startup-order: each session of a reconnected run is checked on its own', async () => {
-  const r = await checkAll(synthRun({ sessions: 2, edit: drop('intake', 'collector_health', 2) }), { only: ['startup-order'] });
+  const r = await checkAll(await simRun({ sessions: 2, edit: drop('intake', 'collector_health', 2) }), { only: ['startup-order'] });
   const c = check(r, 'startup-order');
   assert.is(c.status, 'fail');
   assert.is((c.figures as { sessions: number }).sessions, 2);
@@ -143,7 +148,18 @@ test('startup-order: each session of a reconnected run is checked on its own', a
 });
 
 test('taps-agree: a record missing from the record file fails, naming the offset and the record there', async () => {
-  const f = synthRun({ editRecordOnly: (r, w) => (r.name === 'pid_set_comm' && w.nth === 2 ? [] : [r]) });
+  const f = await simRun({ wire: 'file' });
+  // cut the 2nd pid_set_comm out of the record file only (the wire keeps it)
+  const rec = readFileSync(f.record);
+  const found: { offset: number; size: number }[] = [];
+  let prev: { name: string; offset: number } | undefined;
+  for await (const r of decode([rec], { kind: 'record', schema: 'auto' })) {
+    if (prev?.name === 'pid_set_comm') found.push({ offset: prev.offset, size: r.offset - prev.offset });
+    prev = { name: r.name, offset: r.offset };
+  }
+  assert.ok(found.length >= 2, 'two pid_set_comm followed by another record');
+  const cut = found[1];
+  writeFileSync(f.record, Buffer.concat([rec.subarray(0, cut.offset), rec.subarray(cut.offset + cut.size)]));
   const r = await checkAll(f, { only: ['taps-agree'] });
   const c = check(r, 'taps-agree');
   assert.is(c.status, 'fail');
@@ -154,7 +170,7 @@ test('taps-agree: a record missing from the record file fails, naming the offset
 });
 
 test('taps-agree: a clean reconnected run written as a tls-sink out dir passes; the wire plaintext per session is reported', async () => {
-  const f = synthRun({ sessions: 2, wireDir: true });
+  const f = await simRun({ sessions: 2 });
   const r = await checkAll(f, { only: ['taps-agree', 'decode'] });
   assert.is(check(r, 'taps-agree').status, 'pass', check(r, 'taps-agree').reason);
   const fig = check(r, 'taps-agree').figures as { sessions: number; wirePlaintextBytes: number; recordBytes: number };
@@ -163,36 +179,44 @@ test('taps-agree: a clean reconnected run written as a tls-sink out dir passes; 
 });
 
 test('bpf-intake: a dropped intake record, an extra one, a changed field and an early derived record each fail', async () => {
-  const r1 = await checkAll(synthRun({ edit: drop('intake', 'pid_set_comm', 3) }), { only: ['bpf-intake'] });
+  const r1 = await checkAll(await simRun({ edit: drop('intake', 'pid_set_comm', 3) }), { only: ['bpf-intake'] });
   const c1 = check(r1, 'bpf-intake');
   assert.is(c1.status, 'fail');
   assert.match(c1.reason!, /1 BPF sample missing from the intake/);
   assert.match(evidenceText(c1), /pid_set_comm never reached the intake/);
 
-  const r2 = await checkAll(synthRun({ edit: drop('bpf', 'http_response', 2) }), { only: ['bpf-intake'] });
+  const r2 = await checkAll(await simRun({ edit: drop('bpf', 'http_response', 2) }), { only: ['bpf-intake'] });
   assert.match(check(r2, 'bpf-intake').reason!, /1 intake record without a BPF source/);
 
-  const r3 = await checkAll(synthRun({ edit: change('intake', 'pid_info_create', 2, (r) => ({ ...r, data: { ...r.data, parent_pid: 1 } })) }), { only: ['bpf-intake'] });
+  const r3 = await checkAll(await simRun({ edit: change('intake', 'pid_info_create', 2, (r) => ({ ...r, data: { ...r.data, parent_pid: 1 } })) }), { only: ['bpf-intake'] });
   assert.match(check(r3, 'bpf-intake').reason!, /1 field mismatch/);
   assert.match(evidenceText(check(r3, 'bpf-intake')), /fields differ from its BPF sample \(pid_info\)/);
 
-  const r4 = await checkAll(synthRun({ edit: change('intake', 'tracked_process_start', 1, (r) => ({ ...r, ts: r.ts - 5_000_000_000n })) }), { only: ['bpf-intake'] });
+  const r4 = await checkAll(await simRun({ edit: change('intake', 'tracked_process_start', 1, (r) => ({ ...r, ts: r.ts - 5_000_000_000n })) }), { only: ['bpf-intake'] });
   assert.match(check(r4, 'bpf-intake').reason!, /1 derived record before their source/);
 });
 
 test('bpf-intake: socket_stats totals that differ from the rtt_estimator deltas fail TCP conservation', async () => {
-  // The 5th rtt_estimator is a final report; claiming 100 more bytes acked than the intake reported breaks the sum.
-  const r = await checkAll(synthRun({ edit: change('bpf', 'rtt_estimator', 5, (x) => ({ ...x, data: { ...x.data, bytes_acked: BigInt(x.data.bytes_acked as number) + 100n } })) }), { only: ['bpf-intake'] });
+  // Every rtt_estimator of the first connecting socket (set_state_ipv4 tx_rx=1) claims 100 more bytes acked: the
+  // deltas then sum to 100 more than the socket_stats the intake reported.
+  let client: bigint | undefined;
+  const more: SimEdit = (x, w) => {
+    if (w.stream !== 'bpf') return [x];
+    if (x.name === 'set_state_ipv4' && x.data.tx_rx === 1 && client === undefined) client = x.data.sk as bigint;
+    return x.name === 'rtt_estimator' && x.data.sk === client ? [{ ...x, data: { ...x.data, bytes_acked: (x.data.bytes_acked as bigint) + 100n } }] : [x];
+  };
+  const r = await checkAll(await simRun({ edit: more }), { only: ['bpf-intake'] });
   const c = check(r, 'bpf-intake');
   assert.match(c.reason!, /1 TCP lifetime whose socket_stats totals differ from the BPF deltas/);
   const e = (c.evidence as { note: string; intake: { txBytes: string }; bpf: { txBytes: string } }[]).find((x) => /conservation/.test(x.note))!;
   assert.is(BigInt(e.bpf.txBytes) - BigInt(e.intake.txBytes), 100n);
-  const clean = await checkAll(synthRun(), { only: ['bpf-intake'] });
-  assert.ok((check(clean, 'bpf-intake').figures as { tcpLifetimesConserved: number }).tcpLifetimesConserved > 50);
+  const clean = await checkAll(await simRun({ wire: 'file' }), { only: ['bpf-intake'] });
+  // every workload TCP and HTTP exchange is two lifetimes (the default profile: 8 + 6), plus the listeners
+  assert.ok((check(clean, 'bpf-intake').figures as { tcpLifetimesConserved: number }).tcpLifetimesConserved >= 2 * (8 + 6));
 });
 
 test('bpf-intake: an sk_id that is not what the LIFO pool would hand out is a field mismatch', async () => {
-  const r = await checkAll(synthRun({ edit: change('intake', 'udp_new_socket', 3, (x) => ({ ...x, data: { ...x.data, sk_id: 999 } })) }), { only: ['bpf-intake'] });
+  const r = await checkAll(await simRun({ edit: change('intake', 'udp_new_socket', 3, (x) => ({ ...x, data: { ...x.data, sk_id: 999 } })) }), { only: ['bpf-intake'] });
   const c = check(r, 'bpf-intake');
   assert.match(c.reason!, /1 field mismatch/);
   const e = (c.evidence as { note: string; intake: { sk_id: string }; bpf: { fields: { sk_id: string } } }[]).find((x) => /udp_new_socket fields differ/.test(x.note))!;
@@ -201,14 +225,17 @@ test('bpf-intake: an sk_id that is not what the LIFO pool would hand out is a fi
 });
 
 test('bpf-intake: the DNS matcher predicts dns_response from the dump; a missing or altered one fails', async () => {
-  const clean = await checkAll(synthRun(), { only: ['bpf-intake'] });
+  const f = await simRun({ wire: 'file' });
+  const clean = await checkAll(f, { only: ['bpf-intake'] });
   const fig = check(clean, 'bpf-intake').figures as { dnsResponsesPredicted: number };
-  // Two per lookup (the on-host responder's send matches both pending requests: Q1); the synth does 2 lookups a second.
-  assert.is(fig.dnsResponsesPredicted % 2, 0);
-  assert.ok(fig.dnsResponsesPredicted >= 20);
-  const r1 = await checkAll(synthRun({ edit: drop('intake', 'dns_response', 3) }), { only: ['bpf-intake'] });
+  // Two per lookup: the on-host responder's send matches both pending requests, the client's and its own receive,
+  // because the request key's direction is stored but not compared (dns_requests.cc@3598385a:44-46, checker-facts Q1).
+  const lookups = JSON.parse(readFileSync(f.manifest, 'utf8')).dns.length;
+  assert.ok(lookups > 0);
+  assert.is(fig.dnsResponsesPredicted, 2 * lookups);
+  const r1 = await checkAll(await simRun({ edit: drop('intake', 'dns_response', 3) }), { only: ['bpf-intake'] });
   assert.match(evidenceText(check(r1, 'bpf-intake')), /dns_response never reached the intake/);
-  const r2 = await checkAll(synthRun({ edit: change('intake', 'dns_response', 2, (x) => ({ ...x, data: { ...x.data, latency_ns: 1n } })) }), { only: ['bpf-intake'] });
+  const r2 = await checkAll(await simRun({ edit: change('intake', 'dns_response', 2, (x) => ({ ...x, data: { ...x.data, latency_ns: 1n } })) }), { only: ['bpf-intake'] });
   assert.match(evidenceText(check(r2, 'bpf-intake')), /dns_response fields differ/);
 });
 
@@ -216,7 +243,7 @@ test('bpf-intake: a request whose answer never came times out at its socket dest
   // Drop both response packets of the first lookup (the responder's send and the client's receive: either would
   // answer, direction is ignored) from the dump: the two requests stay pending until their sockets are destroyed,
   // so the checker expects two dns_timeouts there, and the intake's dns_responses have no source.
-  const r = await checkAll(synthRun({ edit: all(drop('bpf', 'dns_packet', 3), drop('bpf', 'dns_packet', 4)) }), { only: ['bpf-intake'] });
+  const r = await checkAll(await simRun({ edit: all(drop('bpf', 'dns_packet', 3), drop('bpf', 'dns_packet', 4)) }), { only: ['bpf-intake'] });
   const c = check(r, 'bpf-intake');
   assert.is((c.figures as { dnsTimeoutsPredicted: number }).dnsTimeoutsPredicted, 2);
   assert.match(evidenceText(c), /dns_timeout never reached the intake/);
@@ -224,8 +251,8 @@ test('bpf-intake: a request whose answer never came times out at its socket dest
 });
 
 test('bpf-intake: a reused dump (opened in append mode, §0) with an earlier run in front still passes; those samples are outside every session', async () => {
-  const earlier = synthRun({ startNs: BigInt(Date.UTC(2026, 10, 25, 6, 0, 0)) * 1_000_000n });
-  const f = synthRun();
+  const earlier = await simRun({ seed: 2, startNs: BigInt(Date.UTC(2026, 10, 25, 6, 0, 0)) * 1_000_000n });
+  const f = await simRun({ wire: 'file' });
   writeFileSync(f.bpf, Buffer.concat([readFileSync(earlier.bpf), readFileSync(f.bpf)]));
   const r = await checkAll(f, { only: ['bpf-intake', 'lifecycles'] });
   assert.is(check(r, 'bpf-intake').status, 'pass', evidenceText(check(r, 'bpf-intake')).slice(0, 400));
@@ -235,7 +262,7 @@ test('bpf-intake: a reused dump (opened in append mode, §0) with an earlier run
 });
 
 test('bpf-intake: the latency histogram counts every matched sample', async () => {
-  const r = await checkAll(synthRun(), { only: ['bpf-intake'] });
+  const r = await checkAll(await simRun({ wire: 'file' }), { only: ['bpf-intake'] });
   const l = r.figures.latency!;
   assert.is(l.counts.reduce((a, b) => a + b, 0), l.samples);
   assert.is(l.samples, (check(r, 'bpf-intake').figures as { matched: number }).matched);
@@ -243,19 +270,19 @@ test('bpf-intake: the latency histogram counts every matched sample', async () =
 });
 
 test('lifecycles: a double close, a use before start and a duplicate process start fail', async () => {
-  const r1 = await checkAll(synthRun({ edit: dup('intake', 'close_sock_info', 4) }), { only: ['lifecycles'] });
+  const r1 = await checkAll(await simRun({ edit: dup('intake', 'close_sock_info', 4) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r1, 'lifecycles')), /closed twice/);
 
-  const r2 = await checkAll(synthRun({ edit: drop('intake', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
+  const r2 = await checkAll(await simRun({ edit: drop('intake', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r2, 'lifecycles')), /: udp \d+ used (before its start|after its end)/);
 
-  const r3 = await checkAll(synthRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });
+  const r3 = await checkAll(await simRun({ edit: dup('intake', 'pid_info_create', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r3, 'lifecycles')), /process \d+ started twice/);
 
-  const r5 = await checkAll(synthRun({ edit: drop('bpf', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
+  const r5 = await checkAll(await simRun({ edit: drop('bpf', 'udp_new_socket', 1) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r5, 'lifecycles')), /udp_stats: bpfUdp \d+ used before its start/);
 
-  const r4 = await checkAll(synthRun({ edit: change('bpf', 'rtt_estimator', 3, (r) => ({ ...r, data: { ...r.data, sk: 0xdeadn } })) }), { only: ['lifecycles'] });
+  const r4 = await checkAll(await simRun({ edit: change('bpf', 'rtt_estimator', 3, (r) => ({ ...r, data: { ...r.data, sk: 0xdeadn } })) }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(r4, 'lifecycles')), /rtt_estimator: bpfTcp 57005 used before its start/);
 });
 
@@ -263,23 +290,30 @@ test('lifecycles: pid_set_comm before pid_info_create is a scan race while the p
   const comm = [98, 97, 115, 104, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   const after = (marker: string) => (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string }) =>
     w.stream === 'intake' && r.name === marker ? [r, { name: 'pid_set_comm', ts: r.ts, data: { pid: 777, comm } }] : [r];
-  const during = await checkAll(synthRun({ edit: after('system_wide_process_settings') }), { only: ['lifecycles'] });
+  const during = await checkAll(await simRun({ edit: after('system_wide_process_settings') }), { only: ['lifecycles'] });
   assert.is(check(during, 'lifecycles').status, 'pass');
   assert.is((check(during, 'lifecycles').figures as Record<string, number>).processUsesDuringScan, 1);
-  const later = await checkAll(synthRun({ edit: after('begin_telemetry') }), { only: ['lifecycles'] });
+  const later = await checkAll(await simRun({ edit: after('begin_telemetry') }), { only: ['lifecycles'] });
   assert.match(evidenceText(check(later, 'lifecycles')), /pid_set_comm: process 777 used before its start/);
 });
 
 test('workload: wrong byte totals, a missing http_response and a missing child process fail', async () => {
-  const r1 = await checkAll(synthRun({ edit: change('intake', 'socket_stats', 1, (r) => ({ ...r, data: { ...r.data, diff_bytes: 4000 } })) }), { only: ['workload'] });
+  // the first connecting socket's tx socket_stats says 4000 bytes where the client sent 4096
+  let client: bigint | undefined;
+  const wrong: SimEdit = (x, w) => {
+    if (w.stream !== 'intake') return [x];
+    if (x.name === 'set_state_ipv4' && x.data.tx_rx === 1 && client === undefined) client = x.data.sk as bigint;
+    return x.name === 'socket_stats' && x.data.sk === client && x.data.is_rx === 0 ? [{ ...x, data: { ...x.data, diff_bytes: 4000n } }] : [x];
+  };
+  const r1 = await checkAll(await simRun({ edit: wrong }), { only: ['workload'] });
   const c1 = check(r1, 'workload');
   assert.is(c1.status, 'fail');
   assert.match(evidenceText(c1), /client tx bytes 4000, want 4096\.\.4097/);
 
-  const r2 = await checkAll(synthRun({ edit: all(drop('intake', 'http_response', 1)) }), { only: ['workload'] });
+  const r2 = await checkAll(await simRun({ edit: all(drop('intake', 'http_response', 1)) }), { only: ['workload'] });
   assert.match(evidenceText(check(r2, 'workload')), /server side: 0 http_response cs=1, want 1 with code 200/);
 
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const m = JSON.parse(readFileSync(f.manifest, 'utf8'));
   m.processes.push({ ...m.processes[0], index: m.processes.length, pid: 99999 });
   writeFileSync(f.manifest, JSON.stringify(m));
@@ -288,7 +322,7 @@ test('workload: wrong byte totals, a missing http_response and a missing child p
 });
 
 test('cadence: a skipped heartbeat after begin_telemetry fails with the gap', async () => {
-  const r = await checkAll(synthRun({ edit: drop('intake', 'heartbeat', 4) }), { only: ['cadence'] });
+  const r = await checkAll(await simRun({ edit: drop('intake', 'heartbeat', 4) }), { only: ['cadence'] });
   const c = check(r, 'cadence');
   assert.is(c.status, 'fail');
   assert.match(c.reason!, /1 heartbeat gap out of tolerance/);
@@ -299,26 +333,26 @@ test('cadence: a skipped heartbeat after begin_telemetry fails with the gap', as
 test('health: lost samples, bpf_log, an error log and a reconnect each fail; a warning does not', async () => {
   const at = (name: string, data: Record<string, unknown>) => (r: { name: string; ts: bigint; data: Record<string, unknown> }, w: { stream: string; nth: number }) =>
     w.stream === 'intake' && r.name === 'agent_resource_usage' && w.nth === 3 ? [r, { name, ts: r.ts, data }] : [r];
-  const lost = await checkAll(synthRun({ edit: at('bpf_lost_samples', { count: 7 }) }), { only: ['health'] });
+  const lost = await checkAll(await simRun({ edit: at('bpf_lost_samples', { count: 7 }) }), { only: ['health'] });
   assert.match(check(lost, 'health').reason!, /7 perf samples lost/);
-  const log = await checkAll(synthRun({ edit: at('bpf_log', { filename: 'x.c', line: 1, code: 2, arg0: 0, arg1: 0, arg2: 0 }) }), { only: ['health'] });
+  const log = await checkAll(await simRun({ edit: at('bpf_log', { filename: 'x.c', line: 1, code: 2, arg0: 0, arg1: 0, arg2: 0 }) }), { only: ['health'] });
   assert.match(check(log, 'health').reason!, /1 bpf_log in the intake/);
-  const err = await checkAll(synthRun({ edit: at('log_message', { log_level: 4, message: 'boom' }) }), { only: ['health'] });
+  const err = await checkAll(await simRun({ edit: at('log_message', { log_level: 4, message: 'boom' }) }), { only: ['health'] });
   assert.match(check(err, 'health').reason!, /1 error-level log_message/);
   assert.match(evidenceText(check(err, 'health')), /boom/);
-  const warn = await checkAll(synthRun({ edit: at('log_message', { log_level: 3, message: 'meh' }) }), { only: ['health'] });
+  const warn = await checkAll(await simRun({ edit: at('log_message', { log_level: 3, message: 'meh' }) }), { only: ['health'] });
   assert.is(check(warn, 'health').status, 'pass');
-  const rc = await checkAll(synthRun({ sessions: 2 }), { only: ['health'] });
+  const rc = await checkAll(await simRun({ sessions: 2 }), { only: ['health'] });
   assert.match(check(rc, 'health').reason!, /1 reconnect/);
-  const rcOk = await checkAll(synthRun({ sessions: 2 }), { only: ['health'], config: { health: { maxReconnects: 1 } } });
+  const rcOk = await checkAll(await simRun({ sessions: 2 }), { only: ['health'], config: { health: { maxReconnects: 1 } } });
   assert.is(check(rcOk, 'health').status, 'pass');
 });
 
 test('authz: a token mock-authz never issued and an expired token fail', async () => {
-  const r1 = await checkAll(synthRun({ edit: change('intake', 'authz_authenticate', 1, (r) => ({ ...r, data: { ...r.data, token: 'forged' } })) }), { only: ['authz'] });
+  const r1 = await checkAll(await simRun({ edit: change('intake', 'authz_authenticate', 1, (r) => ({ ...r, data: { ...r.data, token: 'forged' } })) }), { only: ['authz'] });
   assert.is(check(r1, 'authz').status, 'fail');
   assert.match(evidenceText(check(r1, 'authz')), /never issued/);
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const e = JSON.parse(readFileSync(f.authzLog, 'utf8').trim());
   e.expirationS = String(Number(e.issuedAtS) - 60);
   writeFileSync(f.authzLog, JSON.stringify(e) + '\n');
@@ -327,16 +361,17 @@ test('authz: a token mock-authz never issued and an expired token fail', async (
 });
 
 test('upstream preset: a short run misses the kernel_collector_test.cc counts; a bigger one meets them', async () => {
-  const small = await checkAll(synthRun({ durationS: 8, workloadPerS: 1 }), { preset: 'upstream', only: ['upstream-thresholds'] });
+  // the thresholds: ≥ 100 close_sock_info, ≥ 10 dns_response and http_response, ≥ 5 of each process record
+  const small = await checkAll(await simRun({ durationMs: 8000 }), { preset: 'upstream', only: ['upstream-thresholds'] });
   const c = check(small, 'upstream-thresholds');
   assert.is(c.status, 'fail');
   assert.match(c.reason!, /close_sock_info/);
-  const big = await checkAll(synthRun({ durationS: 20, workloadPerS: 4 }), { preset: 'upstream', only: ['upstream-thresholds'] });
+  const big = await checkAll(await simRun({ durationMs: 20_000, profile: { tcp: { connections: 60 }, dns: { lookups: 6 }, processes: { count: 6 }, http: { requests: 10 } } }), { preset: 'upstream', only: ['upstream-thresholds'] });
   assert.is(check(big, 'upstream-thresholds').status, 'pass', check(big, 'upstream-thresholds').reason);
 });
 
 test('the record file alone stands in for the intake (no wire): every check but taps-agree runs on it', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const { runChecks } = await import('../src/index.js');
   const r = await runChecks({ record: f.record, bpf: f.bpf, manifest: f.manifest, authzLog: f.authzLog });
   const st = statuses(r);
@@ -345,7 +380,7 @@ test('the record file alone stands in for the intake (no wire): every check but 
 });
 
 test('checks whose inputs are absent are not run, with the reason; not run is not a failure', async () => {
-  const f = synthRun();
+  const f = await simRun({ wire: 'file' });
   const r = await (await import('../src/index.js')).runChecks({ bpf: f.bpf });
   assert.is(check(r, 'decode').status, 'pass');
   assert.is(check(r, 'startup-order').status, 'not-run');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderHtml } from '../src/index.js';
-import { checkAll, cleanup, drop, synthRun, tmp } from './helpers.js';
+import { checkAll, cleanup, drop, simRun, tmp } from './helpers.js';
 
 test.after(cleanup);
 
@@ -13,7 +13,7 @@ function chromium(args: string[], dir: string) {
 }
 
 test('headless Chromium renders the report: the check table, the verdict and every plot are in the DOM; the screenshot is a real image', async () => {
-  const f = synthRun({ durationS: 24, sessions: 2, edit: drop('intake', 'heartbeat', 3) });
+  const f = await simRun({ durationMs: 24_000, sessions: 2, edit: drop('intake', 'heartbeat', 3) });
   const r = await checkAll(f);
   const dir = tmp();
   const page = join(dir, 'report.html');

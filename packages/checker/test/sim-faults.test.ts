@@ -19,7 +19,10 @@ async function faulted(faults: SimFaults | undefined, maxGapPeriods?: number): P
 
 test('a clean simulated run passes every check', async () => {
   const { r } = await faulted(undefined);
-  for (const c of r.checks) assert.is(c.status, c.id === 'upstream-thresholds' ? 'not-run' : 'pass', `${c.id}: ${c.reason} ${evidenceText(c).slice(0, 600)}`);
+  // not run, with nothing to check: no preset, no DISABLE_SEND, and no socket outlives a stats slot (1 s on the agent's
+  // clock, which the time scale does not shrink) in a run this short
+  const idle = ['upstream-thresholds', 'disable-send', 'socket-stats-live'];
+  for (const c of r.checks) assert.is(c.status, idle.includes(c.id) ? 'not-run' : 'pass', `${c.id}: ${c.reason} ${evidenceText(c).slice(0, 600)}`);
 });
 
 test('sim drop (intake pid_set_comm) -> bpf-intake and workload fail', async () => {

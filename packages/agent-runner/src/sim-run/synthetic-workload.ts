@@ -108,9 +108,18 @@ export function scheduleWorkload(w: SyntheticWorkload): void {
   at(endMs, () => { const e = ns(); return { type: 'end', ended: nsToIso(e), endedNs: String(e) }; });
   if (w.background && w.onBackground) {
     const bg = w.background;
+    // one timer at a time (the next one set when this one runs), so a long busy run keeps the queue short
     const every = (perS: number, f: (t0: bigint) => WorkloadEvent) => {
       if (perS <= 0) return;
-      for (let t = w.startMs + 50; t < endMs - 50; t += 1000 / perS) w.sched.after(t - w.sched.nowMs(), () => { const e = f(ns()); w.sched.after(Number(BigInt((e as { item: { endNs: string } }).item.endNs) - ns()) / 1e6, () => w.onBackground!(e)); });
+      const tick = (t: number) => {
+        if (t >= endMs - 50) return;
+        w.sched.after(t - w.sched.nowMs(), () => {
+          const e = f(ns());
+          w.sched.after(Number(BigInt((e as { item: { endNs: string } }).item.endNs) - ns()) / 1e6, () => w.onBackground!(e));
+          tick(t + 1000 / perS);
+        });
+      };
+      tick(w.startMs + 50);
     };
     every(bg.tcpPerS, (t0) => ({ type: 'tcp', item: tcp(0, t0, servers.tcp, true) }));
     every(bg.processesPerS, (t0) => ({ type: 'process', item: proc(0, t0, 'bg-task', { pid: 1, comm: 'systemd' }) }));
