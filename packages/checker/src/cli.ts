@@ -4,7 +4,7 @@ import { array, boolean, command, flag, multioption, option, optional, string } 
 import { ExitCode, runMain } from '@flowmill/cli';
 import { allChecks } from './checks/index.js';
 import { MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
-import { configFromRunDir, inputsFromRunDir } from './inputs.js';
+import { configFromRunDir, inputsFromRunDir, RUN_DIR_FILES as F } from './inputs.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderText } from './report/text.js';
 import { runChecks } from './run.js';
@@ -12,17 +12,19 @@ import { presets } from './tolerances.js';
 import type { CheckInputs } from './types.js';
 
 const BIN = 'checker';
+/** What --run-dir looks for, by the run-layout names. */
+const RUN_DIR_INPUTS = `${F.wireDir}/ or ${F.wireFile}, ${F.record}, ${F.bpf}, ${F.manifest}, ${F.authzLog}`;
 
 const cmd = command({
   name: BIN,
   description: `Consistency checks over a Flowmill kernel-collector run: the BPF dump, the intake wire capture, the record file, the workload manifest and the mock-authz log, held against each other. One line per check on stdout (or --json), exit 1 if any check failed. Checks: ${allChecks.map((c) => c.id).join(', ')}.`,
   args: {
-    wire: multioption({ long: 'wire', type: array(string), description: 'intake wire capture: a file (raw version_info + LZ4 frames) or a tls-sink --out-dir (conn-*.raw); repeatable, in connection order' }),
+    wire: multioption({ long: 'wire', type: array(string), description: 'intake wire capture: a file (raw version_info + LZ4 frames) or a tls-sink --out-dir (one capture per connection); repeatable, in connection order' }),
     record: option({ long: 'record', type: optional(string), description: 'the record file (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH)' }),
     bpf: option({ long: 'bpf', type: optional(string), description: 'the BPF dump (--bpf-dump-file)' }),
-    manifest: option({ long: 'manifest', type: optional(string), description: "the workload manifest (agent-runner's manifest.json)" }),
+    manifest: option({ long: 'manifest', type: optional(string), description: "the workload manifest agent-runner writes" }),
     authzLog: option({ long: 'authz-log', type: optional(string), description: 'the mock-authz request log (NDJSON)' }),
-    runDir: option({ long: 'run-dir', type: optional(string), description: 'a run directory: finds intake.raw or intake/, intake.record, bpf.raw, manifest.json, authz.jsonl (explicit flags win)' }),
+    runDir: option({ long: 'run-dir', type: optional(string), description: `a run directory: finds ${RUN_DIR_INPUTS} (explicit flags win)` }),
     schema: option({ long: 'schema', type: optional(string), description: 'auto (default: told from the recording), flowmill, ebpf_net, or a .render file' }),
     preset: option({ long: 'preset', type: optional(string), description: `tolerance preset: ${Object.keys(presets).join(' | ')} (upstream adds the kernel_collector_test.cc thresholds)` }),
     config: option({ long: 'config', type: optional(string), description: 'JSON file deep-merged over the preset tolerances (see README)' }),
@@ -42,7 +44,7 @@ const cmd = command({
       schema: a.schema,
     };
     if (!inputs.wire && !inputs.record && !inputs.bpf && !inputs.manifest && !inputs.authzLog) {
-      if (a.runDir) throw new MissingInputError('run directory', a.runDir, 'holds none of intake/, intake.raw, intake.record, bpf.raw, manifest.json, authz.jsonl');
+      if (a.runDir) throw new MissingInputError('run directory', a.runDir, `holds none of ${RUN_DIR_INPUTS}`);
       throw new UsageError('nothing to check: give --run-dir or at least one of --wire, --record, --bpf, --manifest, --authz-log');
     }
     if (a.force && !a.html) throw new UsageError('bad flags: --force: only with --html FILE');

@@ -53,7 +53,7 @@ export interface CheckReport {
   figures: ReportFigures;
 }
 
-/** The named inputs of a run. Paths; `wire` may name conn-*.raw files, tls-sink out dirs, or one capture file. */
+/** The named inputs of a run. Paths; `wire` may name per-connection capture files, tls-sink out dirs, or one capture file. */
 export interface CheckInputs {
   wire?: string | string[];
   record?: string;
