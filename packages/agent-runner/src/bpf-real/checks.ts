@@ -33,7 +33,11 @@ function tcpSeen(states: Rec[], serverPort: number, clientPort: number): { clien
   };
 }
 
-export function checkRealBpf(records: readonly Rec[], manifest: WorkloadManifest, report: AttachReport): RealBpfCheck[] {
+/**
+ * `view`: the guest kernel's own tcp_connect count per destination port (the VM runner's tracefs kprobe,
+ * vm/kernel-view.ts), an observation independent of the agent's programs.
+ */
+export function checkRealBpf(records: readonly Rec[], manifest: WorkloadManifest, report: AttachReport, view?: { byPort: Record<string, number> }): RealBpfCheck[] {
   const out: RealBpfCheck[] = [];
   const add = (id: string, ok: boolean, detail: string) => out.push({ id, ok, detail });
 
@@ -54,6 +58,15 @@ export function checkRealBpf(records: readonly Rec[], manifest: WorkloadManifest
     return [...(s.client ? [] : [`${c.what} client :${c.client}->:${c.server}`]), ...(s.server ? [] : [`${c.what} accepted :${c.server}<-:${c.client}`])];
   });
   add('tcp-connections', missing.length === 0, missing.length ? `no set_state_ipv4 for ${missing.join(', ')}` : `${conns.length} connections, both ends, with their ports`);
+
+  // on_tcp_connect sends one set_state tx_rx=1 per tcp_connect of a socket tcp_init_sock saw (render_bpf.c@68f0c23f:866-897)
+  if (view) {
+    const off = Object.entries(view.byPort).flatMap(([port, n]) => {
+      const got = [...states, ...byName(records, 'set_state_ipv6')].filter((r) => (r.data as { tx_rx: number; dport: number }).tx_rx === 1 && (r.data as { dport: number }).dport === Number(port)).length;
+      return got === n ? [] : [`:${port} kernel ${n}, dump ${got}`];
+    });
+    add('kernel-view', off.length === 0, off.length ? `tcp_connect per port differs: ${off.join(', ')}` : `set_state tx_rx=1 per port = the kernel's own tcp_connect count (${Object.keys(view.byPort).length} port(s))`);
+  }
 
   // DNS is reported only for UDP to or from port 53 (render_bpf.c@68f0c23f:2266); each lookup is sent and received by
   // the client and by the responder, so 4 packets (the manifest's DnsItem).

@@ -31,17 +31,26 @@ export const bpfRealCommand = command({
     const build = await buildBpf({ bpfSrc: a.bpfSrc, cacheDir: process.env.FLOWMILL_BPF_CACHE, env: process.env, onLog: (l) => process.stderr.write(`${l}\n`) });
     log(`BPF build: ${build.dir}`);
     const results: RealBpfResult[] = [];
+    const failed: { kernel: string; error: string }[] = [];
     for (const k of kernels) {
       const runDir = resolve(kernels.length > 1 ? join(a.runDir, k.replace(/[^A-Za-z0-9.]/g, '_')) : a.runDir);
       mkdirSync(runDir, { recursive: true });
-      const r = await recordRealBpf({
-        kernel: k, build, runDir, kernelCacheDir: kernelCacheDir(process.env), fetch: !a.noFetch, node: process.execPath,
-        workloadArgs: a.workloadArg, timeoutMs: a.timeout, force: a.force, progress: log,
-      });
-      results.push(r);
-      if (!a.json) process.stdout.write(`${runDir}\n${formatRealBpf(r)}`);
+      try {
+        const r = await recordRealBpf({
+          kernel: k, build, runDir, kernelCacheDir: kernelCacheDir(process.env), fetch: !a.noFetch, node: process.execPath,
+          workloadArgs: a.workloadArg, timeoutMs: a.timeout, force: a.force, progress: log,
+        });
+        results.push(r);
+        if (!a.json) process.stdout.write(`${runDir}\n${formatRealBpf(r)}`);
+      } catch (err) {
+        // one kernel's failure (a guest that did not finish, a recorder that could not load) does not hide the others
+        if (kernels.length === 1) throw err;
+        failed.push({ kernel: k, error: (err as Error).message });
+        if (!a.json) process.stdout.write(`${runDir}\n${k}: FAILED: ${(err as Error).message.split('\n')[0]}\n  verdict: FAIL\n`);
+      }
     }
-    if (a.json) process.stdout.write(`${JSON.stringify(results.map((r) => ({ kernel: r.summary.kernel, summary: r.summary, records: r.records, checks: r.checks, ok: r.ok, ms: r.vm.exit.ms })), null, 2)}\n`);
+    if (a.json) process.stdout.write(`${JSON.stringify([...results.map((r) => ({ kernel: r.summary.kernel, summary: r.summary, records: r.records, checks: r.checks, ok: r.ok, ms: r.vm.exit.ms })), ...failed.map((f) => ({ kernel: f.kernel, ok: false, error: f.error }))], null, 2)}\n`);
+    if (failed.length) return 1;
     return results.every((r) => r.ok) ? 0 : 1;
   },
 });

@@ -4,7 +4,8 @@
  * dump and hold it against the workload's manifest. The run directory ends up with bpf.raw, its decoded NDJSON, the
  * attach report (which names the guest kernel's release), the workload manifest and the VM runner's kernel view.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decodeBytes, loadSchema, toJsonLine } from '@flowmill/raw-codec';
 import { MissingInputError } from '../errors.js';
@@ -64,13 +65,21 @@ const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 export async function recordRealBpf(o: RealBpfRunOptions): Promise<RealBpfResult> {
   const layout = runLayout(o.runDir);
   const kernel = await resolveKernel(o.kernel, { cacheDir: o.kernelCacheDir, fetch: o.fetch ?? true, modules: [...BPF_GUEST_MODULES], progress: o.progress });
-  const bundle = o.bundle ?? defaultBundle();
-  // DNS on port 53: the only port the agent's DNS probe reports (render_bpf.c@68f0c23f:2266); the guest runs as root
-  const workload = [o.node, bundle, 'workload', '--run-dir', o.runDir, '--agent-kind', 'real', '--era', 'otel', '--dns-port', '53', ...(o.force ? ['--force'] : []), ...(o.workloadArgs ?? [])];
-  const command = withRecorder(workload.map(sq).join(' '), { build: o.build, runDir: o.runDir, force: o.force });
-  const plan = planGuest({ runDir: o.runDir, command, readOnly: [o.build.dir, dirname(bundle)], modules: [...BPF_GUEST_MODULES] });
-  o.progress?.(`booting ${kernel.release} with bpf-recorder (${o.build.info.vendored ? 'vendored BPF sources' : o.build.info.bpf_src})`);
-  const vm = await runVm({ kernel, plan, runDir: o.runDir, forwards: [], memoryMb: o.memoryMb, cpus: o.cpus, timeoutMs: o.timeoutMs ?? 300_000, onLine: o.onLine });
+  // the guest runs a private copy of the (self-contained) bundle: a rebuild of dist/ during the run cannot pull it away
+  const scratch = mkdtempSync(join(tmpdir(), 'flowmill-bpf-real-'));
+  let vm: VmRunResult;
+  try {
+    const bundle = join(scratch, 'agent-runner.js');
+    copyFileSync(o.bundle ?? defaultBundle(), bundle);
+    // DNS on port 53: the only port the agent's DNS probe reports (render_bpf.c@68f0c23f:2266); the guest runs as root
+    const workload = [o.node, bundle, 'workload', '--run-dir', o.runDir, '--agent-kind', 'real', '--era', 'otel', '--dns-port', '53', ...(o.force ? ['--force'] : []), ...(o.workloadArgs ?? [])];
+    const command = withRecorder(workload.map(sq).join(' '), { build: o.build, runDir: o.runDir, force: o.force });
+    const plan = planGuest({ runDir: o.runDir, command, readOnly: [o.build.dir, scratch], modules: [...BPF_GUEST_MODULES] });
+    o.progress?.(`booting ${kernel.release} with bpf-recorder (${o.build.info.vendored ? 'vendored BPF sources' : o.build.info.bpf_src})`);
+    vm = await runVm({ kernel, plan, runDir: o.runDir, forwards: [], memoryMb: o.memoryMb, cpus: o.cpus, timeoutMs: o.timeoutMs ?? 300_000, onLine: o.onLine });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   const report = readAttachReport(layout.path('bpfAttach'));
   const manifest = JSON.parse(readFileSync(layout.path('manifest'), 'utf8')) as WorkloadManifest;
   // the build's own render file: a changed message layout decodes as it was compiled
@@ -79,7 +88,7 @@ export async function recordRealBpf(o: RealBpfRunOptions): Promise<RealBpfResult
   writeFileSync(layout.path('bpfNdjson'), records.map((r) => `${toJsonLine(r)}\n`).join(''));
   const counts: Record<string, number> = {};
   for (const r of records) counts[r.name] = (counts[r.name] ?? 0) + 1;
-  const checks = checkRealBpf(records, manifest, report);
+  const checks = checkRealBpf(records, manifest, report, vm.view);
   return { kernel, vm, report, summary: summarizeAttach(report), records: counts, checks, ok: checks.every((c) => c.ok) };
 }
 
