@@ -79,14 +79,7 @@ test('faults: drop, duplicate, lost BPF samples, skipped heartbeat and a wrong t
   const logged = lines.filter((l) => l.startsWith('{"simFault"')).map((l) => JSON.parse(l).simFault.fault).sort();
   assert.equal(logged, ['drop', 'duplicate', 'loseBpf', 'reorder', 'skipHeartbeat', 'wrongToken']);
   assert.equal(sim.stats.faults.map((f) => f.fault).sort(), logged);
-  // heartbeat 3 is skipped: a gap of two periods between the 2nd and 3rd heartbeat records. (Not heartbeat 2: the
-  // gap between heartbeats 1 and 2 is max(0, 2 s − T) after the probe load, kernel_collector.cc@3598385a:271-322.)
-  // One period is the median of the later gaps (a single gap can be stretched by a loaded machine).
-  const hb = recs.filter((r) => r.name === 'heartbeat').map((r) => r.ts);
-  const later = hb.slice(2).map((t, i, a) => (i ? t - a[i - 1] : -1n)).slice(1).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  assert.ok(later.length >= 2, `heartbeats after the skip: ${hb.length}`);
-  const period = later[later.length >> 1];
-  assert.ok(hb[2] - hb[1] > period * 3n / 2n, `gap ${hb[2] - hb[1]} vs a period of ${period} (later gaps ${later.join(', ')})`);
+  // the skipped heartbeat's gap is asserted on the fake clock (sim-model.test.ts), where timing is exact
 });
 
 test('fault corrupt: the damaged record carries rpc_id 0xFFFF and raw-codec reports corruption at its offset', async () => {

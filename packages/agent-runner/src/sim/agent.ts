@@ -10,9 +10,9 @@ import { tailEvents } from './events-tail.js';
 import { liveHost } from './host.js';
 import { defaultVersion } from './metadata.js';
 import { RealScheduler } from './scheduler.js';
-import { SimCore, type CoreOptions } from './session.js';
+import { SimCore } from './session.js';
 import { OTEL_SOCKET_STATS_INTERVAL_S, TIMERS } from './timing.js';
-import type { SimAgent, SimOptions } from './types.js';
+import type { CoreOptions, SimAgent, SimOptions } from './types.js';
 
 export { DISABLE_SEND } from './downlink.js';
 export { READY_MESSAGE, EXIT_SIGTERM } from './session.js';

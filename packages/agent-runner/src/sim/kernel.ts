@@ -6,6 +6,9 @@
  */
 import type { DnsItem, HttpItem, ProcessItem, TcpItem, UdpItem, WorkloadManifest } from '../manifest.js';
 import { encodeQuery, encodeResponse } from '../workload/dns-wire.js';
+import { comm16, ipv4Raw, name256, swap16, v4Mapped } from './values.js';
+
+export { comm16, ipv4Raw, swap16, v4Mapped };
 
 export interface BpfMsg { name: string; ts: bigint; data: Record<string, unknown>; seq: number }
 
@@ -17,30 +20,6 @@ export const TX_RX = { existing: 0, connect: 1, accept: 2 } as const;
 const UDP_TX_OVERHEAD = 28;
 /** Loopback MSS-ish segment size used to make packet counts believable. */
 const SEG = 32768;
-
-export function ipv4Raw(ip: string): number {
-  const b = ip.split('.').map(Number);
-  // the kernel's __be32 read as a little-endian u32 (network order bytes in memory)
-  return ((b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0);
-}
-export function v4Mapped(ip: string): Uint8Array {
-  const a = new Uint8Array(16);
-  a[10] = 0xff; a[11] = 0xff;
-  ip.split('.').forEach((o, i) => { a[12 + i] = Number(o); });
-  return a;
-}
-/** htons/ntohs on a little-endian host. */
-export const swap16 = (v: number): number => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
-function name256(s: string): Uint8Array {
-  const a = new Uint8Array(256);
-  a.set(new TextEncoder().encode(s).subarray(0, 255));
-  return a;
-}
-export function comm16(s: string): Uint8Array {
-  const a = new Uint8Array(16);
-  a.set(new TextEncoder().encode(s).subarray(0, 15));
-  return a;
-}
 
 interface UdpSock { sk: bigint; pid: number; laddr: string; lport: number; dirs: { count: number; bytes: number; raddr?: string; rport?: number; changed: boolean }[] }
 

@@ -97,3 +97,11 @@ export class Poller {
     }
   }
 }
+
+/** BPF sample → the poll that sent it, over every sample translated (agent ms, 3 decimals). */
+export function latencySummary(ms: number[]): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | undefined {
+  const l = [...ms].sort((a, b) => a - b);
+  if (!l.length) return undefined;
+  const q = (f: number) => Math.round(l[Math.min(l.length - 1, Math.floor(f * l.length))] * 1000) / 1000;
+  return { samples: l.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(l[l.length - 1] * 1000) / 1000 };
+}

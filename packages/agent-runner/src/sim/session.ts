@@ -1,51 +1,26 @@
 import { Lz4FrameEncoder } from '@flowmill/raw-codec';
-import type { AgentClock } from '../clock.js';
-import type { SimFaults, WorkloadEvent } from '../manifest.js';
+import type { WorkloadEvent } from '../manifest.js';
 import type { AuthzToken } from './authz-client.js';
 import type { ConnEvents, IntakeConn } from './conn.js';
 import { CommandDecoder, DISABLE_SEND } from './downlink.js';
 import { SimCodec, type Era } from './encoding.js';
 import { FaultLog } from './fault-log.js';
 import { FaultStream } from './faults.js';
-import type { HostView } from './host.js';
+import { Heartbeats } from './heartbeat.js';
 import { IntakeWriter } from './intake-writer.js';
 import { SimKernel } from './kernel.js';
-import { sendMetadata, type AgentVersion } from './metadata.js';
-import { Poller, type PollState } from './poller.js';
+import { sendMetadata } from './metadata.js';
+import { latencySummary, Poller, type PollState } from './poller.js';
 import { loadSteps } from './probe-load.js';
-import type { Scheduler, Timer } from './scheduler.js';
-import { SessionIO, type SimEdit } from './session-io.js';
+import type { Timer } from './scheduler.js';
+import { SessionIO } from './session-io.js';
 import { reconnectDelayMs, RING_WATERMARK_BYTES, TIMERS } from './timing.js';
-import type { SimStats } from './types.js';
+import type { AgentEnv, CoreOptions, Later, SimStats } from './types.js';
 import { SimUserspace } from './userspace.js';
 import { WorkloadFeed } from './workload-feed.js';
 
 export const READY_MESSAGE = 'Agent connected successfully. Telemetry is flowing!';
 export const EXIT_SIGTERM = 241;
-
-type Later<T> = T | Promise<T>;
-/** What the agent's logic needs from its surroundings: a live process and a deterministic run differ only here. */
-export interface AgentEnv {
-  scheduler: Scheduler;
-  clock: AgentClock;
-  host: HostView;
-  /** Flowmill era: a token from authz (the agent gives up after 10 attempts). */
-  fetchToken(): Later<AuthzToken>;
-  connect(name: string, tls: boolean, ev: ConnEvents): Later<IntakeConn>;
-  /** [0, 1) for the agent's jitters. */
-  random(): number;
-  /** Wall-clock seconds (the token's expiry). */
-  nowS(): number;
-  recordFd?: number;
-  bpfFd?: number;
-  closeFiles(): void;
-}
-
-export interface CoreOptions {
-  era: Era; version: AgentVersion; labels: Record<string, string>; intakeName?: string; tls: boolean; where: string;
-  faults: SimFaults; connectDelayMs?: number; jitter: boolean; maxSessions?: number; compileMs: number; probeLoadMs: number;
-  socketStatsIntervalS: number; edit?: SimEdit; log: (level: 'info' | 'warning' | 'error' | 'critical', msg: string) => void; sink: (line: string) => void;
-}
 
 function later<T>(v: Later<T>, ok: (v: T) => void, fail: (e: unknown) => void): void {
   if (v instanceof Promise) v.then(ok, fail); else ok(v);
@@ -80,9 +55,8 @@ export class SimCore {
   private gen = 0;
   private token?: AuthzToken;
   private lastProbeLoadMs?: number;
-  private heartbeatDueMs = 0;
-  private heartbeatWaiting = false;
   private heartbeatCount = 0;
+  private readonly heartbeats = new Heartbeats({ after: (ms, fn) => this.after(ms, fn), nowMs: () => this.nowMs(), loading: () => this.state === 'loading', send: () => this.sendHeartbeat() });
   private restartRequested = false;
   private disabled = false;
   private stopping = false;
@@ -173,25 +147,9 @@ export class SimCore {
     this.state = 'authenticated';
     // the hold-off timer is started before the heartbeat timer, both 2 s (kernel_collector.cc@3598385a:271-277)
     this.after(TIMERS.holdOffMs, () => this.loadProbes(gen));
-    this.heartbeatDueMs = this.nowMs() + TIMERS.heartbeatMs;
-    this.after(TIMERS.heartbeatMs, () => this.heartbeatTick());
+    this.heartbeats.start();
   }
 
-  // --- heartbeats: a libuv repeat timer re-armed from the loop's cached time (scheduling/interval_scheduler.cc:74-82)
-  private heartbeatTick(): void {
-    if (this.state === 'loading') { this.heartbeatWaiting = true; return; } // the loop is blocked in the hold-off callback
-    this.sendHeartbeat();
-    this.heartbeatDueMs = this.nowMs() + TIMERS.heartbeatMs;
-    this.after(TIMERS.heartbeatMs, () => this.heartbeatTick());
-  }
-  /** Heartbeat 1 right after the load; heartbeat 2 at its due time + 2 s, i.e. max(0, 2 s − T) later. */
-  private heartbeatAfterLoad(): void {
-    if (!this.heartbeatWaiting) return;
-    this.heartbeatWaiting = false;
-    this.sendHeartbeat();
-    this.heartbeatDueMs += TIMERS.heartbeatMs;
-    this.after(Math.max(0, this.heartbeatDueMs - this.nowMs()), () => this.heartbeatTick());
-  }
   private sendHeartbeat(): void {
     if (!this.s) return;
     this.heartbeatCount++;
@@ -237,7 +195,7 @@ export class SimCore {
     this.o.log('info', READY_MESSAGE);
     this.state = 'flowing';
     this.resolveReady();
-    this.heartbeatAfterLoad();
+    this.heartbeats.loadDone();
     this.feed.feed(s.kernel);
     this.every(TIMERS.fastPollMs, () => this.fastPoll(s));
     this.every(TIMERS.slowPollMs, () => { if (!this.disabled && this.s === s) s.poller.slowPoll(); });
@@ -269,7 +227,6 @@ export class SimCore {
     this.s = undefined;
     this.gen++;
     this.state = 'disconnected';
-    this.heartbeatWaiting = false;
     this.feed.release(); // what was not polled before the disconnect never will be (agent-protocol.md §2.8)
     this.o.log('error', why);
     if (wasFlowing) this.o.log('info', 'disconnected from upstream, attempting to reconnect...');
@@ -303,14 +260,6 @@ export class SimCore {
     return this.feed.drained(this.disabled || (this.s?.kernel.out.length ?? 0) === 0);
   }
 
-  /** BPF sample → the poll that sent it, over every sample translated so far. */
-  latency(): SimStats['latency'] {
-    const l = [...this.poll.latencyMs].sort((a, b) => a - b);
-    if (!l.length) return undefined;
-    const q = (f: number) => Math.round(l[Math.min(l.length - 1, Math.floor(f * l.length))] * 1000) / 1000;
-    return { samples: l.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(l[l.length - 1] * 1000) / 1000 };
-  }
-
   fatal(err: unknown): void {
     this.o.log('critical', `simulated agent failed: ${(err as Error)?.stack ?? String(err)}`);
     this.finish(255, err as Error);
@@ -320,7 +269,7 @@ export class SimCore {
     if (this.finished) return;
     this.finished = true;
     this.clearTimers();
-    this.stats.latency = this.latency();
+    this.stats.latency = latencySummary(this.poll.latencyMs);
     this.env.closeFiles();
     this.rejectReady(err ?? new Error(`simulated agent ended with status ${code} before telemetry was flowing`));
     this.feed.release();

@@ -1,4 +1,10 @@
+import type { AgentClock } from '../clock.js';
 import type { SimFaultRecord, SimFaults, WorkloadEvent } from '../manifest.js';
+import type { AuthzToken } from './authz-client.js';
+import type { ConnEvents, IntakeConn } from './conn.js';
+import type { HostView } from './host.js';
+import type { AgentVersion } from './metadata.js';
+import type { Scheduler } from './scheduler.js';
 import type { Era } from './encoding.js';
 import type { SimEdit } from './session-io.js';
 
@@ -76,3 +82,28 @@ export interface SimAgent {
   drained(): Promise<void>;
   stats: SimStats;
 }
+
+export type Later<T> = T | Promise<T>;
+/** What the agent's logic needs from its surroundings: a live process and a deterministic run differ only here. */
+export interface AgentEnv {
+  scheduler: Scheduler;
+  clock: AgentClock;
+  host: HostView;
+  /** Flowmill era: a token from authz (the agent gives up after 10 attempts). */
+  fetchToken(): Later<AuthzToken>;
+  connect(name: string, tls: boolean, ev: ConnEvents): Later<IntakeConn>;
+  /** [0, 1) for the agent's jitters. */
+  random(): number;
+  /** Wall-clock seconds (the token's expiry). */
+  nowS(): number;
+  recordFd?: number;
+  bpfFd?: number;
+  closeFiles(): void;
+}
+
+export interface CoreOptions {
+  era: Era; version: AgentVersion; labels: Record<string, string>; intakeName?: string; tls: boolean; where: string;
+  faults: SimFaults; connectDelayMs?: number; jitter: boolean; maxSessions?: number; compileMs: number; probeLoadMs: number;
+  socketStatsIntervalS: number; edit?: SimEdit; log: (level: 'info' | 'warning' | 'error' | 'critical', msg: string) => void; sink: (line: string) => void;
+}
+
