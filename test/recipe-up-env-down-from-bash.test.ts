@@ -26,11 +26,14 @@ test('up in one shell, the agent\'s side from env in a second, down in a third',
   assert.match(upRun.stdout, /^running: fake cloud, pid \d+, flowmill era/);
   assert.match(upRun.stderr, /eval "\$\(recipe env\)"/);
   const state = JSON.parse(readFileSync(join(cwd, 'runs', 'current', 'cloud.json'), 'utf8'));
+  // plain http authz for a real agent (it keeps the scheme it is given, util/url.cc@3598385a:19-25), TLS intake
+  assert.match(state.authz.url, /^http:\/\/localhost:\d+$/);
+  assert.match(state.intake.url, /^tls:\/\//);
 
   const agent = bash(`
 eval "$(recipe env)"
 authz=$(printf '%s\\n' $RECIPE_AGENT_ARGS | sed -n 's/^--authz-server=//p')
-# the agent's token fetch (agent-protocol.md §1.2), trusting only the exported CA
+# the agent's token fetch (agent-protocol.md §1.2): plain http by default (--cacert applies to https only)
 curl -sS --fail --cacert "$SSL_CERT_FILE" -H "Authorization: Bearer $FLOWMILL_AUTH_SECRET" "$authz/api/v1/auth/keys/$FLOWMILL_AUTH_KEY_ID"
 echo
 # the agent's intake connection: TLS to the exported host/port, verifying the exported name
