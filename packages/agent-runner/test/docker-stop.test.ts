@@ -4,12 +4,13 @@
 // the rest, the collector's shutdown never runs and the client reports 143. The stand-ins below have that shape:
 // a fake `docker` on PATH runs the entrypoint in a session of its own (not our process group: a container's
 // processes are not the client's), proxies SIGTERM to it like `--sig-proxy`, and answers `inspect`, `kill`, `rm`.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findCollector, isAlive, startAgent, waitGone } from '../src/index.js';
+import { agentCommandFor, findCollector, isAlive, startAgent, supervise, waitGone } from '../src/index.js';
+import { dockerStop } from '../src/targets/docker.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ar-docker-stop-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -52,6 +53,7 @@ function image(name: string, collectorOnTerm: string): { bin: string; state: str
     '    exit $st ;;',
     '  inspect) cat "$state/${@: -1}.pid" ;;',
     '  kill) kill -KILL -- -$(cat "$state/$2.pid") ;;',
+    '  exec) shift 2; exec "$@" ;; # with --pid host the container sees host PIDs: run it here',
     '  rm) kill -KILL -- -$(cat "$state/$3.pid") 2>/dev/null; exit 0 ;;',
     '  *) exit 125 ;;',
     'esac',
@@ -96,8 +98,29 @@ test('docker stop: a collector that ignores SIGTERM is killed with docker kill a
   assert.ok(exit.code === 137 || exit.signal === 'SIGKILL', JSON.stringify(exit));
   assert.ok(await waitGone(collector, 2000), 'the collector is gone');
   assert.not.ok(isAlive(init));
-  assert.match(readFileSync(join(state, 'calls'), 'utf8'), /^kill c2$/m);
-  assert.ok(existsSync(join(state, 'calls')));
+  const calls = readFileSync(join(state, 'calls'), 'utf8');
+  assert.match(calls, /^kill c2$/m);
+  assert.match(calls, /^rm --force c2$/m);
+});
+
+test('docker stop when we may not signal the root collector ourselves (EPERM): SIGTERM from inside the container, still 241', async () => {
+  const { bin, state } = image('eperm', 'echo "Caught signal 15"; exit 241');
+  const runDir = join(root, 'eperm', 'run');
+  mkdirSync(runDir);
+  const command = agentCommandFor({ kind: 'docker', image: 'kernel-collector', containerName: 'c3', envPath: `${bin}:/usr/bin:/bin` }, setup(runDir));
+  const p = await supervise(command.argv, { env: command.env, graceMs: 5000 });
+  await p.waitForLine('Telemetry is flowing!');
+  const init = Number(readFileSync(join(state, 'c3.pid'), 'utf8'));
+  const collector = findCollector(init)!;
+  const refused: number[] = [];
+  const notAllowed = (pid: number) => {
+    refused.push(pid);
+    throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+  };
+  const exit = await p.stop(dockerStop(command, { kill: notAllowed })(p));
+  assert.equal(refused, [collector]);
+  assert.equal(exit, { code: 241, signal: null });
+  assert.match(readFileSync(join(state, 'calls'), 'utf8'), new RegExp(`^exec c3 sh -c kill -TERM "\\$1" sh ${collector}$`, 'm'));
 });
 
 test.run();

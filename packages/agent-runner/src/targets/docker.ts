@@ -38,15 +38,19 @@ function docker(c: AgentCommand, args: string[], timeoutMs = 10_000): Promise<st
  * 241, which the entrypoint and then the client pass on. When no collector is found, the client's process group gets
  * SIGTERM as for any process. After the grace period: `docker kill`. The container is removed in every case.
  */
-export function dockerStop(c: AgentCommand, proc = '/proc'): (p: Supervised) => StopOptions {
+export function dockerStop(
+  c: AgentCommand,
+  o: { proc?: string; kill?: (pid: number, sig: NodeJS.Signals) => void } = {},
+): (p: Supervised) => StopOptions {
+  const kill = o.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
   const name = c.containerName!;
   return () => ({
     async terminate() {
       const init = Number(await docker(c, ['inspect', '--format', '{{.State.Pid}}', name]));
-      const pid = init > 0 ? findCollector(init, proc) : undefined;
+      const pid = init > 0 ? findCollector(init, o.proc) : undefined;
       if (pid === undefined) throw new Error(`no ${COLLECTOR_EXECUTABLE} under container ${name}'s pid ${init}`); // → group SIGTERM
       try {
-        process.kill(pid, 'SIGTERM');
+        kill(pid, 'SIGTERM');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
         await docker(c, ['exec', name, 'sh', '-c', 'kill -TERM "$1"', 'sh', String(pid)]); // a root process: from inside
