@@ -1,12 +1,13 @@
-// An independent reader for tests: splits records with the reference layout tables computed by the mission
-// research (/work/shared/reference/*-schema.json), not with raw-codec or our own encoder.
+// An independent reader for tests: splits records with the independently computed layout tables vendored in
+// packages/raw-codec/vendor/*-schema.json (see its README for their provenance), not with raw-codec or our encoder.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 interface RefField { name: string; type: string; array_length?: number | null; offset: number | null; size: number; string?: { length_at: number | null; data_index: number } }
 interface RefMsg { name: string; rpc_id: number; dynamic: boolean; wire_size: number; fields: RefField[] }
 export interface RefRecord { name: string; ts: bigint; offset: number; size: number; data: Record<string, unknown> }
 
-const REF = '/work/shared/reference';
+const REF = fileURLToPath(new URL('../../../raw-codec/vendor', import.meta.url));
 const cache = new Map<string, Map<number, RefMsg>>();
 
 export function refApp(schema: 'flowmill' | 'ebpf_net', app: 'ingest' | 'agent_internal'): Map<number, RefMsg> {
