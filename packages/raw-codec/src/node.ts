@@ -31,23 +31,35 @@ export async function* readFileChunks(path: string, opts: ReadOptions = {}): Asy
     throw new MissingInputError(path, err);
   }
   const size = opts.chunkSize ?? 1 << 20;
-  let reused: Uint8Array | null = null;
+  const read = (buf: Uint8Array): Promise<number> => fh.read(buf, 0, size, null).then(
+    (r) => r.bytesRead,
+    (err) => { throw new MissingInputError(path, err); }, // e.g. EISDIR: a directory opens but does not read
+  );
+  // With `reuse`, two buffers in turn: the next chunk is read (on libuv's thread pool) while the consumer works on
+  // this one, so reading and decoding overlap.
+  const bufs = opts.reuse ? [new Uint8Array(size), new Uint8Array(size)] : null;
+  let turn = 0;
+  let pending: { buf: Uint8Array; n: Promise<number> } | null = null;
   try {
     for (;;) {
       if (opts.signal?.aborted) return;
-      const buf = opts.reuse ? (reused ??= new Uint8Array(size)) : new Uint8Array(size);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await fh.read(buf, 0, size, null));
-      } catch (err) {
-        throw new MissingInputError(path, err); // e.g. EISDIR: a directory opens but does not read
+      const cur = pending ?? (() => { const buf = bufs ? bufs[turn] : new Uint8Array(size); return { buf, n: read(buf) }; })();
+      pending = null;
+      const n = await cur.n;
+      if (n > 0) {
+        turn ^= 1;
+        const buf = bufs ? bufs[turn] : new Uint8Array(size);
+        pending = { buf, n: read(buf) };
+        pending.n.catch(() => {}); // awaited on the next turn; not an unhandled rejection meanwhile
+        yield cur.buf.subarray(0, n);
+        continue;
       }
-      if (bytesRead > 0) { yield buf.subarray(0, bytesRead); continue; }
       if (!opts.follow) return;
-      yield new Uint8Array(0); // "idle for now": lets the decoder release bytes it held back (StreamDecoder.push)
+      yield new Uint8Array(0); // "idle for now": the decoders hold nothing back, but --follow callers see the pause
       await sleep(opts.pollMs ?? 200, opts.signal);
     }
   } finally {
+    if (pending) await pending.n.catch(() => {});
     await fh.close();
   }
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Lz4Error, lz4DecodeFrames, lz4EncodeFrame } from '../src/lz4/index.js';
+import { Lz4Error, Lz4FrameDecoder, lz4DecodeFrames, lz4EncodeFrame } from '../src/lz4/index.js';
 import { wasmBlockDecoderAvailable } from '../src/lz4/block-wasm.js';
 import { LZ4_BLOCK_WASM_BASE64 } from '../src/lz4/wasm/lz4-block-wasm.js';
 import { concat, eq, prng as xorshift, randomBytes } from './lz4-helpers.js';
@@ -69,6 +69,27 @@ test('concatenated frames decode alike with either decoder', () => {
   const all = concat(parts.map((p) => lz4EncodeFrame(p)));
   eq(lz4DecodeFrames(all), concat(parts), 'liblz4');
   eq(lz4DecodeFrames(all, { blockDecoder: 'typescript' }), concat(parts), 'typescript');
+});
+
+test('decoders whose window lives in the module memory: a newer one takes it over, the older goes on with a copy', () => {
+  const plains = [recordLike(400_000, 9), recordLike(300_000, 10), recordLike(200_000, 11)];
+  // Linked 64 KiB blocks: matches reach into earlier blocks, so a window lost mid-frame must keep its history.
+  const frames = plains.map((p) => new Uint8Array(execFileSync('lz4', ['-1', '-B4', '-BD', '-c'], { input: p, maxBuffer: 1 << 26 })));
+  const decs = frames.map(() => new Lz4FrameDecoder({ wasmWindow: true }));
+  const outs: Uint8Array[][] = frames.map(() => []);
+  const at = frames.map(() => 0);
+  // Interleaved 5000-byte pushes: each decoder starts while the others are mid-frame.
+  for (let more = true; more;) {
+    more = false;
+    frames.forEach((f, i) => {
+      if (at[i] >= f.length) return;
+      const piece = f.subarray(at[i], at[i] + 5000);
+      for (let p = 0; p < piece.length;) { const r = decs[i].push(piece, p); p += r.consumed; outs[i].push(...r.output); }
+      at[i] += piece.length;
+      more = true;
+    });
+  }
+  decs.forEach((d, i) => { d.finish(); eq(concat(outs[i]), plains[i], `stream ${i}`); });
 });
 
 test.run();

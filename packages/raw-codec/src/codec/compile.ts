@@ -31,6 +31,8 @@ export interface CompiledApp {
   readonly app: AppSchema;
   readonly byId: (CompiledMessage | undefined)[];
   readonly byName: Map<string, CompiledMessage>;
+  /** Record size by rpc id for the counting walk: 8 + wireSize when fixed, −1 − wireSize when dynamic, 0 unknown. */
+  readonly sizes: Int32Array;
 }
 
 const cache = new WeakMap<AppSchema, CompiledApp>();
@@ -40,12 +42,14 @@ export function compileApp(app: AppSchema): CompiledApp {
   if (!c) {
     const byId: (CompiledMessage | undefined)[] = new Array(65536).fill(undefined);
     const byName = new Map<string, CompiledMessage>();
+    const sizes = new Int32Array(65536);
     for (const m of app.messages) {
       const cm = compileMessage(m);
       byId[m.rpcId] = cm;
       byName.set(m.name, cm);
+      sizes[m.rpcId] = m.dynamic ? -1 - m.wireSize : 8 + m.wireSize;
     }
-    c = { app, byId, byName };
+    c = { app, byId, byName, sizes };
     cache.set(app, c);
   }
   return c;

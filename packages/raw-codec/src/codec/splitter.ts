@@ -195,53 +195,56 @@ export class RecordSplitter {
     let n = 0;
     let sum = 0;
     let lastO = -1;
-    let lastM: CompiledMessage | null = null;
     let minHi = t.minHi, minLo = t.minLo, maxHi = t.maxHi, maxLo = t.maxLo;
+    const sizes = app.sizes;
+    const vi = this.segmentOnVersionInfo ? app.byName.get('version_info')?.rpcId ?? -1 : -1;
+    const needFirst = t.firstHi < 0;
+    let lastId = -1;
     while (end - o >= MIN_RECORD) {
-      const id = dv.getUint16(o + 8, true);
-      const m = table[id];
-      if (m === undefined) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`unknown rpc id ${id} (0x${id.toString(16).padStart(4, '0')}) for app ${app.app.name}`, this.where(base)); }
-      let size: number;
-      if (m.dynamic) {
+      const id = u8[o + 8] | (u8[o + 9] << 8);
+      const z = sizes[id];
+      let size = z;
+      if (z <= 0) {
+        const m = table[id];
+        if (z === 0 || m === undefined) { this.counted(t, dv, n, sum, base, o, lastO, lastId, minHi, minLo, maxHi, maxLo, needFirst); throw new CorruptError(`unknown rpc id ${id} (0x${id.toString(16).padStart(4, '0')}) for app ${app.app.name}`, this.where(base)); }
         if (end - o < 12) break;
-        const len = dv.getUint16(o + 10, true);
-        if (len < m.wireSize) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`impossible _len ${len} for ${m.name}: its fixed part alone is ${m.wireSize} bytes`, this.where(base)); }
+        const len = u8[o + 10] | (u8[o + 11] << 8);
+        const ws = -1 - z;
+        if (len < ws) { this.counted(t, dv, n, sum, base, o, lastO, lastId, minHi, minLo, maxHi, maxLo, needFirst); throw new CorruptError(`impossible _len ${len} for ${m.name}: its fixed part alone is ${ws} bytes`, this.where(base)); }
         size = 8 + len;
         if (end - o < size) break;
         const slots = m.slots;
         let ss = 0;
         for (let k = 0; k < slots.length; k++) ss += dv.getUint16(o + 8 + slots[k], true);
-        if (ss > len - m.wireSize) { this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo); throw new CorruptError(`impossible string lengths in ${m.name}: slots sum to ${ss} but _len ${len} leaves ${len - m.wireSize} bytes`, this.where(base)); }
-      } else {
-        size = 8 + m.wireSize;
-        if (end - o < size) break;
-      }
-      if (this.segmentOnVersionInfo && m.name === 'version_info' && this.records + n > 0) this.segment++;
-      if (count[id]++ === 0) t.msgs[id] = m;
+        if (ss > len - ws) { this.counted(t, dv, n, sum, base, o, lastO, lastId, minHi, minLo, maxHi, maxLo, needFirst); throw new CorruptError(`impossible string lengths in ${m.name}: slots sum to ${ss} but _len ${len} leaves ${len - ws} bytes`, this.where(base)); }
+      } else if (end - o < size) break;
+      if (id === vi && this.records + n > 0) this.segment++;
+      if (count[id]++ === 0) t.msgs[id] = table[id];
       bytes[id] += size;
       const lo = dv.getUint32(o, true);
       const hi = dv.getUint32(o + 4, true);
-      if (t.firstHi < 0) { t.firstHi = hi; t.firstLo = lo; }
-      if (minHi < 0 || hi < minHi || (hi === minHi && lo < minLo)) { minHi = hi; minLo = lo; }
+      if (hi < minHi || (hi === minHi && lo < minLo) || minHi < 0) { minHi = hi; minLo = lo; }
       if (hi > maxHi || (hi === maxHi && lo > maxLo)) { maxHi = hi; maxLo = lo; }
       lastO = o;
-      lastM = m;
+      lastId = id;
       n++;
       sum += size;
       o += size;
       base += size;
     }
-    this.counted(t, dv, n, sum, base, o, lastO, lastM, minHi, minLo, maxHi, maxLo);
+    this.counted(t, dv, n, sum, base, o, lastO, lastId, minHi, minLo, maxHi, maxLo, needFirst);
     return o;
   }
 
   /** The end of a counting walk: its locals back into the tally and the splitter (no closure: they stay in registers). */
-  private counted(t: Tally, dv: DataView, n: number, sum: number, base: number, o: number, lastO: number, lastM: CompiledMessage | null, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+  private counted(t: Tally, dv: DataView, n: number, sum: number, base: number, o: number, lastO: number, lastId: number, minHi: number, minLo: number, maxHi: number, maxLo: number, needFirst: boolean): void {
     t.records += n; t.recordBytes += sum;
     t.minHi = minHi; t.minLo = minLo; t.maxHi = maxHi; t.maxLo = maxLo;
     this.records += n;
     this.offset = base;
-    if (!lastM) return;
+    if (lastId < 0) return;
+    if (needFirst) { t.firstLo = dv.getUint32(0, true); t.firstHi = dv.getUint32(4, true); } // this walk's first record
+    const lastM = this.app!.byId[lastId]!;
     const lo = dv.getUint32(lastO, true), hi = dv.getUint32(lastO + 4, true);
     t.lastLo = lo; t.lastHi = hi;
     this.lastM = lastM; this.lastOff = base - o + lastO; this.lastSeg = this.segment; this.lastLo = lo; this.lastHi = hi;

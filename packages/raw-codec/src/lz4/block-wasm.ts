@@ -34,10 +34,49 @@ export function wasmBlockDecoderAvailable(): boolean {
   return wasm !== null;
 }
 
+/** A decoder whose output window lives in the module's memory (no copy out); told when it loses or moves it. */
+export interface WasmWindowOwner {
+  /** Another decoder took the memory: here is a copy of the window to go on with. */
+  evicted(copy: Uint8Array): void;
+  /** The memory grew (its old views are detached): here is the window's new view. */
+  moved(view: Uint8Array): void;
+}
+
+// The module's memory: [BASE, BASE + ownLen) the owner's window, then ownIn bytes for its compressed blocks, then
+// scratch for decoders without the window (their output is copied out).
+let owner: WasmWindowOwner | null = null;
+let ownLen = 0;
+let ownIn = 0;
+
+function ensure(w: Lz4Wasm, need: number): void {
+  if (need <= w.memory.buffer.byteLength) return;
+  w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / PAGE));
+  w.u8 = new Uint8Array(w.memory.buffer);
+  owner?.moved(w.u8.subarray(BASE, BASE + ownLen));
+}
+
+/**
+ * The window of `who` in the module's memory (`size` bytes, room for compressed blocks of up to `inMax` bytes after
+ * it), or null without WebAssembly. One decoder at a time has it: the previous owner gets a copy of its window.
+ */
+export function wasmWindow(who: WasmWindowOwner, size: number, inMax: number): Uint8Array | null {
+  if (wasm === undefined) wasm = load();
+  const w = wasm;
+  if (!w) return null;
+  if (owner && owner !== who) owner.evicted(w.u8.slice(BASE, BASE + ownLen));
+  owner = null;
+  ownLen = size;
+  ownIn = (inMax + 15) & ~15;
+  ensure(w, BASE + ownLen + ownIn);
+  owner = who;
+  return w.u8.subarray(BASE, BASE + ownLen);
+}
+
 /**
  * Same contract as decodeBlockInto: decodes src[sStart..sEnd) into dst[dStart..dEnd) with dst[low..dStart) as the
  * history matches may reach (linked blocks). Returns the end of the output, or -1 when liblz4 rejects the block (the
- * caller asks the TypeScript decoder why, for a precise message) or WebAssembly is not available.
+ * caller asks the TypeScript decoder why, for a precise message) or WebAssembly is not available. When dst is the
+ * window from wasmWindow, the output is written in place; otherwise it is copied in and out of scratch memory.
  */
 export function wasmDecodeBlockInto(src: Uint8Array, sStart: number, sEnd: number, dst: Uint8Array, dStart: number, dEnd: number, low: number): number {
   if (wasm === undefined) wasm = load();
@@ -46,13 +85,15 @@ export function wasmDecodeBlockInto(src: Uint8Array, sStart: number, sEnd: numbe
   const srcLen = sEnd - sStart;
   const hist = Math.min(dStart - low, 65536);
   const cap = dEnd - dStart;
-  const inAt = BASE;
-  const outAt = BASE + ((srcLen + 15) & ~15);
-  const need = outAt + hist + cap;
-  if (need > w.memory.buffer.byteLength) {
-    w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / PAGE));
-    w.u8 = new Uint8Array(w.memory.buffer);
+  if (dst.buffer === w.memory.buffer && srcLen <= ownIn) {
+    const inAt = BASE + ownLen;
+    w.u8.set(src.subarray(sStart, sEnd), inAt);
+    const n = w.decode(inAt, srcLen, dst.byteOffset + dStart, cap, hist);
+    return n < 0 ? -1 : dStart + n;
   }
+  const inAt = BASE + ownLen + ownIn;
+  const outAt = inAt + ((srcLen + 15) & ~15);
+  ensure(w, outAt + hist + cap);
   const u8 = w.u8;
   u8.set(src.subarray(sStart, sEnd), inAt);
   if (hist > 0) u8.set(dst.subarray(dStart - hist, dStart), outAt);

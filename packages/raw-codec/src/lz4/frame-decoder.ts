@@ -6,7 +6,7 @@
 // version_info record between connections' frames: wire-format.md (d)).
 
 import { blockFailure, decodeBlockInto } from './block-decode.js';
-import { wasmBlockDecoderAvailable, wasmDecodeBlockInto } from './block-wasm.js';
+import { wasmBlockDecoderAvailable, wasmDecodeBlockInto, wasmWindow, type WasmWindowOwner } from './block-wasm.js';
 import { Lz4Error, Lz4TruncatedError } from './errors.js';
 import {
   LZ4_BLOCK_UNCOMPRESSED,
@@ -34,6 +34,12 @@ export interface Lz4FrameDecoderOptions {
    * where WebAssembly is missing, and to explain a block liblz4 rejects) or 'typescript' (block-decode.ts only).
    */
   blockDecoder?: 'liblz4' | 'typescript';
+  /**
+   * With liblz4: keep the output window in the WebAssembly module's memory, so blocks are decoded in place (no copy
+   * out). One decoder at a time has it (the intake demux's); a decoder that takes it over from another leaves that one
+   * a copy, whose 'view' outputs then no longer hold. For one long-lived decoder per process.
+   */
+  wasmWindow?: boolean;
 }
 
 export interface Lz4PushResult {
@@ -70,10 +76,13 @@ function readU32(b: Uint8Array, i: number): number {
   return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
 }
 
-export class Lz4FrameDecoder {
+export class Lz4FrameDecoder implements WasmWindowOwner {
   private readonly verify: boolean;
   private readonly copyOut: boolean;
   private readonly wasm: boolean;
+  private readonly wantWindow: boolean;
+  private ownsWindow = false;
+  private lostWindow = false; // taken over by a newer decoder: this one stays on its own copy (no ping-pong)
   private state = S_MAGIC;
   private total = 0; // absolute bytes consumed before the current push
   private frameIndex = -1;
@@ -103,7 +112,7 @@ export class Lz4FrameDecoder {
   private skipLeft = 0;
 
   // Output window.
-  private win = new Uint8Array(0);
+  private win: Uint8Array = new Uint8Array(0);
   private wpos = 0; // where the next block's output goes
   private frameLow = 0; // where the current frame's output starts: matches never reach before it
   private outThisPush = 0;
@@ -112,6 +121,19 @@ export class Lz4FrameDecoder {
     this.verify = opts.verifyChecksums ?? true;
     this.copyOut = (opts.output ?? 'copy') === 'copy';
     this.wasm = (opts.blockDecoder ?? 'liblz4') === 'liblz4' && wasmBlockDecoderAvailable();
+    this.wantWindow = this.wasm && opts.wasmWindow === true;
+  }
+
+  /** WasmWindowOwner: another decoder took the module's memory. */
+  evicted(copy: Uint8Array): void {
+    this.win = copy;
+    this.ownsWindow = false;
+    this.lostWindow = true;
+  }
+
+  /** WasmWindowOwner: the module's memory grew. */
+  moved(view: Uint8Array): void {
+    this.win = view;
   }
 
   /**
@@ -412,6 +434,17 @@ export class Lz4FrameDecoder {
   private prepareWindow(blockMax: number): void {
     // Linked blocks need the previous 64 KB; room for several blocks after it makes the shift back rare.
     const want = LZ4_WINDOW + (blockMax <= 262144 ? 4 * blockMax : blockMax);
+    if (this.wantWindow && !this.lostWindow && (!this.ownsWindow || this.win.length < want)) {
+      // At a frame start no history is needed: a fresh window in the module's memory.
+      const inMax = blockMax === LZ4_LEGACY_BLOCK_SIZE ? LEGACY_MAX_COMPRESSED : blockMax + 4;
+      const v = wasmWindow(this, Math.max(want, this.win.length), inMax);
+      if (v) {
+        this.win = v;
+        this.ownsWindow = true;
+        this.wpos = 0;
+        return;
+      }
+    }
     if (this.win.length < want) {
       // Views handed out earlier keep the old buffer; nothing of it is needed by a new frame.
       this.win = new Uint8Array(want);
