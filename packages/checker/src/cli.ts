@@ -13,7 +13,8 @@ import type { CheckInputs } from './types.js';
 
 const BIN = 'checker';
 /** What --run-dir looks for, by the run-layout names. */
-const RUN_DIR_INPUTS = `${F.wireDir}/ or ${F.wireFile}, ${F.record}, ${F.bpf}, ${F.manifest}, ${F.authzLog}`;
+const RUN_DIR_INPUTS = `${F.wireFile} or ${F.wireDir}/, ${F.record}, ${F.bpf}, ${F.manifest}, ${F.authzLog}`;
+const RUN_DIR_LIST = `${F.wireDir}/, ${F.wireFile}, ${F.record}, ${F.bpf}, ${F.manifest}, ${F.authzLog}`;
 
 const cmd = command({
   name: BIN,
@@ -44,7 +45,7 @@ const cmd = command({
       schema: a.schema,
     };
     if (!inputs.wire && !inputs.record && !inputs.bpf && !inputs.manifest && !inputs.authzLog) {
-      if (a.runDir) throw new MissingInputError('run directory', a.runDir, `holds none of ${RUN_DIR_INPUTS}`);
+      if (a.runDir) throw new MissingInputError('run directory', a.runDir, `holds none of ${RUN_DIR_LIST}`);
       throw new UsageError('nothing to check: give --run-dir or at least one of --wire, --record, --bpf, --manifest, --authz-log');
     }
     if (a.force && !a.html) throw new UsageError('bad flags: --force: only with --html FILE');

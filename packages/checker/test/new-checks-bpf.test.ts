@@ -143,6 +143,20 @@ test('dns-port: a manifest lookup served on port 5353 but marked visible to the 
   assert.match(c.reason!, /1 manifest lookup served off port 53/);
 });
 
+test('dns-port: a lookup served off port 53 (not visible to the agent) passes with no trace, fails with a dns_response', async () => {
+  const side = { pid: 1, comm: 'w', tuple: { local: { ip: '127.0.0.1', port: 5353 }, remote: { ip: '127.0.0.1', port: 42000 } } };
+  const manifest = { dns: [{ index: 0, name: 'hidden.test', visibleToAgent: false, queryId: 9, answers: [], startNs: '0', endNs: '0', client: side, server: side }] };
+  const quiet = check(await run([], [], ['dns-port'], manifest), 'dns-port');
+  assert.is(quiet.status, 'pass', JSON.stringify(quiet.evidence));
+  const seen: R[] = [
+    { name: 'udp_new_socket', ts: T0 + 5n * S, data: { pid: 1, sk_id: 0, laddr: v4mapped('127.0.0.1'), lport: 42000 } },
+    { name: 'dns_response', ts: T0 + 5n * S + 3n * MS, data: { sk_id: 0, total_dn_len: 11, domain_name: 'hidden.test', ipv4_addrs: Uint8Array.of(10, 0, 0, 1), ipv6_addrs: new Uint8Array(0), latency_ns: 1n * MS, client_server: 0 } },
+  ];
+  const loud = check(await run([], seen, ['dns-port'], manifest), 'dns-port');
+  assert.is(loud.status, 'fail');
+  assert.match(loud.reason!, /1 DNS record of lookups served off port 53/);
+});
+
 test('dns-port, udp-conservation, socket-stats-live: no DNS, no UDP, no TCP: not run, never passed', async () => {
   const r = await run([], [], ['dns-port', 'udp-conservation', 'socket-stats-live']);
   for (const id of ['dns-port', 'udp-conservation', 'socket-stats-live']) assert.is(check(r, id).status, 'not-run', id);
