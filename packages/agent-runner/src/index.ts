@@ -35,7 +35,7 @@ export { qemuArgv, netdevArg, DEFAULT_MEMORY_MB, DEFAULT_CPUS, KERNEL_APPEND, ty
 export { startVm, prepareVm, type BootOptions, type Vm, type VmExit } from './vm/boot.js';
 export { runVm, vmOutcome, type VmRunResult } from './vm/run-command.js';
 export { parseMark, type GuestMark } from './vm/console-tail.js';
-export { parseKernelTrace, writeKernelView, KERNEL_VIEW_FORMAT, type KernelView } from './vm/kernel-view.js';
+export { parseKernelTrace, writeKernelView, compareKernelView, KERNEL_VIEW_FORMAT, type KernelView, type KernelViewItem } from './vm/kernel-view.js';
 export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';
 export { execFile, type Exec } from './vm/exec.js';
 export { VmToolError, KernelNotFoundError, GuestFailedError, GuestTimeoutError } from './vm/errors.js';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import {
-  maskArgv, startAgent as startRunnerAgent, StartError, type AgentExit, type AgentSetup, type AgentTarget, type RunningAgent, type SimFaults, type SpawnFn,
+  isVmAgent, maskArgv, startAgent as startRunnerAgent, StartError, type AgentExit, type AgentSetup, type AgentTarget, type RunningAgent, type SimFaults, type SpawnFn,
+  type VmTarget,
   type WorkloadEvent,
 } from '@flowmill/agent-runner';
 import type { RecipeDeps } from './deps.js';
@@ -32,6 +33,8 @@ export interface AgentRun extends Stoppable {
   onWorkloadEvent?: (e: WorkloadEvent) => void;
   /** Simulated agent: resolves once everything the workload did is in the recordings. */
   drained?: () => Promise<void>;
+  /** In a VM (recipe run --vm): the guest runs the workload itself; its exit status once it ended. */
+  workloadDone?: () => Promise<number>;
 }
 
 export interface StartAgentOptions {
@@ -46,6 +49,8 @@ export interface StartAgentOptions {
   uid?: number;
   /** Replace existing recordings (a reused --out directory). */
   force?: boolean;
+  /** recipe run --vm: the agent (and the workload) in this guest instead (vm.ts vmTargetOf). */
+  vm?: VmTarget;
 }
 
 /**
@@ -82,6 +87,7 @@ export function checkAgentChoice(c: AgentChoice, uid: number | undefined): void 
 export const SIM_TIME_SCALE = 0.25;
 
 function targetOf(o: StartAgentOptions): AgentTarget {
+  if (o.vm) return o.vm;
   const c = o.choice;
   if (c.kind === 'binary') return { kind: 'binary', path: c.path, sudo: c.sudo ?? (o.uid ?? 0) !== 0 };
   if (c.kind === 'docker') return { kind: 'docker', image: c.image, containerName: o.containerName ?? `flowmill-recipe-${process.pid}` };
@@ -102,7 +108,7 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
   const argv = a.argv && maskArgv(a.argv);
   return {
     kind: a.kind as AgentChoice['kind'],
-    name: a.pid ? `agent (pid ${a.pid})` : 'agent (simulated)',
+    name: isVmAgent(a) ? `agent (in a VM, qemu pid ${a.pid})` : a.pid ? `agent (pid ${a.pid})` : 'agent (simulated)',
     argv,
     pid: a.pid,
     ready: a.ready,
@@ -119,5 +125,6 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentRun> {
     kill: () => a.kill(),
     onWorkloadEvent: a.addEvent && ((e) => a.addEvent!(e)),
     drained: a.drained && (() => a.drained!()),
+    workloadDone: isVmAgent(a) ? () => a.workloadDone : undefined,
   };
 }

@@ -17,6 +17,7 @@ import { renderSummary } from './summary.js';
 import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe } from './recipe-run.js';
+import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
@@ -99,8 +100,14 @@ const run = command({
     catchUp: option({ long: 'catch-up', type: optional(Duration), description: 'time the agent gets after the workload (default: simulated, until it has recorded everything + one slow poll, 250ms; real 3s)' }),
     grace: option({ long: 'grace', type: optional(Duration), description: 'SIGTERM to SIGKILL grace per process (default 5s)' }),
     quiet: flag({ long: 'quiet', short: 'q', type: boolean, description: 'no progress or logs on stderr; stdout: the run directory only' }),
+    vm: flag({ long: 'vm', type: boolean, description: 'run the agent and the workload in a qemu guest on a real Debian kernel (no root, no KVM needed); the fake cloud stays here' }),
+    kernel: option({ long: 'kernel', type: optional(string), description: 'with --vm: 6.1 (default), 5.10, 6.12, PATH/vmlinuz, or a list (5.10,6.1,6.12: one run directory per kernel, then a summary table)' }),
+    vmMemory: option({ long: 'vm-memory', type: optional(number), description: 'with --vm: guest memory in MB (default 2048)' }),
+    kvm: flag({ long: 'kvm', type: boolean, description: 'with --vm: KVM instead of software emulation (only where /dev/kvm boots stock kernels)' }),
+    dryRun: flag({ long: 'dry-run', type: boolean, description: 'with --vm: print the qemu command line, guest init and agent command; start nothing' }),
   },
   handler: async (a) => {
+    if (!a.vm && (a.kernel || a.vmMemory || a.kvm || a.dryRun)) throw new UsageError('--kernel, --vm-memory, --kvm and --dry-run go with --vm');
     if (a.agent && a.docker) throw new UsageError('choose one agent: --agent PATH or --docker IMAGE');
     if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
     if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
@@ -121,22 +128,36 @@ const run = command({
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const r = await runRecipe({
+    const kernels = a.vm ? kernelMatrix(a.kernel) : [undefined];
+    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : 'tcg', progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
+    if (a.dryRun) {
+      for (const vm of vms) process.stdout.write(await vmDryRun(vm!, agent, { era: a.era, plain: a.plain, keysDir: a.keys, intakeName: a.intakeName, runsDir: a.runs, authzTls: a.agent ? a.authzTls : undefined }));
+      return ExitCode.ok;
+    }
+    const rows: MatrixRow[] = [];
+    let r!: Awaited<ReturnType<typeof runRecipe>>;
+    for (const [i, vm] of vms.entries()) {
+    r = await runRecipe({
       deps: defaultDeps(),
       era: a.era, plain: a.plain, authzTls: a.agent || a.docker ? a.authzTls : undefined, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
       authzPort: a.authzPort, intakePort: a.intakePort, profile: await readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
       timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, durationMs: a.duration, graceMs: a.grace,
       progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,
       signal: stop.signal, forceSignal: force.signal, exitCodeFor: exitFor, argv: process.argv.slice(2),
-      uid: process.getuid?.(),
+      uid: process.getuid?.(), vm,
+      ...(vms.length > 1 ? { out: `${a.out ?? a.runs}/${new Date().toISOString().replace(/[:.]/g, '-')}-vm-${kernels[i]}` } : {}),
     });
+    if (vm) rows.push(matrixRow(kernels[i]!, vm, r));
+    if (stop.signal.aborted) break;
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (a.json) process.stdout.write(`${JSON.stringify(r.runJson)}\n`);
     else if (a.quiet) process.stdout.write(`${r.dir}\n`);
     else process.stdout.write(renderSummary(r, { cwd: process.cwd(), color: color && !!process.stdout.isTTY }));
     if (r.error && r.status !== 'failed') stderr.write(`${BIN}: ${(r.error as Error).message ?? String(r.error)}\n`);
-    return r.exitCode;
+    if (rows.length > 1 && !a.json && !a.quiet) process.stdout.write(`\n${renderMatrix(rows)}`);
+    return rows.length > 1 ? Math.max(...rows.map((x) => x.exitCode)) : r.exitCode;
   },
 });
 

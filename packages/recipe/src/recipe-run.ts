@@ -16,6 +16,7 @@ import { sleep, waitReady } from './flow-control/wait-ready.js';
 import { initialRunJson, type RunJson, type RunStatus } from './run-json.js';
 import { scaledTolerances } from './sim-tolerances.js';
 import { workloadProfiles } from './workload-profile.js';
+import { VM_SIM_TIME_SCALE, vmTargetOf, vmTolerances, type RecipeVm } from './vm.js';
 import { prefixedLog, type PrefixedLog } from './log-prefix.js';
 import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
 import { createRunDir, hashRunFiles, writeJsonAtomic, type RunDir } from './run-dir.js';
@@ -78,6 +79,8 @@ export interface RunOptions {
   argv?: string[];
   uid?: number;
   now?: () => Date;
+  /** recipe run --vm: the agent and the workload run in a guest on this kernel (vm.ts). */
+  vm?: RecipeVm;
 }
 
 export interface RunResult {
@@ -102,7 +105,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
   checkAgentChoice(agent, o.uid); // before anything is created (exit 66)
   const simulated = agent.kind === 'simulated';
-  const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? SIM_TIME_SCALE) : 1;
+  const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? (o.vm ? VM_SIM_TIME_SCALE : SIM_TIME_SCALE)) : 1;
   const plain = era === 'otel' || !!o.plain;
   const tls = !plain;
   const host = o.host ?? '127.0.0.1';
@@ -150,12 +153,14 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   o.signal?.addEventListener('abort', onAbort, { once: true });
   o.forceSignal?.addEventListener('abort', onForce, { once: true });
   if (o.signal?.aborted) onAbort();
-  const timeoutMs = o.timeoutMs ?? (simulated ? 120_000 : 600_000);
+  const timeoutMs = o.timeoutMs ?? (simulated && !o.vm ? 120_000 : 600_000);
+  if (o.vm) runJson.flags.vm = { kernel: o.vm.kernel.id, release: o.vm.kernel.release, package: o.vm.kernel.package, version: o.vm.kernel.version, memoryMb: o.vm.memoryMb, accel: o.vm.accel ?? 'tcg' };
   const overall = setTimeout(() => flow.abort(new StepTimeoutError('the whole run', timeoutMs, 'raise --timeout')), timeoutMs);
 
   // The simulated agent's timers run `timeScale` times the agent's: the checker's cadence tolerances follow, with
   // an absolute margin for the event loop it shares with the workload. A --check-config still wins.
-  const checkConfig = o.checkConfig ?? (timeScale !== 1 ? scaledTolerances(timeScale) : undefined);
+  // In a VM the simulated agent's timers stall under software emulation: a wider window (vm.ts vmTolerances).
+  const checkConfig = o.checkConfig ?? (o.vm && simulated ? vmTolerances(timeScale) : timeScale !== 1 ? scaledTolerances(timeScale) : undefined);
   if (checkConfig && typeof checkConfig === 'object') writeJsonAtomic(rd.path('checkConfig'), checkConfig);
   const incomplete = new Set<string>();
   let recorded = false; // the agent was stopped normally and the sink flushed
@@ -196,10 +201,18 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
       authz: cloud.authzUrl ? { server: cloud.authzUrl, keyId: DEFAULT_KEY_ID, secret: DEFAULT_KEY_ID } : undefined,
     };
     const agentLog = plog('agent', open('agentLog'));
-    const readyTimeoutMs = o.readyTimeoutMs ?? (simulated ? 15_000 : 120_000);
+    // in a VM the agent starts after a boot under software emulation: give it the real agent's time
+    const readyTimeoutMs = o.readyTimeoutMs ?? (simulated && !o.vm ? 15_000 : 120_000);
+    const workloadLog = plog('workload', open('workloadLog'));
+    const { profiles, dnsPort53 } = await workloadProfiles({ simulated, uid: o.vm ? 0 : o.uid, host, profile: o.profile });
+    if (dnsPort53) runJson.flags.dnsPort = 53;
+    const vm = o.vm && vmTargetOf(o.vm, agent, {
+      timeScale, catchUpMs: o.catchUpMs, durationMs: o.durationMs, profiles, dnsPort53,
+      onConsoleLine: (l) => (l.startsWith('workload| ') ? workloadLog.line(l.slice('workload| '.length)) : undefined),
+    });
     agentRun = await runStep<AgentRun>(flow, { id: 'agent', title: `agent (${agent.kind === 'simulated' ? 'simulated' : agent.kind === 'docker' ? `docker ${agent.image}` : agent.path}) until telemetry flows`, detail: (a) => (a.pid ? `pid ${a.pid}` : undefined) }, async (signal) => {
       const a = await startAgent({
-        choice: agent, setup, log: agentLog, deps: o.deps, graceMs: o.graceMs, uid: o.uid, force: o.force,
+        choice: agent, setup, log: agentLog, deps: o.deps, graceMs: o.graceMs, uid: o.uid, force: o.force, vm,
       });
       flow.teardown.push(a);
       runJson.agent.argv = a.argv;
@@ -211,12 +224,10 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     mark('telemetry');
     const telemetryAt = performance.now();
 
-    // 4-5. the workload, then the agent catches up
-    const workloadLog = plog('workload', open('workloadLog'));
-    const { profiles, dnsPort53 } = await workloadProfiles({ simulated, uid: o.uid, host, profile: o.profile });
-    if (dnsPort53) runJson.flags.dnsPort = 53;
-    await runStep(flow, { id: 'workload', title: 'crafted workload', detail: () => `manifest ${RUN_FILES.manifest}` }, (signal) =>
-      o.deps.runWorkload({
+    // 4-5. the workload, then the agent catches up (in a VM the guest does both itself, then stops the agent)
+    const inGuest = agentRun.workloadDone;
+    await runStep<unknown>(flow, { id: 'workload', title: inGuest ? 'crafted workload (in the guest)' : 'crafted workload', detail: () => `manifest ${RUN_FILES.manifest}` }, (signal) =>
+      inGuest ? waitReady('the workload in the guest', inGuest().then((rc) => { if (rc !== 0) throw new RecipeError('ERR_WORKLOAD', `the workload in the guest exited ${rc}: see ${rd.path('workloadLog')}`, { step: 'workload' }); }), { timeoutMs, signal }) : o.deps.runWorkload({
         profile: profiles.length ? profiles : undefined,
         manifestPath: files.manifest,
         agent: { kind: simulated ? 'sim' : 'real', era, binary: agent.kind === 'binary' ? agent.path : undefined, image: agent.kind === 'docker' ? agent.image : undefined },
@@ -231,7 +242,8 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     const catchUpMs = o.catchUpMs ?? (simulated ? Math.round(1000 * timeScale) : 3000);
     const durationMs = o.durationMs ?? Math.round(6 * 2000 * timeScale);
     const drained = agentRun.drained;
-    await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)}, ≥ ${fmtMs(durationMs)} of telemetry)` }, async (signal) => {
+    await runStep(flow, { id: 'catch-up', title: `agent catches up (${drained ? 'drained + ' : ''}${fmtMs(catchUpMs)}, ≥ ${fmtMs(durationMs)} of telemetry)${inGuest ? ', stopped by the guest' : ''}` }, async (signal) => {
+      if (inGuest) return void (await waitReady('the guest to stop its agent', agentRun!.exited, { timeoutMs, signal }));
       if (drained) await waitReady('the simulated agent to record the workload', drained(), { timeoutMs: readyTimeoutMs, signal });
       await sleep(catchUpMs, signal);
       const left = telemetryAt + durationMs - performance.now();

@@ -10,6 +10,7 @@
  */
 import { describeAgentExit, DEFAULT_KEY_ID, isCleanStop } from '../real/exit-status.js';
 import { HOST_ALIAS } from '../vm/guest-init.js';
+import { writeKernelView } from '../vm/kernel-view.js';
 import type { CachedKernel } from '../vm/kernels.js';
 import type { GuestOptions } from '../vm/plan.js';
 import { planVmRecording, startVmRecording, type VmRecordingOptions } from '../vm/recording.js';
@@ -100,8 +101,12 @@ export async function startVmAgent(t: VmTarget, o: StartAgentOptions): Promise<V
     onConsoleLine: t.onConsoleLine,
   });
   let stopping = false;
+  // once the workload ended, the guest stops the agent itself (SIGTERM after the catch-up): an end it was asked for
+  rec.workloadDone.then(() => (stopping = true), () => {});
   let exit: AgentExit | undefined;
   const exited = rec.exited.then(async (x) => {
+    // the guest kernel's own tcp_connect count, beside the manifest (kernel-view.json)
+    writeKernelView(o.runDir, t.kernel.release);
     const code = (await rec.agentExit) ?? null;
     const signal = code === null ? ('SIGKILL' as const) : null;
     // the guest stops the agent itself after the catch-up: its SIGTERM exit (241) is the expected end

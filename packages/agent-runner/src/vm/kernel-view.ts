@@ -60,3 +60,34 @@ export function writeKernelView(runDir: string, kernel?: string): KernelView | u
   writeFileSync(l.path('kernelView'), `${JSON.stringify(view, null, 2)}\n`);
   return view;
 }
+
+/** One destination port the workload connected to: how often by its manifest, how often by the guest kernel. */
+export interface KernelViewItem {
+  port: number;
+  what: string;
+  manifest: number;
+  kernel: number;
+}
+
+/**
+ * The manifest's TCP connections and HTTP exchanges (each its own connection) per server port, held against the
+ * guest kernel's own tcp_connect count for that port. Equal when the workload did what its manifest says; the
+ * kernel's count includes every caller, so a port the workload alone used must match exactly.
+ */
+export function compareKernelView(
+  m: { tcp?: { client: { tuple: { remote: { port: number } } } }[]; http?: { client: { tuple: { remote: { port: number } } } }[] },
+  view: Pick<KernelView, 'byPort' | 'lost'>,
+): { ok: boolean; items: KernelViewItem[] } {
+  const want = new Map<number, { what: string; n: number }>();
+  for (const [what, list] of [['tcp', m.tcp ?? []], ['http', m.http ?? []]] as const) {
+    for (const t of list) {
+      const p = t.client.tuple.remote.port;
+      const e = want.get(p) ?? { what, n: 0 };
+      e.n++;
+      want.set(p, e);
+    }
+  }
+  const items = [...want].map(([port, e]) => ({ port, what: e.what, manifest: e.n, kernel: view.byPort[port] ?? 0 }));
+  // a buffer that dropped entries can only undercount
+  return { ok: items.every((i) => (view.lost > 0 ? i.kernel <= i.manifest : i.kernel === i.manifest)), items };
+}

@@ -21,6 +21,8 @@ export interface VmRecordingOptions extends Omit<GuestRecordingOptions, 'workloa
   cloudNames: readonly string[];
   /** Host CA file, carried into the guest as GUEST_CA_FILE. */
   caFile?: string;
+  /** The CA's bytes instead of reading caFile (a dry run before the keys exist). */
+  caPem?: string | Uint8Array;
   workload: { node: string; bundle: string; profile?: unknown; dnsPort53?: boolean };
   memoryMb?: number;
   cpus?: number;
@@ -52,7 +54,7 @@ export interface VmRecording {
 /** The guest options and boot options of a recording (what `--dry-run` shows without booting). */
 export function planVmRecording(o: VmRecordingOptions): BootOptions {
   const files: GuestFile[] = [];
-  if (o.caFile) files.push({ name: 'ca.pem', guestPath: GUEST_CA_FILE, data: readFileSync(o.caFile) });
+  if (o.caFile) files.push({ name: 'ca.pem', guestPath: GUEST_CA_FILE, data: o.caPem ?? readFileSync(o.caFile) });
   if (o.workload.profile !== undefined) files.push({ name: 'profile.json', guestPath: GUEST_PROFILE_FILE, data: `${JSON.stringify(o.workload.profile)}\n` });
   const setup = { ...o.setup, ca: !!o.caFile };
   const command = guestRecordingScript({ ...o, setup, workload: { node: o.workload.node, bundle: o.workload.bundle, profile: o.workload.profile !== undefined, dnsPort53: o.workload.dnsPort53 } });
