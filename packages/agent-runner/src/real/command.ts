@@ -159,7 +159,7 @@ export function authzTrustSteps(caFile: string, authzUrl: string): string[] {
     `https authz: the agent's libcurl must trust ${caFile} system-wide (Debian's libcurl ignores SSL_CERT_FILE):`,
     `  sudo cp ${shq(caFile)} /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates`,
     '  docker: build a derived image that does the same, or mount the file there and run update-ca-certificates in it',
-    `  check it: curl --cacert ${shq(caFile)} ${authzUrl}/ works for curl only; plain curl ${authzUrl}/ must work too`,
+    `  check it: curl -sS ${authzUrl}/ must get an HTTP answer, not a certificate error (curl --cacert ${shq(caFile)} proves the server, for curl only)`,
     '  undo: sudo rm /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates --fresh',
     '  or leave out the https option: plain http authz, TLS intake unchanged',
   ];
