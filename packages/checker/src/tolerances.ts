@@ -1,7 +1,7 @@
 /**
  * Every threshold and tolerance the checks use, in one declarative object. A user overrides any part with
- * `--config FILE` (JSON, deep-merged over the preset; arrays replace). Sources: checker-facts.md (§ numbers below),
- * agent-protocol.md. Times in milliseconds unless the name says otherwise.
+ * `--config FILE` (JSON, deep-merged over the preset; arrays replace). Sources: docs/checker-facts.md (§ numbers below),
+ * docs/agent-protocol.md. Times in milliseconds unless the name says otherwise.
  */
 export interface Tolerances {
   report: {
@@ -17,9 +17,9 @@ export interface Tolerances {
     allowTruncatedTail: boolean;
   };
   startup: {
-    /** Once-only metadata messages that must precede metadata_complete (agent-protocol.md §2.4 steps 3-6). */
+    /** Once-only metadata messages that must precede metadata_complete (docs/agent-protocol.md §2.4 steps 3-6). */
     metadata: string[];
-    /** Once-only steady-state markers in this order after metadata_complete (checker-facts §5 O1). */
+    /** Once-only steady-state markers in this order after metadata_complete (docs/checker-facts.md §5 O1). */
     markers: string[];
     /** A segment cut short before all markers (e.g. the run stopped during probe load) fails unless this is true. */
     allowIncompleteLastSegment: boolean;
@@ -72,7 +72,7 @@ export interface Tolerances {
     exactProcesses: boolean;
   };
   cadence: {
-    /** Heartbeat period (agent-protocol.md §2.4 step 7; collector/constants.h). */
+    /** Heartbeat period (docs/agent-protocol.md §2.4 step 7; collector/constants.h). */
     heartbeatMs: number;
     /**
      * Allowed gap range around the period (shorter by timers run first, longer while the loop is busy). The one gap
@@ -107,7 +107,7 @@ export interface Tolerances {
   upstream: {
     /** Only the `upstream` preset turns this check on. */
     enabled: boolean;
-    /** Lower bounds by intake message name (otel collector/kernel/kernel_collector_test.cc, checker-facts §6). */
+    /** Lower bounds by intake message name (otel collector/kernel/kernel_collector_test.cc, docs/checker-facts.md §6). */
     minCounts: Record<string, number>;
     /** The test's stop checks: bpf_log count == 0. */
     maxBpfLog: number;
@@ -153,7 +153,7 @@ export const defaultTolerances: Tolerances = {
 /** Presets: named partial overrides of the defaults. */
 export const presets: Record<string, DeepPartial<Tolerances>> = {
   default: {},
-  // Reproduces kernel_collector_test.cc's `binary` test: its count thresholds and bpf_log == 0 (checker-facts §6).
+  // Reproduces kernel_collector_test.cc's `binary` test: its count thresholds and bpf_log == 0 (docs/checker-facts.md §6).
   upstream: { upstream: { enabled: true } },
 };
 

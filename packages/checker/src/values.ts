@@ -57,7 +57,7 @@ export function ipv4FromRaw(v: unknown): string {
   return `${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}`;
 }
 
-/** A timestamp in ns (bigint) as an ISO string (the agent's clock is ~Unix-epoch ns, wire-format.md (e)). */
+/** A timestamp in ns (bigint) as an ISO string (the agent's clock is ~Unix-epoch ns, docs/wire-format.md (e)). */
 export function isoOfNs(ts: bigint): string {
   const ms = Number(ts / 1_000_000n);
   const d = new Date(ms);

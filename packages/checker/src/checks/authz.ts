@@ -3,7 +3,7 @@ import { cstr, isoOfNs } from '../values.js';
 
 /**
  * The token each session presented in authz_authenticate is one mock-authz issued (a 200 response carrying it),
- * and it was not expired when presented (agent-protocol.md §1.4: the agent never checks expiry itself; §1.6).
+ * and it was not expired when presented (docs/agent-protocol.md §1.4: the agent never checks expiry itself; §1.6).
  */
 export const authz: CheckDef = {
   id: 'authz',
@@ -23,7 +23,7 @@ export const authz: CheckDef = {
         const issued = (ctx.authzLog ?? []).filter((e) => e.status === 200 && typeof e.token === 'string');
         const byToken = new Map<string, typeof issued>();
         for (const e of issued) byToken.set(e.token!, [...(byToken.get(e.token!) ?? []), e]);
-        if (presented.length === 0 && otelConnects > 0) return { status: 'not-run', reason: 'an OpenTelemetry-era agent (connect) presents no token (eras.md)', figures: { issued: issued.length } };
+        if (presented.length === 0 && otelConnects > 0) return { status: 'not-run', reason: 'an OpenTelemetry-era agent (connect) presents no token (docs/eras.md)', figures: { issued: issued.length } };
         if (presented.length === 0) return { status: 'fail', reason: 'no authz_authenticate in the intake', figures: { issued: issued.length } };
         for (const r of presented) {
           const token = cstr(r.data.token);

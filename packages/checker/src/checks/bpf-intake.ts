@@ -7,7 +7,7 @@ import { UdpPool } from './udp-pool.js';
 import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
 
 /**
- * BPF dump ↔ intake (checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
+ * BPF dump ↔ intake (docs/checker-facts.md §1, §8.3-4, §4 "Timestamp relations"):
  * - passthrough: each BPF sample below reaches the intake as the mapped message with the *same* timestamp and the
  *   listed fields equal; table-conditioned ones (TCP) only when the simulated tracked set says so;
  * - orphans both ways: an intake passthrough record with no BPF source, a BPF sample with no intake record (unless

@@ -24,7 +24,7 @@ export interface StreamStatus {
   wrongAppTotal?: number;
 }
 
-/** Built into the runner: every given input decodes completely (checker-facts.md §8.1). */
+/** Built into the runner: every given input decodes completely (docs/checker-facts.md §8.1). */
 export const DECODE_CHECK: CheckDef = {
   id: 'decode',
   title: 'every input decodes completely: known ids, right lengths, no trailing bytes; manifest and authz log parse',
@@ -34,7 +34,7 @@ export const DECODE_CHECK: CheckDef = {
   },
 };
 
-/** The decode check's verdict from how each recording and side input was read (checker-facts.md §8.1). */
+/** The decode check's verdict from how each recording and side input was read (docs/checker-facts.md §8.1). */
 export function decodeOutcome(streams: StreamStatus[], side: { kind: string; path: string; errors: SideInputError[] }[], sideGiven: number, tol: Tolerances): CheckResult {
   const base = { id: DECODE_CHECK.id, title: DECODE_CHECK.title };
   if (streams.length === 0 && sideGiven === 0) return { ...base, status: 'not-run', reason: 'no input given' };

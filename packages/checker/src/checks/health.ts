@@ -2,7 +2,7 @@ import { Evidence, plural, recEvidence, type CheckDef } from '../framework.js';
 import { big, cstr, num } from '../values.js';
 
 /**
- * Agent health (checker-facts.md §8.15): no lost perf samples (bpf_lost_samples), no bpf_log (intake or dump, as
+ * Agent health (docs/checker-facts.md §8.15): no lost perf samples (bpf_lost_samples), no bpf_log (intake or dump, as
  * the otel test requires), no log_message at error level or above after begin_telemetry, no reconnect.
  */
 export const health: CheckDef = {

@@ -2,7 +2,7 @@ import { Evidence, plural, recEvidence, verdict, type CheckDef, type Rec } from 
 import { sig } from '../values.js';
 
 /**
- * Span lifecycles (checker-facts.md §5 L1-L4 in the intake, B2/B4 in the dump): each start has at most one end, no
+ * Span lifecycles (docs/checker-facts.md §5 L1-L4 in the intake, B2/B4 in the dump): each start has at most one end, no
  * use before start or after end, no double close; a key (sk, sk_id, pid, _ref, cgroup) may be reused after its end.
  * Each intake session starts from empty tables (a reconnect re-scans). Spans still open at the end are counted,
  * not failed (the agent's own socket, listeners, the workload itself).

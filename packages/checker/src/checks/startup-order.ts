@@ -4,7 +4,7 @@ import { big } from '../values.js';
 /**
  * Per intake session (segment): version_info first (raw), then authz_authenticate (otel: connect), the metadata
  * block closed by metadata_complete, no heartbeat before it, then the steady-state markers once each and in order
- * (checker-facts.md §2, §5 O1-O3; agent-protocol.md §2.4).
+ * (docs/checker-facts.md §2, §5 O1-O3; docs/agent-protocol.md §2.4).
  */
 interface SegState {
   segment: number;

@@ -4,12 +4,12 @@ import { fileChunks, type WireFile } from '../inputs.js';
 import { isoOfNs } from '../values.js';
 
 /**
- * The two intake taps agree byte for byte (checker-facts.md §0 "Intake transport"; wire-format.md (d)): the wire
+ * The two intake taps agree byte for byte (docs/checker-facts.md §0 "Intake transport"; docs/wire-format.md (d)): the wire
  * capture, with each connection's raw 24-byte version_info kept and its LZ4 frames decompressed, equals the record
  * file, which receives the same flushes uncompressed. Streams both and compares them in lockstep.
  */
 
-/** Every connection starts with one raw version_info record: u64 ts + 16-byte body (wire-format.md (c), (d)). */
+/** Every connection starts with one raw version_info record: u64 ts + 16-byte body (docs/wire-format.md (c), (d)). */
 const RAW_VERSION_INFO_BYTES = 24;
 
 export class WireSplitError extends Error {

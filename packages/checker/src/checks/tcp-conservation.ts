@@ -2,7 +2,7 @@ import type { Evidence, Rec } from '../framework.js';
 import { big, isoOfNs, num, sig } from '../values.js';
 
 /**
- * TCP conservation (checker-facts.md §8.5, §3.1): per sk lifetime, Σ intake socket_stats equals Σ of the clamped
+ * TCP conservation (docs/checker-facts.md §8.5, §3.1): per sk lifetime, Σ intake socket_stats equals Σ of the clamped
  * rtt_estimator deltas from the baseline (0 for a new socket, reset_tcp_counters' values for an existing one). The
  * two sides meet by `sk|close ts` (close_sock_info carries the BPF ts). Bytes are exact; delivered counts are a bound,
  * because a slot with no bytes and no retransmits sends nothing for that direction.

@@ -1,7 +1,7 @@
 import { type CheckDef } from '../framework.js';
 
 /**
- * The otel kernel_collector_test.cc `binary` test's thresholds (checker-facts.md §6; agent-protocol.md §3.4):
+ * The otel kernel_collector_test.cc `binary` test's thresholds (docs/checker-facts.md §6; docs/agent-protocol.md §3.4):
  * lower bounds on intake message counts and bpf_log == 0. Only with `--preset upstream`.
  */
 export const upstream: CheckDef = {

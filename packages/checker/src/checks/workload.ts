@@ -2,7 +2,7 @@ import { Evidence, plural, type CheckDef, type Rec } from '../framework.js';
 import { big, bytes, cstr, ipv4FromRaw, num, sig } from '../values.js';
 
 /**
- * Workload oracle (checker-facts.md §3.1-3.5, §8.9-8.13): what the manifest says the workload did must show in the
+ * Workload oracle (docs/checker-facts.md §3.1-3.5, §8.9-8.13): what the manifest says the workload did must show in the
  * intake with the right keys, counts and byte totals. Exact where the facts say exact (process count and comms,
  * HTTP codes per exchange), bounds where they say bounds (TCP bytes ∈ {X, X+1}; UDP packets ≥, = on first use).
  */
