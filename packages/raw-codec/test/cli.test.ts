@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtinSchema, encodeIntake, packFlushes, RecordEncoder } from '../src/index.js';
-import { bin, cat } from './helpers.js';
+import { bin, cat, pkgDir } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raw-codec-cli-'));
 const fm = builtinSchema('flowmill');
@@ -252,6 +252,33 @@ test('runs under Deno (npx deno run -A dist/raw-codec.js decode)', () => {
   const r = spawnSync('npx', ['--no-install', 'deno', 'run', '-A', bin, 'decode', '-q', wireFile], { maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
   assert.is(r.status, 0, r.stderr.toString());
   assert.is(r.stdout.toString(), run(['decode', '-q', wireFile]).out);
+});
+
+test('--version prints the package version and exits 0', () => {
+  const r = run(['--version']);
+  assert.is(r.code, 0);
+  assert.is(r.out.trim(), JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version);
+});
+
+test('stats and decode read a capture of 20,000 frames whole, though every frame boundary looks like a new connection', () => {
+  // Each flush ends with a set_config_label whose last 12 bytes start 36 01: the 28 bytes before every next frame's
+  // magic look like a raw version_info + magic (issue 17: such boundaries were taken for cuts).
+  const e = new RecordEncoder(fm.apps.ingest);
+  const flushes: Uint8Array[][] = [[e.encode('authz_authenticate', T0, { token: 'T', collector_type: 1, hostname: 'h' })]];
+  let records = 2;
+  for (let f = 0; f < 20_000; f++) {
+    const tail = Array.from({ length: 10 }, (_, i) => ((f * 31 + i * 7) & 0xff).toString(16).padStart(2, '0')).join('');
+    (flushes[f] ??= []).push(e.encode('heartbeat', T0 + BigInt(f), {}), e.encode('set_config_label', T0 + BigInt(f), { key: `k${f}`, value: { hex: `${(f & 0xffff).toString(16).padStart(8, '0')}3601${tail}` } }));
+    records += 2;
+  }
+  const file = join(dir, 'many-frames.raw');
+  writeFileSync(file, encodeIntake(flushes, e.encode('version_info', T0, { major: 0, minor: 9, build: 1 })));
+  const st = run(['stats', '-q', '--json', file]);
+  assert.is(st.code, 0, st.err);
+  const rep = JSON.parse(st.out);
+  assert.equal([rep.records, rep.frames, rep.segments, rep.cuts], [records, 20_000, 1, 0]);
+  const d = sh(`node ${bin} decode -q ${file} | wc -l`);
+  assert.is(d.out.trim(), String(records));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
