@@ -16,7 +16,7 @@ export { simulateRun, type SimulateRunOptions, type SimulatedRun } from './sim-r
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';
 export { connectIntake, agentNameCheck, AGENT_TLS12_CIPHERS, type IntakeConnectOptions } from './sim/connect.js';
 export type { Era } from './sim/encoding.js';
-export { buildAgentCommand, renderCommand, maskArgv, authzTrustSteps, CONTAINER_RUN_DIR, CONTAINER_CA_FILE, MASK, type RealAgentOptions, type AgentCommand } from './real/command.js';
+export { buildAgentCommand, renderCommand, shellQuote, maskArgv, authzTrustSteps, CONTAINER_RUN_DIR, CONTAINER_CA_FILE, MASK, type RealAgentOptions, type AgentCommand } from './real/command.js';
 export { runRealAgent, detectEra, type RunRealOptions, type RealAgent } from './real/run.js';
 export { describeAgentExit, isCleanStop, AGENT_READY, AGENT_EXIT, AGENT_SIGTERM_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS } from './real/exit-status.js';
 export { startAgent } from './targets/index.js';

@@ -1,4 +1,4 @@
-import { agentCommandFor, type AgentSetup } from '@flowmill/agent-runner';
+import { agentCommandFor, shellQuote, type AgentSetup } from '@flowmill/agent-runner';
 
 /**
  * The agent's variables and flags alone (what `recipe env` exports), without PATH: agent-runner's command for a
@@ -8,11 +8,6 @@ export function agentEnvironment(s: AgentSetup): { env: Record<string, string>; 
   const cmd = agentCommandFor({ kind: 'binary', path: 'agent' }, s);
   const { PATH: _path, ...env } = cmd.env;
   return { env, args: cmd.argv.slice(1) };
-}
-
-/** POSIX shell quoting: `'…'` with embedded quotes escaped. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `export K='v'` lines, for `eval "$(recipe env)"`. */

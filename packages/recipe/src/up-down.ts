@@ -1,9 +1,9 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_KEY_ID, type SpawnFn } from '@flowmill/agent-runner';
+import { DEFAULT_KEY_ID, shellQuote, type SpawnFn } from '@flowmill/agent-runner';
 import { runLayout } from '@flowmill/agent-runner/run-layout';
-import { agentEnvironment, connectHost, exportLines, shellQuote } from './agent-env.js';
+import { agentEnvironment, connectHost, exportLines } from './agent-env.js';
 import { RecipeError, StateError, StepTimeoutError } from './errors.js';
 import { waitReady } from './flow-control/wait-ready.js';
 import { createRunDir, linkCurrent, readJson } from './run-dir.js';

@@ -157,18 +157,21 @@ export function maskArgv(argv: readonly string[]): string[] {
 export function authzTrustSteps(caFile: string, authzUrl: string): string[] {
   return [
     `https authz: the agent's libcurl must trust ${caFile} system-wide (Debian's libcurl ignores SSL_CERT_FILE):`,
-    `  sudo cp ${shq(caFile)} /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates`,
+    `  sudo cp ${shellQuote(caFile)} /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates`,
     '  docker: build a derived image that does the same, or mount the file there and run update-ca-certificates in it',
-    `  check it: curl -sS ${authzUrl}/ must get an HTTP answer, not a certificate error (curl --cacert ${shq(caFile)} proves the server, for curl only)`,
+    `  check it: curl -sS ${authzUrl}/ must get an HTTP answer, not a certificate error (curl --cacert ${shellQuote(caFile)} proves the server, for curl only)`,
     '  undo: sudo rm /usr/local/share/ca-certificates/flowmill-recipe-ca.crt && sudo update-ca-certificates --fresh',
     '  or leave out the https option: plain http authz, TLS intake unchanged',
   ];
 }
 
-function shq(s: string): string { return /^[A-Za-z0-9_@%+=:,./*-]+$/.test(s) && !s.includes('*') ? s : `'${s.replace(/'/g, `'\\''`)}'`; }
+/** POSIX shell quoting: a word of safe characters as is, anything else in `'…'` with embedded quotes escaped. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
 
 /** The command as one shell line, `env -i` + masked environment + argv (what `run --dry-run` prints). */
 export function renderCommand(c: AgentCommand): string {
-  const env = Object.keys(c.masked).sort().map((k) => `  ${k}=${shq(c.masked[k])} \\`);
-  return ['env -i \\', ...env, `  ${c.argv.map(shq).join(' ')}`].join('\n');
+  const env = Object.keys(c.masked).sort().map((k) => `  ${k}=${shellQuote(c.masked[k])} \\`);
+  return ['env -i \\', ...env, `  ${c.argv.map(shellQuote).join(' ')}`].join('\n');
 }
