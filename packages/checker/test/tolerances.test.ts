@@ -43,4 +43,15 @@ test('a config file overrides one value deep inside; minCounts accepts new messa
   await rejects(resolveTolerances('nope'), (e: Error & { code?: string }) => e.code === 'ERR_USAGE');
 });
 
+test('issue 14 keys: the stats slot defaults to the era (null), a number overrides it; the old probeLoadGaps is refused', async () => {
+  const t = await resolveTolerances();
+  assert.is(t.bpfIntake.statsSlotMs, null);
+  assert.is(t.lifecycles.reorderWindowMs, 1000);
+  assert.is(t.disableSend.graceMs, 1500);
+  assert.is((await resolveTolerances('default', { bpfIntake: { statsSlotMs: 30_000 } })).bpfIntake.statsSlotMs, 30_000);
+  // cadence no longer excuses long gaps: a config that still names the count of excused gaps is a mistake worth naming
+  await rejects(resolveTolerances('default', { cadence: { probeLoadGaps: 1 } }), (e: Error & { code?: string }) => e.code === 'ERR_USAGE' && /cadence\.probeLoadGaps/.test(e.message));
+  assert.is((await resolveTolerances('default', { cadence: { probeLoadMaxGapMs: 7500 } })).cadence.probeLoadMaxGapMs, 7500);
+});
+
 test.run();
