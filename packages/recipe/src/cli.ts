@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
-import { boolean, command, extendType, flag, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
+import { array, boolean, command, extendType, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
 import { authzTrustSteps, loadProfile, type ProfileInput, type SimFaults } from '@flowmill/agent-runner';
 import { runLayout } from '@flowmill/agent-runner/run-layout';
@@ -105,9 +105,10 @@ const run = command({
     vmMemory: option({ long: 'vm-memory', type: optional(number), description: 'with --vm: guest memory in MB (default 2048)' }),
     kvm: flag({ long: 'kvm', type: boolean, description: 'with --vm: KVM instead of software emulation (only where /dev/kvm boots stock kernels)' }),
     dryRun: flag({ long: 'dry-run', type: boolean, description: 'with --vm: print the qemu command line, guest init and agent command; start nothing' }),
+    vmAfter: multioption({ long: 'vm-after', type: array(string), description: 'with --vm: a shell command run in the guest after the recording, before power-off (repeatable; output in vm-console.log)' }),
   },
   handler: async (a) => {
-    if (!a.vm && (a.kernel || a.vmMemory || a.kvm || a.dryRun)) throw new UsageError('--kernel, --vm-memory, --kvm and --dry-run go with --vm');
+    if (!a.vm && (a.kernel || a.vmMemory || a.kvm || a.dryRun || a.vmAfter.length)) throw new UsageError('--kernel, --vm-memory, --kvm, --vm-after and --dry-run go with --vm');
     if (a.agent && a.docker) throw new UsageError('choose one agent: --agent PATH or --docker IMAGE');
     if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
     if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
@@ -129,7 +130,7 @@ const run = command({
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const kernels = a.vm ? kernelMatrix(a.kernel) : [undefined];
-    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : 'tcg', progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
+    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : 'tcg', after: a.vmAfter, progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
     if (a.dryRun) {
       for (const vm of vms) process.stdout.write(await vmDryRun(vm!, agent, { era: a.era, plain: a.plain, keysDir: a.keys, intakeName: a.intakeName, runsDir: a.runs, authzTls: a.agent ? a.authzTls : undefined }));
       return ExitCode.ok;

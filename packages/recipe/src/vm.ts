@@ -48,6 +48,8 @@ export interface RecipeVm {
   accel?: 'tcg' | 'kvm';
   /** Boot to power-off (ms). */
   timeoutMs?: number;
+  /** Shell commands run in the guest after the recording, before it powers off (their output: vm-console.log). */
+  after?: string[];
 }
 
 /** Profile layers (later wins, per section) merged into the one file the guest's workload reads. */
@@ -68,7 +70,7 @@ export function vmTargetOf(vm: RecipeVm, choice: AgentChoice, o: { timeScale: nu
     kind: 'vm', kernel: vm.kernel, node: vm.node, bundle: vm.bundle, memoryMb: vm.memoryMb, cpus: vm.cpus, accel: vm.accel, timeoutMs: vm.timeoutMs,
     agent: choice.kind === 'simulated' ? { kind: 'simulated', timeScale: choice.timeScale ?? o.timeScale, faults: choice.faults } : { kind: 'binary', path: choice.path },
     workload: { profile: mergeProfiles(o.profiles), dnsPort53: o.dnsPort53 },
-    catchUpMs: o.catchUpMs, durationMs: o.durationMs, onConsoleLine: o.onConsoleLine,
+    catchUpMs: o.catchUpMs, durationMs: o.durationMs, onConsoleLine: o.onConsoleLine, hooks: vm.after?.length ? { after: vm.after } : undefined,
   };
 }
 
@@ -85,9 +87,10 @@ export function agentRunnerBundle(entryUrl: string): string {
 }
 
 /** Each kernel from the cache, fetched first when missing (progress lines for a TTY). */
-export async function resolveVms(kernels: readonly string[], o: { env: { XDG_CACHE_HOME?: string; HOME?: string }; node: string; bundle: string; memoryMb?: number; accel?: 'tcg' | 'kvm'; progress?: (l: string) => void }): Promise<RecipeVm[]> {
+export async function resolveVms(kernels: readonly string[], o: Omit<RecipeVm, 'kernel'> & { env: { XDG_CACHE_HOME?: string; HOME?: string }; progress?: (l: string) => void }): Promise<RecipeVm[]> {
   const out: RecipeVm[] = [];
-  for (const k of kernels) out.push({ kernel: await resolveKernel(k, { cacheDir: kernelCacheDir(o.env), fetch: true, progress: o.progress }), node: o.node, bundle: o.bundle, memoryMb: o.memoryMb, accel: o.accel });
+  const { env, progress, ...rest } = o;
+  for (const k of kernels) out.push({ ...rest, kernel: await resolveKernel(k, { cacheDir: kernelCacheDir(env), fetch: true, progress }) });
   return out;
 }
 

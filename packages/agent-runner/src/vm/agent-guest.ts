@@ -45,7 +45,7 @@ export interface GuestAgentSetup {
 }
 
 export type GuestAgent =
-  | { kind: 'simulated'; node: string; bundle: string; timeScale?: number; faults?: unknown }
+  | { kind: 'simulated'; node: string; bundle: string; timeScale?: number; faults?: unknown; /** default 0: connect once the token is there */ connectDelayMs?: number }
   | { kind: 'binary'; path: string; extraArgs?: string[]; extraEnv?: Record<string, string> };
 
 export interface GuestWorkload {
@@ -77,6 +77,8 @@ export function guestAgentCommand(s: GuestAgentSetup, a: GuestAgent): { argv: st
     if (s.ca) argv.push('--ca', GUEST_CA_FILE);
     if (s.era === 'flowmill' && s.authzUrl) argv.push('--authz-server', s.authzUrl, '--key-id', s.keyId ?? 'KFIIVU75RGHY7EC7JABW');
     if (a.timeScale !== undefined) argv.push('--time-scale', String(a.timeScale));
+    // the agent connects as soon as it has its token; its 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
+    argv.push('--connect-delay', `${a.connectDelayMs ?? 0}ms`);
     if (a.faults !== undefined) argv.push('--faults', JSON.stringify(a.faults));
     return { argv, env: s.secret ? { FLOWMILL_AUTH_SECRET: s.secret } : {} };
   }
