@@ -2,7 +2,8 @@
 // WebAssembly is missing, and the one that explains a block liblz4 rejects). Expected bytes come from the input
 // (round trips through the `lz4` CLI and our encoder), never from either decoder.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -29,6 +30,24 @@ test('the embedded module is the committed lz4-block.wasm, and it loads here', (
   const file = readFileSync(join(here, '../src/lz4/wasm/lz4-block.wasm'));
   assert.is(Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64').equals(file), true);
   assert.ok(wasmBlockDecoderAvailable());
+});
+
+test('under Deno too, the built library loads the module and decodes with it', () => {
+  const deno = join(here, '../../../node_modules/.bin/deno');
+  const lib = join(here, '../dist/lib/lz4');
+  const src = `import { wasmBlockDecoderAvailable } from '${lib}/block-wasm.js';
+import { lz4DecodeFrames } from '${lib}/index.js';
+const frame = Uint8Array.from(atob('${Buffer.from(execFileSync('lz4', ['-1', '-c'], { input: recordLike(100_000, 12) })).toString('base64')}'), (c) => c.charCodeAt(0));
+const out = lz4DecodeFrames(frame);
+let sum = 0; for (const b of out) sum = (sum * 31 + b) >>> 0;
+console.log(JSON.stringify({ wasm: wasmBlockDecoderAvailable(), n: out.length, sum }));`;
+  const file = join(mkdtempSync(join(tmpdir(), 'raw-codec-deno-')), 'lz4.mjs');
+  writeFileSync(file, src);
+  const r = execFileSync(deno, ['run', '-A', file], { encoding: 'utf8', timeout: 60_000 });
+  const want = recordLike(100_000, 12);
+  let sum = 0;
+  for (const b of want) sum = (sum * 31 + b) >>> 0;
+  assert.equal(JSON.parse(r), { wasm: true, n: want.length, sum });
 });
 
 test('liblz4 (wasm) and the TypeScript decoder give the input back: lz4 CLI frames (linked 64 KiB blocks) and ours', () => {
