@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds the package in the current directory:
 //   dist/<bin>.js   one self-contained ESM bundle of src/cli.ts (every dependency inlined, shebang on line 1)
-//   dist/lib/       the library entry (src/index.ts) as unbundled ESM with .d.ts, compiled by tsc (also the typecheck)
+//   dist/lib/       the library entry (src/index.ts) as unbundled ESM with .d.ts, compiled by tsc (also the typecheck);
+//                   only the modules the package's `exports` reach are kept (not cli.js, which imports the private
+//                   @flowmill/cli), and a bare import of a package the package.json does not declare fails the build
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist', { recursive: true, force: true });
@@ -47,4 +49,53 @@ if (existsSync('tsconfig.json')) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (!pkg.private && existsSync('dist/lib')) pruneLibrary();
+
+/**
+ * Keeps in dist/lib only the files the `exports` entries reach through relative imports (the .js and its .d.ts),
+ * and fails when one of them imports a package that is not a dependency: installed from its tarball, the library
+ * must import with nothing but its declared dependencies.
+ */
+function pruneLibrary() {
+  const entries = [];
+  for (const target of Object.values(pkg.exports ?? {})) {
+    for (const [cond, file] of Object.entries(typeof target === 'string' ? { import: target } : target)) {
+      if (cond === 'import' || cond === 'types' || cond === 'default') entries.push(resolve(file));
+    }
+  }
+  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+  const reached = new Set();
+  const undeclared = [];
+  const stack = [...entries];
+  while (stack.length) {
+    const file = stack.pop();
+    if (reached.has(file) || !existsSync(file)) continue;
+    reached.add(file);
+    const text = readFileSync(file, 'utf8');
+    const specifiers = /** @type {string[]} */ ([]);
+    for (const m of text.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) specifiers.push(m[1]);
+    for (const s of specifiers) {
+      if (s.startsWith('.')) {
+        const js = resolve(dirname(file), s);
+        stack.push(js, js.replace(/\.js$/, '.d.ts'));
+      } else if (!s.startsWith('node:')) {
+        const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0];
+        if (!declared.has(name)) undeclared.push(`${relative('.', file)} imports ${s}`);
+      }
+    }
+  }
+  if (undeclared.length) {
+    throw new Error(`${pkg.name}: the library imports packages its package.json does not list in dependencies:\n  ${undeclared.join('\n  ')}`);
+  }
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (!reached.has(resolve(path))) rmSync(path);
+    }
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
+  };
+  walk('dist/lib');
 }
