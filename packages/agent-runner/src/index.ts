@@ -47,3 +47,4 @@ export { withRecorder, recorderHooks, recorderGuestNeeds, BPF_GUEST_MODULES, typ
 export { readAttachReport, summarizeAttach, AttachReportError, type AttachReport, type AttachSummary, type ProbeAttach } from './bpf-real/attach-report.js';
 export { checkRealBpf, type RealBpfCheck } from './bpf-real/checks.js';
 export { recordRealBpf, formatRealBpf, type RealBpfRunOptions, type RealBpfResult } from './bpf-real/run.js';
+export { runRealBpfMatrix, realBpfJson, type RealBpfMatrix, type RealBpfMatrixOptions } from './bpf-real/matrix.js';
