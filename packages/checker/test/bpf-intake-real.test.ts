@@ -184,4 +184,40 @@ test('flowmill: a UDP socket reported late (bound with port 0) passes; its destr
   assert.match(check(noDestroy, 'bpf-intake').reason!, /1 BPF sample missing from the intake/);
 });
 
+// Latency: the agent drains the rings every 100 ms (kernel_collector.cc@3598385a:42, 212-231) and flushes at the end
+// of each poll (buffered_poller.cc@3598385a:225), so a sample reaches the wire in the frame of the poll after it. The
+// in-frame figure (sample → the latest timestamp of its own frame) is a lower bound of its latency.
+async function latencyOf(delayMs: bigint) {
+  const e = new Encoders('flowmill');
+  const s = steadySession('flowmill', T0, { seconds: 14 });
+  const bpf: R[] = [], samples: R[] = [];
+  for (let i = 0; i < 60; i++) {
+    const ts = T0 + 4n * S + BigInt(i) * 137n * MS;
+    const data = { pid: 6000 + i, comm: 'w', cgroup: 1n, parent_pid: 1 };
+    bpf.push({ name: 'pid_info', ts, data });
+    samples.push({ name: 'pid_info_create', ts, data: { ...data, cmdline: '' } });
+  }
+  // Each record written at its poll: userspace-stamped ones at their own time, samples `delayMs` after theirs.
+  const poll = 100n * MS;
+  const writeAt = (r: R) => (r.name === 'pid_info_create' ? r.ts + delayMs * MS : r.ts);
+  const flushes = new Map<bigint, R[]>();
+  for (const r of [...s.records.slice(1), ...samples]) {
+    const k = (writeAt(r) - T0) / poll;
+    flushes.set(k, [...(flushes.get(k) ?? []), r]);
+  }
+  const ordered = [...flushes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, rs]) => rs.sort((a, b) => (writeAt(a) < writeAt(b) ? -1 : 1)));
+  const f = writeRun(e, [{ records: s.records.slice(0, 1), flushes: ordered }], bpf);
+  const r = await runChecks({ wire: f.wire, bpf: f.bpf }, { only: ['bpf-intake'] });
+  assert.is(check(r, 'bpf-intake').status, 'pass', JSON.stringify(check(r, 'bpf-intake').evidence));
+  return r.figures.latency!;
+}
+
+test('latency: samples forwarded within a poll give an in-frame p99 under 150 ms; held 900 ms, over 800 ms', async () => {
+  const prompt = await latencyOf(30n);
+  assert.ok(prompt.lowerP99Ms! < 150, JSON.stringify(prompt));
+  const held = await latencyOf(900n);
+  assert.ok(held.lowerP99Ms! > 800, JSON.stringify(held));
+  assert.ok(held.p99Ms! >= held.lowerP99Ms!, 'the upper bound is not below the lower one');
+});
+
 test.run();

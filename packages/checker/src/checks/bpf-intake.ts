@@ -14,7 +14,9 @@ import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
  *   it fell outside every session's telemetry window: samples consumed while disconnected are dropped, §3.6);
  * - derived userspace-stamped records (the tracked_process_* block written just before its pid_info_create) do not
  *   precede their source;
- * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written).
+ * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written),
+ *   and, on a wire capture, -> the latest timestamp in its own LZ4 frame (a lower bound: a frame is one flush, sent
+ *   after every record in it was written, and a poll flushes at its end, buffered_poller.cc@3598385a:225).
  */
 /** A record waiting for its counterpart from the other stream: small on purpose (no decoded object). */
 interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string; optional?: boolean }
@@ -131,6 +133,9 @@ export const bpfIntake: CheckDef = {
     };
 
     const latency = new LatencyHistogram(tol.latencyBucketsMs);
+    const frameLatency = new LatencyHistogram(tol.latencyBucketsMs);
+    let frameKey = '', frameMax = 0n;
+    const endFrame = () => { if (frameKey) frameLatency.stamped(frameMax); frameKey = ''; frameMax = 0n; };
     let block: Rec[] = [];
     return {
       bpf(r) {
@@ -193,6 +198,11 @@ export const bpfIntake: CheckDef = {
         if (r.name === 'bpf_log') bpfLogIntake++;
         else if (r.name === 'bpf_compiled') sessionStarts.push(r.timestamp);
         if (STAMPED.has(r.name)) latency.stamped(r.timestamp);
+        if (r.frame !== undefined) {
+          const k = `${r.segment}|${r.frame}`;
+          if (k !== frameKey) { endFrame(); frameKey = k; }
+          if (r.timestamp > frameMax) frameMax = r.timestamp;
+        }
         if (TRACKED_BLOCK.has(r.name)) block.push(r);
         else {
           if (r.name === 'pid_info_create') {
@@ -209,6 +219,7 @@ export const bpfIntake: CheckDef = {
         const m = byIntake.get(r.name);
         if (!m) return;
         latency.waiting(r.timestamp);
+        if (r.frame !== undefined) frameLatency.waiting(r.timestamp);
         const k = keyOf(r.name, r.timestamp, sig(r.data[m.key]));
         const p: Pending = { ts: r.timestamp, fields: fieldSig(m, r.data), offset: r.offset, name: r.name, segment: r.segment, via: r.name };
         if (meet(waitingBpf, k, p, true)) return;
@@ -250,11 +261,13 @@ export const bpfIntake: CheckDef = {
           bpfOrphans++;
           ev.add({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
         }
+        endFrame();
         const q = (f: number) => latency.quantile(f);
-        ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined };
+        const lq = (f: number) => frameLatency.quantile(f);
+        ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined, ...(frameLatency.samples ? { lowerP50Ms: lq(0.5), lowerP99Ms: lq(0.99) } : {}) };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99), latencyInFrameP50Ms: lq(0.5), latencyInFrameP99Ms: lq(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
