@@ -157,6 +157,7 @@ test('flowmill: a socket that existed before the agent: stats are deltas from th
   const c = check(r, 'bpf-intake');
   assert.is(c.status, 'pass', JSON.stringify(c.evidence));
   assert.is((c.figures as Fig).tcpLifetimesConserved, 1);
+  assert.is((c.figures as Fig).tcpExistingAtScan, 1);
   assert.is(check(r, 'lifecycles').status, 'pass', JSON.stringify(check(r, 'lifecycles').evidence));
 });
 

@@ -122,7 +122,7 @@ export const bpfIntake: CheckDef = {
     const tcp = new TcpConservation(ev);
     // A socket bound with port 0 is reported only when its first stats are sent, with the lport its udp_stats carry
     // and the stats' timestamp (a sample's, a slot flush's or the destroy's: buffered_poller.cc@3598385a:1146-1168).
-    let udpReportedLate = 0;
+    let udpReportedLate = 0, tcpExisting = 0;
     const reportedLate = (r: Rec): boolean => {
       const u = udpIds.byId(num(r.data.sk_id));
       if (!u || u.reported || u.pid !== num(r.data.pid)) return false;
@@ -182,6 +182,7 @@ export const bpfIntake: CheckDef = {
         } else if (r.name === 'reset_tcp_counters') {
           tracked.add(sk);
           tcp.bpfStart(sk, r); // the existing socket's counters are the baseline, not sent (§1 reset_tcp_counters row)
+          tcpExisting++; // a socket older than the agent (or than this session): found by the scan
         } else if (m.conditional === 'tracked') {
           if (!tracked.has(sk)) { bpfSkipped++; return; }
           if (r.name === 'close_sock_info') {
@@ -267,7 +268,7 @@ export const bpfIntake: CheckDef = {
         ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined, ...(frameLatency.samples ? { lowerP50Ms: lq(0.5), lowerP99Ms: lq(0.99) } : {}) };
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99), latencyInFrameP50Ms: lq(0.5), latencyInFrameP99Ms: lq(0.99) };
+        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpExistingAtScan: tcpExisting, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99), latencyInFrameP50Ms: lq(0.5), latencyInFrameP99Ms: lq(0.99) };
         if (ev.empty) return { status: 'pass', figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
