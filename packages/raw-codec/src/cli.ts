@@ -11,6 +11,7 @@ import {
 import { readFileChunks, readStreamChunks } from './node.js';
 import { renderStatsTable } from './stats-table.js';
 import { genCmd } from './bpf-headers/gen-command.js';
+import { runSchemaDiff, schemaDiffArgs } from './schema-diff/command.js';
 
 const BIN = 'raw-codec';
 const KINDS = ['auto', 'intake', 'record', 'bpf'] as const;
@@ -180,12 +181,14 @@ const encodeCmd = command({
 
 const schemaCmd = command({
   name: 'schema',
-  description: 'Print the resolved schema (every message\'s rpc id and byte layout) as JSON.',
+  description: 'Print the resolved schema (every message\'s rpc id and byte layout) as JSON; `schema diff OLD NEW`: what changed between two schemas, classified by what it breaks.',
   args: {
+    ...schemaDiffArgs,
     schema: option({ long: 'schema', type: optional(string), description: 'flowmill (default), ebpf_net or PATH.render' }),
     app: option({ long: 'app', type: optional(string), description: 'only this app (e.g. ingest, agent_internal)' }),
   },
   handler: async (a) => {
+    if (a.action !== undefined) return runSchemaDiff(a);
     const s = (await schemaOf(a.schema ?? 'flowmill', false)) as Schema;
     const j = schemaToJson(s) as { apps: Record<string, unknown> };
     if (a.app) {

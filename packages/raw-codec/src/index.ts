@@ -6,6 +6,10 @@ export { loadSchema, MissingInputError } from './schema/load.js';
 export { toCompact, fromCompact, type CompactSchema, type CompactMessage } from './schema/compact.js';
 export type { Schema, AppSchema, MessageSchema, FieldSchema, FieldType, IntType, MessageType } from './schema/types.js';
 export { schemaToJson } from './schema/to-json.js';
+export {
+  diffSchemas, diffFails, renderSchemaDiffTable, schemaDiffSummary, KIND_BREAKS,
+  type FailOn, type Breaks, type ChangeKind, type SchemaChange, type SchemaDiff,
+} from './schema-diff/index.js';
 export { generateBpfHeaders, perfSize, type BpfHeaderFile } from './bpf-headers/index.js';
 export { RecordEncoder } from './codec/record-encoder.js';
 export { encodeIntake, packFlushes, FLUSH_SIZE } from './codec/intake-encoder.js';
