@@ -75,7 +75,8 @@ function pruneLibrary() {
     reached.add(file);
     const text = readFileSync(file, 'utf8');
     const specifiers = /** @type {string[]} */ ([]);
-    for (const m of text.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) specifiers.push(m[1]);
+    for (const m of text.matchAll(/^\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/gm)) specifiers.push(m[1]);
+    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(m[1]);
     for (const s of specifiers) {
       if (s.startsWith('.')) {
         const js = resolve(dirname(file), s);
