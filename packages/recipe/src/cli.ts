@@ -18,6 +18,7 @@ import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe } from './recipe-run.js';
 import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
+import { kernelCacheDir, runRealBpfMatrix } from '@flowmill/agent-runner';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
@@ -83,6 +84,8 @@ const run = command({
   description: 'keys, mock-authz, tls-sink, the agent (simulated unless --agent/--docker), the workload, decode, check; one run directory',
   args: {
     era, plain, authzTls, keys, host, intakeName, authzPort, intakePort, runs, json,
+    bpf: option({ long: 'bpf', type: optional(oneOf(['sim', 'real'] as const)), description: 'with --vm: real = the agent\'s own BPF programs (bpf-recorder, attached the collector\'s way) record the workload instead of an agent: real bpf.raw, attach report and kernel view per kernel, decoded and checked (agent-runner bpf-real); sim (default) = the agent chosen' }),
+    bpfSrc: option({ long: 'bpf-src', type: optional(string), description: 'with --bpf real: an opentelemetry-network checkout whose render_bpf.c and render file are built instead of the vendored ones' }),
     agent: option({ long: 'agent', type: optional(string), description: 'path of a real kernel collector binary (run as root, through sudo -n unless root)' }),
     docker: option({ long: 'docker', type: optional(string), description: 'docker image of a real kernel collector' }),
     noSudo: flag({ long: 'no-sudo', type: boolean, description: 'run --agent directly even when not root' }),
@@ -113,6 +116,17 @@ const run = command({
     if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
     if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
     const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults), timeScale: a.timeScale };
+    if (a.bpf === 'real' || a.bpfSrc) {
+      // the agent's own BPF programs, alone: no fake cloud and no userspace half (agent-runner bpf/README.md)
+      if (!a.vm || a.bpf !== 'real') throw new UsageError('--bpf real goes with --vm, and --bpf-src with --bpf real');
+      if (a.agent || a.docker || a.faults || a.dryRun) throw new UsageError('--bpf real records the BPF programs alone: no --agent, --docker, --faults or --dry-run');
+      const m = await runRealBpfMatrix({
+        kernels: kernelMatrix(a.kernel), runDir: a.out ?? `${a.runs}/${new Date().toISOString().replace(/[:.]/g, '-')}-bpf-real`, bpfSrc: a.bpfSrc, env: process.env,
+        kernelCacheDir: kernelCacheDir(process.env), node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, force: a.force,
+        progress: (l) => { if (!a.quiet) stderr.write(`${BIN}: ${l}\n`); }, onBuildLog: (l) => { if (!a.quiet) stderr.write(`${l}\n`); }, onKernel: (t) => process.stdout.write(t),
+      });
+      return m.ok ? ExitCode.ok : ExitCode.checksFailed;
+    }
     const stop = new AbortController();
     const force = new AbortController();
     let signals = 0;
