@@ -70,8 +70,8 @@ export const cadence: CheckDef = {
         const lo = maxBig(hb1, st.first! + ns(2 * P)) - ns(lowSlack);
         const hi = maxBig(hb1, (st.compiled ?? st.health) + ns(P)) + ns(highSlack);
         afterLoad.push(gap);
-        point[2] = 1;
-        if (r.timestamp < lo || r.timestamp > hi) fail(r, `heartbeat 2 ${gap.toFixed(1)} ms after heartbeat 1: the agent sends it ${ms(hb1, lo < hb1 ? hb1 : lo).toFixed(1)}..${ms(hb1, hi).toFixed(1)} ms after (max(0, ${P} ms − load) ± slack)`, { gapMs: gap, previous: hb1.toString() });
+        if (r.timestamp >= lo && r.timestamp <= hi) point[2] = 1;
+        else fail(r, `heartbeat 2 ${gap.toFixed(1)} ms after heartbeat 1: the agent sends it ${ms(hb1, lo < hb1 ? hb1 : lo).toFixed(1)}..${ms(hb1, hi).toFixed(1)} ms after (max(0, ${P} ms − load) ± slack)`, { gapMs: gap, previous: hb1.toString() });
         return;
       }
       if (gap < t.heartbeatMinGapMs || gap > t.heartbeatMaxGapMs) fail(r, `heartbeat gap ${gap.toFixed(1)} ms outside [${t.heartbeatMinGapMs}, ${t.heartbeatMaxGapMs}]`, { gapMs: gap, previous: prev.timestamp.toString() });

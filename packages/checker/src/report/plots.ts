@@ -126,14 +126,14 @@ export function heartbeatSvg(series: NonNullable<ReportFigures['heartbeatGaps']>
   for (const q of pts) {
     const out = q.g < band.minMs || q.g > band.maxMs;
     const colour = q.ex ? '#bf8700' : out ? '#cf222e' : '#1f6feb';
-    const note = q.ex ? ' (probe load: allowed)' : out ? ' (out of tolerance)' : '';
+    const note = q.ex ? ' (the short gap after the probe load: allowed)' : out ? ' (out of tolerance)' : '';
     const capped = q.g > ycap;
     p.push(capped
       ? `<path d="M${X(q.x) - 4},${Y(q.g) + 6} L${X(q.x) + 4},${Y(q.g) + 6} L${X(q.x)},${Y(q.g)} Z" fill="${colour}"><title>session ${q.s}: gap ${fmt(q.g)} ms, off the scale${note}</title></path>`
       : `<circle cx="${X(q.x).toFixed(1)}" cy="${Y(q.g).toFixed(1)}" r="${out ? 3.5 : 2.5}" fill="${colour}"><title>session ${q.s}: gap ${fmt(q.g)} ms${note}</title></circle>`);
   }
   p.push(`<line x1="${left}" x2="${W - right}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`);
-  p.push(`<text x="${left + pw / 2}" y="${H - 6}" class="muted" text-anchor="middle">band = tolerance · amber = probe-load gap · red = out of tolerance · ▲ off scale</text>`);
+  p.push(`<text x="${left + pw / 2}" y="${H - 6}" class="muted" text-anchor="middle">band = tolerance · amber = short gap after the probe load · red = out of tolerance · ▲ off scale</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img">${p.join('')}</svg>`;
 }
 
