@@ -9,8 +9,10 @@ const BIN = 'certs';
 const dir = option({ long: 'dir', type: string, defaultValue: () => DEFAULT_DIR, defaultValueIsSerializable: true, description: 'directory of ca.pem, ca-key.pem and <name>/{cert,key}.pem' });
 const json = flag({ long: 'json', type: boolean, description: 'print a JSON object on stdout' });
 
+const argv = process.argv.slice(2);
+// `certs create ...` and plain `certs ...` both create; help is headed by what the user typed.
 const create = command({
-  name: BIN,
+  name: argv[0] === 'create' ? `${BIN} create` : BIN,
   description: 'Create a local CA once (reused afterwards) and a TLS server certificate for NAME... (default localhost) in <dir>/<first name>/. Prints the paths on stdout, how to trust the CA on stderr.',
   args: {
     names: restPositionals({ type: string, displayName: 'name', description: 'DNS names or IP addresses; the first is the CN and the directory' }),
@@ -46,7 +48,6 @@ const check = command({
   },
 });
 
-const argv = process.argv.slice(2);
 // `certs check ...` checks; anything else creates (`certs create check` makes a certificate for a host named check).
 if (argv[0] === 'check') await runMain(check, { bin: BIN, argv: argv.slice(1) });
 else await runMain(create, { bin: BIN, argv: argv[0] === 'create' ? argv.slice(1) : argv });

@@ -1,22 +1,83 @@
 import { runSafely, type Runner } from 'cmd-ts';
 import { takeFileRefusals } from './arg-types.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { isSystemError, rewriteRawSystemText, systemErrorMessage } from './system-error.js';
+import { flowmillVersions } from './versions.js';
 
 export interface MainOptions {
   /** The bin's name, the prefix of every error line. */
   bin: string;
   /** Extra error-code to exit-code mappings for this bin. */
   codes?: Record<string, number>;
+  /** The package whose version `--version` prints (default `@flowmill/<bin>`). */
+  package?: string;
   argv?: string[];
   stderr?: { write(s: string): unknown };
   stdout?: { write(s: string): unknown };
 }
 
-/** One line for an error: `<bin>: <message>` (first line only; the message already says what, where and why). */
+/**
+ * One line for an error: `<bin>: <message>` (first line only; the message already says what, where and why). An
+ * error Node raised for a system call, or Node's raw text pasted into a message, becomes `what failed: where: why
+ * (CODE)`: no raw `ENOENT: no such file or directory, open '…'` reaches a user.
+ */
 export function errorLine(bin: string, err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  const first = msg.split('\n')[0];
+  const msg = isSystemError(err) ? systemErrorMessage(err) : err instanceof Error ? err.message : String(err);
+  const first = rewriteRawSystemText(msg.split('\n')[0]);
   return first.startsWith(`${bin}: `) ? first : `${bin}: ${first}`;
+}
+
+/**
+ * The exit code of a thrown error: `exitCodeFor` (its `exitCode`, its `code`, the bin's `codes`); an error that
+ * says nothing but wraps a system error (`cause`) or pasted one's text takes that system error's code, else 70.
+ */
+export function exitCodeOfError(err: unknown, codes?: Record<string, number>): number {
+  const code = exitCodeFor(err, codes);
+  if (code !== ExitCode.software || (err && typeof err === 'object' && ('exitCode' in err || 'code' in err))) return code;
+  for (let e: unknown = (err as { cause?: unknown } | undefined)?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isSystemError(e)) return exitCodeFor(e, codes);
+  }
+  const raw = /\((E[A-Z0-9_]+)\)/.exec(errorLine('', err));
+  return raw ? exitCodeFor({ code: raw[1] }, codes) : code;
+}
+
+/**
+ * `--version` anywhere in the arguments (not as an option's value, not after `--`): every bin answers it the same
+ * way, `<bin> <version>` from `flowmillVersions()`, with or without a subcommand.
+ */
+export function versionRequested(cmd: Pick<Runner<any, any>, 'register'>, argv: readonly string[]): boolean {
+  const names = { forceFlagLongNames: new Set<string>(), forceFlagShortNames: new Set<string>(), forceOptionLongNames: new Set<string>(), forceOptionShortNames: new Set<string>() };
+  cmd.register(names);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return false;
+    if (arg === '--version') return true;
+    if (/^--[^=]+$/.test(arg) && names.forceOptionLongNames.has(arg.slice(2))) i++;
+    else if (/^-[^-=]+$/.test(arg) && names.forceOptionShortNames.has(arg.slice(-1))) i++;
+  }
+  return false;
+}
+
+let guarded: { bin: string; codes?: Record<string, number>; stderr: { write(s: string): unknown } } | undefined;
+
+/**
+ * An error nobody caught after the handler returned (a server's late 'error' event, a rejected promise nobody
+ * awaited) would print Node's stack and exit 1: print the same one line as a thrown error and exit with its code.
+ * Installed once per process, by the first runMain writing to the real stderr.
+ */
+function guardUncaught(bin: string, codes: Record<string, number> | undefined, stderr: { write(s: string): unknown }): void {
+  const first = guarded === undefined;
+  guarded = { bin, codes, stderr };
+  if (!first) return;
+  const onError = (err: unknown) => {
+    const g = guarded!;
+    const code = exitCodeOfError(err, g.codes);
+    g.stderr.write(`${errorLine(g.bin, err)}\n`);
+    if (code === ExitCode.software && err instanceof Error && err.stack) g.stderr.write(`${err.stack}\n`);
+    process.exit(code);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
 }
 
 /**
@@ -82,7 +143,14 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
   // `subcommands` (no helpTopics of its own) parses its first word as the subcommand: point the hint at that one's help
   const sub = typeof (cmd as { helpTopics?: unknown }).helpTopics !== 'function' && argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const help = (message = '') => (sub && !/Not a valid subcommand/.test(message) ? `${opts.bin} ${sub}` : opts.bin);
+  if (opts.stderr === undefined) guardUncaught(opts.bin, opts.codes, stderr);
   try {
+    if (versionRequested(cmd, argv)) {
+      const pkg = opts.package ?? `@flowmill/${opts.bin}`;
+      stdout.write(`${opts.bin} ${flowmillVersions()[pkg] ?? 'unknown'}\n`);
+      process.exitCode = ExitCode.ok;
+      return;
+    }
     const missing = trailingOptionWithoutValue(cmd, argv);
     if (missing) {
       stderr.write(`${opts.bin}: bad usage: No value provided: ${missing} (try '${help()} --help')\n`);
@@ -110,7 +178,7 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
     if (code && typeof code === 'object' && 'command' in code && 'value' in code) code = await (code as { value: unknown }).value;
     process.exitCode = typeof code === 'number' ? code : ExitCode.ok;
   } catch (err) {
-    const code = exitCodeFor(err, opts.codes);
+    const code = exitCodeOfError(err, opts.codes);
     stderr.write(`${errorLine(opts.bin, err)}\n`);
     if (code === ExitCode.software && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     process.exitCode = code;
