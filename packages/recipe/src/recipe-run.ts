@@ -1,4 +1,3 @@
-import { arch, platform, release } from 'node:os';
 import { relative } from 'node:path';
 import { authzTrustSteps, DEFAULT_KEY_ID, type AgentSetup, type ProfileInput } from '@flowmill/agent-runner';
 import { RUN_FILES, type RunFile } from '@flowmill/agent-runner/run-layout';
@@ -9,11 +8,11 @@ import { InterruptedError, RecipeError, StepTimeoutError } from './errors.js';
 import { startFakeCloud } from './fake-cloud.js';
 import { fileLog, tee, type FileLog } from './file-log.js';
 import { Flow } from './flow-control/flow.js';
-import { countChecks, decodeAndCheck, missingRecordings, verdictPassed } from './decode-check.js';
+import { decodeAndCheck } from './decode-check.js';
 import { killOthers } from './flow-control/kill-others.js';
 import { runStep } from './flow-control/start.js';
 import { sleep, waitReady } from './flow-control/wait-ready.js';
-import { initialRunJson, type RunJson, type RunStatus } from './run-json.js';
+import { initialRunJson, settleVerdict, type RunJson, type RunStatus } from './run-json.js';
 import { scaledTolerances } from './sim-tolerances.js';
 import { workloadProfiles } from './workload-profile.js';
 import { VM_SIM_TIME_SCALE, vmTargetOf, vmTolerances, type RecipeVm } from './vm.js';
@@ -21,7 +20,6 @@ import { prefixedLog, type PrefixedLog } from './log-prefix.js';
 import { createReporter, fmtMs, type ProgressMode, type Reporter } from './progress.js';
 import { createRunDir, hashRunFiles, writeJsonAtomic, type RunDir } from './run-dir.js';
 import type { Era, Writable } from './types.js';
-import { VERSION } from './version.js';
 
 export interface RunOptions {
   deps: RecipeDeps;
@@ -287,19 +285,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   o.forceSignal?.removeEventListener('abort', onForce);
   if (flow.signal.aborted && !error) error = flow.signal.reason;
 
-  // Passed means every recording is there, checks ran and none failed: a report with nothing checked is no pass.
-  const missing = report ? missingRecordings(rd.dir) : [];
-  const passed = verdictPassed(report, missing);
-  if (missing.length) runJson.missing = missing;
-  const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : passed ? 'passed' : 'failed';
-  const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? ((e: unknown) => ((e as { exitCode?: unknown })?.exitCode as number | undefined) ?? 70))(error);
-  runJson.status = status;
-  runJson.exitCode = exitCode;
-  if (error) {
-    const e = error as { code?: string; message?: string; step?: string };
-    runJson.error = { code: e.code, message: e.message ?? String(error), step: e.step ?? (error instanceof RecipeError ? error.step : undefined) ?? flow.current };
-  }
-  if (report) runJson.checks = countChecks(report);
+  const { status, exitCode } = settleVerdict(runJson, { dir: rd.dir, error, report, exitCodeFor: o.exitCodeFor, step: flow.current });
   runJson.records = records;
   runJson.ended = now().toISOString();
   runJson.ms = Math.round(performance.now() - t0);

@@ -1,6 +1,9 @@
 import { arch, platform, release } from 'node:os';
 import { AGENT_SIGTERM_EXIT } from '@flowmill/agent-runner';
 import type { AgentChoice } from './agent.js';
+import { countChecks, missingRecordings, verdictPassed } from './decode-check.js';
+import type { CheckReportLike } from './deps.js';
+import { InterruptedError, RecipeError } from './errors.js';
 import type { FileEntry } from './run-dir.js';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
@@ -60,4 +63,28 @@ export function initialRunJson(o: {
     milestones: o.milestones,
     files: {},
   };
+}
+
+/**
+ * The verdict, written into run.json: passed means every recording is there, checks ran and none failed (a report
+ * with nothing checked is no pass); an error's code and step; the exit code (`exitCodeFor` maps errors).
+ */
+export function settleVerdict(
+  runJson: RunJson,
+  o: { dir: string; error: unknown; report?: CheckReportLike; exitCodeFor?: (err: unknown) => number; step?: string },
+): { status: RunStatus; exitCode: number } {
+  const { error, report } = o;
+  const missing = report ? missingRecordings(o.dir) : [];
+  if (missing.length) runJson.missing = missing;
+  const passed = verdictPassed(report, missing);
+  const status: RunStatus = error instanceof InterruptedError ? 'interrupted' : error ? 'error' : passed ? 'passed' : 'failed';
+  const exitCode = status === 'passed' ? 0 : status === 'failed' ? 1 : (o.exitCodeFor ?? ((e: unknown) => ((e as { exitCode?: unknown })?.exitCode as number | undefined) ?? 70))(error);
+  runJson.status = status;
+  runJson.exitCode = exitCode;
+  if (error) {
+    const e = error as { code?: string; message?: string; step?: string };
+    runJson.error = { code: e.code, message: e.message ?? String(error), step: e.step ?? (error instanceof RecipeError ? error.step : undefined) ?? o.step };
+  }
+  if (report) runJson.checks = countChecks(report);
+  return { status, exitCode };
 }
