@@ -175,7 +175,7 @@ export function v4mapped(ip: string): number[] {
  * and the sink's connection index line (tls-sink owns its shape), which says DISABLE_SEND was sent when the capture
  * held exactly the first part, if `disableSend`.
  */
-export function writeSinkDir(e: Encoders, records: R[], splitTs: bigint, disableSend: boolean, dir = tmp()): { dir: string; capture: string; splitAt: number } {
+export function writeSinkDir(e: Encoders, records: R[], splitTs: bigint, disableSend: boolean | 'time only', dir = tmp()): { dir: string; capture: string; splitAt: number } {
   const [vi, ...rest] = records;
   const before = rest.filter((r) => r.ts < splitTs).map((r) => e.intake(r));
   const after = rest.filter((r) => r.ts >= splitTs).map((r) => e.intake(r));
@@ -185,7 +185,7 @@ export function writeSinkDir(e: Encoders, records: R[], splitTs: bigint, disable
   mkdirSync(outDir);
   const capture = join(outDir, intakeCaptureName(1));
   writeFileSync(capture, cat([a, b]));
-  const line = { id: 1, file: intakeCaptureName(1), peer: '127.0.0.1:40000', start: new Date().toISOString(), bytes: a.length + b.length, ...(disableSend ? { disableSend: { bytes: a.length, at: new Date().toISOString() } } : {}) };
+  const line = { id: 1, file: intakeCaptureName(1), peer: '127.0.0.1:40000', start: new Date().toISOString(), bytes: a.length + b.length, ...(disableSend === true ? { disableSend: { bytes: a.length, at: new Date(Number(splitTs / 1_000_000n)).toISOString() } } : disableSend ? { disableSend: { at: new Date(Number(splitTs / 1_000_000n)).toISOString() } } : {}) };
   writeFileSync(join(outDir, INTAKE_INDEX), `${JSON.stringify(line)}\n`);
   return { dir: outDir, capture, splitAt: a.length };
 }

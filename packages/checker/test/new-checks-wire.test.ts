@@ -94,6 +94,15 @@ test('disable-send: heartbeats stopping after DISABLE_SEND fails', async () => {
   assert.match(c.reason!, /heartbeats stopped/);
 });
 
+test('disable-send: with only the sink\'s clock (no byte count) it judges from that time: passes, and fails on a slow poll', async () => {
+  const quiet = afterDisable({});
+  const ok = check(await runChecks({ wire: writeSinkDir(new Encoders('flowmill'), quiet.records, quiet.split, 'time only').dir }, { only: ['disable-send'] }), 'disable-send');
+  assert.is(ok.status, 'pass', JSON.stringify(ok.evidence));
+  const loud = afterDisable({ slowPollGoesOn: true });
+  const bad = check(await runChecks({ wire: writeSinkDir(new Encoders('flowmill'), loud.records, loud.split, 'time only').dir }, { only: ['disable-send'] }), 'disable-send');
+  assert.is(bad.status, 'fail');
+});
+
 test('disable-send: a sink that sent no DISABLE_SEND: not run, with the reason', async () => {
   const { records, split } = afterDisable({ slowPollGoesOn: true });
   const d = writeSinkDir(new Encoders('flowmill'), records, split, false);

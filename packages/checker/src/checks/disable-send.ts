@@ -1,11 +1,12 @@
 import { decode } from '@flowmill/raw-codec';
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
 import { fileChunks } from '../inputs.js';
+import type { SinkConnection } from '../side-inputs.js';
 import { plaintextAt } from './wire-scan.js';
 
 /**
  * DISABLE_SEND, when the sink sent it (tls-sink's connection index says so: `disableSend.bytes`, the capture's size
- * then): the agent only sets `disabled_` (kernel_collector.cc@3598385a:573-579), which the two polling timers check
+ * then, or failing that `disableSend.at`, the sink's clock): the agent only sets `disabled_` (kernel_collector.cc@3598385a:573-579), which the two polling timers check
  * first and return (:212-216, 233-237). So afterwards the slow poll's records stop (agent_resource_usage, nic_stats:
  * :239-242), while the heartbeat timer (:126-128, 581-585) goes on and the connection stays up; what a half-full perf
  * ring drains (an event-driven poll) still reaches the intake. "Afterwards": the agent's clock when the sink had
@@ -23,18 +24,21 @@ export const disableSend: CheckDef = {
     const t = ctx.tol.disableSend;
     return {
       async finish() {
-        const sent = (ctx.connections ?? []).filter((c) => c.disableSend && typeof c.disableSend.bytes === 'number' && c.path);
+        const when = (c: SinkConnection) => (typeof c.disableSend?.bytes === 'number' ? 'bytes' : c.disableSend?.at && !Number.isNaN(Date.parse(c.disableSend.at)) ? 'at' : undefined);
+        const sent = (ctx.connections ?? []).filter((c) => when(c) && c.path);
         if (!sent.length) return { status: 'not-run', reason: 'the sink sent no DISABLE_SEND (its connection index names none)' };
         const fig = { connections: sent.length, judged: 0, tooShortToJudge: 0, slowPollAfter: 0, heartbeatsAfter: 0, disabledForMs: [] as number[] };
         for (const c of sent) {
-          // The decoder's offsets are plaintext offsets: where the capture stood when the sink sent the command.
-          const at = await plaintextAt(c.path!, c.disableSend!.bytes!);
-          let td = 0n, last = 0n;
+          // The decoder's offsets are plaintext offsets: where the capture stood when the sink sent the command. Without
+          // a byte count, the sink's wall clock stands in (the agent's clock is wall-clock time as of its start).
+          const byBytes = when(c) === 'bytes';
+          const at = byBytes ? await plaintextAt(c.path!, c.disableSend!.bytes!) : Infinity;
+          let td = byBytes ? 0n : BigInt(Date.parse(c.disableSend!.at!)) * 1_000_000n, last = 0n;
           const after: Rec[] = [];
           try {
             for await (const r of decode(fileChunks(c.path!), { kind: 'intake' }) as AsyncIterable<Rec>) {
               if (r.timestamp > last) last = r.timestamp;
-              if (r.offset < at) { if (r.timestamp > td) td = r.timestamp; } else if (SLOW_POLL.has(r.name) || r.name === 'heartbeat') after.push(r);
+              if (byBytes && r.offset < at) { if (r.timestamp > td) td = r.timestamp; } else if (SLOW_POLL.has(r.name) || r.name === 'heartbeat') after.push(r);
             }
           } catch { /* a connection cut off at its end: what was read is judged (the decode check names the cut) */ }
           const from = td + BigInt(Math.round(t.graceMs * 1e6));
