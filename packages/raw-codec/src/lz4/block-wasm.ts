@@ -36,8 +36,8 @@ export function wasmBlockDecoderAvailable(): boolean {
 
 /** A decoder whose output window lives in the module's memory (no copy out); told when it loses or moves it. */
 export interface WasmWindowOwner {
-  /** Another decoder took the memory: here is a copy of the window to go on with. */
-  evicted(copy: Uint8Array): void;
+  /** Another decoder takes the memory: copy what you still need out of `window` now (it is about to be overwritten). */
+  evicted(window: Uint8Array): void;
   /** The memory grew (its old views are detached): here is the window's new view. */
   moved(view: Uint8Array): void;
 }
@@ -57,13 +57,13 @@ function ensure(w: Lz4Wasm, need: number): void {
 
 /**
  * The window of `who` in the module's memory (`size` bytes, room for compressed blocks of up to `inMax` bytes after
- * it), or null without WebAssembly. One decoder at a time has it: the previous owner gets a copy of its window.
+ * it), or null without WebAssembly. One decoder at a time has it: the previous owner copies out what it needs.
  */
 export function wasmWindow(who: WasmWindowOwner, size: number, inMax: number): Uint8Array | null {
   if (wasm === undefined) wasm = load();
   const w = wasm;
   if (!w) return null;
-  if (owner && owner !== who) owner.evicted(w.u8.slice(BASE, BASE + ownLen));
+  if (owner && owner !== who) owner.evicted(w.u8.subarray(BASE, BASE + ownLen));
   owner = null;
   ownLen = size;
   ownIn = (inMax + 15) & ~15;

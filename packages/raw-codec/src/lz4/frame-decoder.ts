@@ -125,7 +125,9 @@ export class Lz4FrameDecoder implements WasmWindowOwner {
   }
 
   /** WasmWindowOwner: another decoder took the module's memory. */
-  evicted(copy: Uint8Array): void {
+  evicted(window: Uint8Array): void {
+    const copy = new Uint8Array(window.length);
+    copy.set(window.subarray(0, this.wpos)); // nothing past wpos is history or output yet
     this.win = copy;
     this.ownsWindow = false;
     this.lostWindow = true;
