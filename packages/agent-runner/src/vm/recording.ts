@@ -5,6 +5,7 @@
  * the agent's exit. targets/vm.ts puts this behind the agent interface; `recipe run --vm` composes it.
  */
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { startVm, type BootOptions, type Vm, type VmExit } from './boot.js';
 import { parseMark } from './console-tail.js';
 import { AGENT_PREFIX, GUEST_CA_FILE, GUEST_PROFILE_FILE, guestAgentCommand, guestRecordingScript, WORKLOAD_PREFIX, type GuestRecordingOptions } from './agent-guest.js';
@@ -58,7 +59,10 @@ export function planVmRecording(o: VmRecordingOptions): BootOptions {
   if (o.workload.profile !== undefined) files.push({ name: 'profile.json', guestPath: GUEST_PROFILE_FILE, data: `${JSON.stringify(o.workload.profile)}\n` });
   const setup = { ...o.setup, ca: !!o.caFile };
   const command = guestRecordingScript({ ...o, setup, workload: { node: o.workload.node, bundle: o.workload.bundle, profile: o.workload.profile !== undefined, dnsPort53: o.workload.dnsPort53 } });
-  const readOnly = [o.workload.bundle, ...(o.agent.kind === 'binary' ? [o.agent.path] : [o.agent.bundle])];
+  // a bundle in a package's dist/ is shared through its package directory: a rebuild replaces dist/ (a new inode),
+  // which a share of dist/ itself would no longer see in the middle of a run
+  const bundleShare = (b: string) => (basename(dirname(b)) === 'dist' ? dirname(dirname(b)) : b);
+  const readOnly = [bundleShare(o.workload.bundle), ...(o.agent.kind === 'binary' ? [o.agent.path] : [bundleShare(o.agent.bundle)])];
   const plan = planGuest({
     runDir: o.setup.runDir, command, root: o.root, readOnly, modules: o.modules, hooks: o.hooks, files,
     hosts: Object.fromEntries(o.cloudNames.map((n) => [n, HOST_ALIAS])),
