@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { array, boolean, command, flag, multioption, option, optional, string } from 'cmd-ts';
-import { ExitCode, runMain } from '@flowmill/cli';
+import { ExitCode, runMain, writeOutput } from '@flowmill/cli';
 import { allChecks } from './checks/index.js';
 import { MissingInputError, UsageError, WouldOverwriteError } from './errors.js';
 import { configFromRunDir, inputsFromRunDir, RUN_DIR_FILES as F } from './inputs.js';
+import { diffCmd } from './diff/command.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderText } from './report/text.js';
 import { runChecks } from './run.js';
@@ -18,7 +19,7 @@ const RUN_DIR_LIST = `${F.wireDir}/, ${F.wireFile}, ${F.record}, ${F.bpf}, ${F.m
 
 const cmd = command({
   name: BIN,
-  description: `Consistency checks over a Flowmill kernel-collector run: the BPF dump, the intake wire capture, the record file, the workload manifest and the mock-authz log, held against each other. One line per check on stdout (or --json), exit 1 if any check failed. Checks: ${allChecks.map((c) => c.id).join(', ')}.`,
+  description: `Consistency checks over a Flowmill kernel-collector run: the BPF dump, the intake wire capture, the record file, the workload manifest and the mock-authz log, held against each other. One line per check on stdout (or --json), exit 1 if any check failed; \`checker diff RUN_A RUN_B\` compares two runs. Checks: ${allChecks.map((c) => c.id).join(', ')}.`,
   args: {
     wire: multioption({ long: 'wire', type: array(string), description: 'intake wire capture: a file (raw version_info + LZ4 frames) or a tls-sink --out-dir (one capture per connection); repeatable, in connection order' }),
     record: option({ long: 'record', type: optional(string), description: 'the record file (FLOWMILL_RECORD_INTAKE_OUTPUT_PATH)' }),
@@ -56,17 +57,13 @@ const cmd = command({
     if (dirConfig) process.stderr.write(`checker: tolerances from ${dirConfig} (what the run was recorded with; --config overrides)\n`);
     const report = await runChecks(inputs, { preset: a.preset, config: a.config ?? dirConfig, only });
     process.stdout.write(a.json ? renderJson(report) : renderText(report));
-    if (a.html) {
-      try {
-        writeFileSync(a.html, renderHtml(report), { flag: a.force ? 'w' : 'wx' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new WouldOverwriteError(a.html, { cause: err }); // appeared meanwhile
-        // The report is already on stdout; only the page is missing (EX_CANTCREAT).
-        throw Object.assign(new Error(`cannot write the HTML report: ${a.html}: ${(err as Error).message}`, { cause: err }), { exitCode: ExitCode.cantCreate });
-      }
-    }
+    // The page is written whole or not at all, exclusively unless --force (the one output helper of every bin); if it
+    // cannot be, the report is already on stdout and the error line says why (73 exists, 66 no directory, 74 disk).
+    if (a.html) writeOutput(a.html, renderHtml(report), { force: a.force });
     return report.ok ? ExitCode.ok : ExitCode.checksFailed;
   },
 });
 
-await runMain(cmd, { bin: BIN });
+// `checker diff RUN_A RUN_B` (src/diff/command.ts); everything else is the checks
+if (process.argv[2] === 'diff') await runMain(diffCmd, { bin: BIN, argv: process.argv.slice(3) });
+else await runMain(cmd, { bin: BIN });

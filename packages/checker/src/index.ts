@@ -10,3 +10,7 @@ export { BadInputError, CheckerError, MissingInputError, UsageError, WouldOverwr
 export type { CheckDef, CheckContext, Observer, Outcome, Rec } from './framework.js';
 export type { Manifest, AuthzLogEntry, SinkConnection } from './side-inputs.js';
 export type { CheckInputs, CheckOptions, CheckReport, CheckResult, CheckStatus, InputKind, ReportFigures } from './types.js';
+export {
+  diffRuns, diffRunPaths, profileRun, renderRunDiffText, renderRunDiffJson, renderRunDiffHtml, defaultThresholds as defaultDiffThresholds,
+  type DiffThresholds, type RunDiff, type RunProfile, type RunChange,
+} from './diff/index.js';
