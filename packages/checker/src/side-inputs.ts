@@ -76,13 +76,17 @@ export async function loadManifest(path: string): Promise<{ manifest?: Manifest;
   }
 }
 
-/** NDJSON; a bad line is reported (with its number) and skipped. Blank lines are fine. */
+/**
+ * NDJSON; a bad line is reported (with its number) and skipped. Blank lines are fine, and so are mock-authz's own
+ * stderr lines (`mock-authz: ready: …`, `mock-authz: created …`): without --log the request lines go to stderr beside
+ * them, so `mock-authz 2> authz.log` is a log this reader takes as it is.
+ */
 export async function loadAuthzLog(path: string): Promise<{ entries: AuthzLogEntry[]; errors: SideInputError[] }> {
   const text = await readFile(path, 'utf8');
   const entries: AuthzLogEntry[] = [];
   const errors: SideInputError[] = [];
   text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
+    if (line.trim() === '' || line.startsWith('mock-authz: ')) return;
     try {
       const e = JSON.parse(line) as AuthzLogEntry;
       if (!e || typeof e !== 'object' || typeof e.status !== 'number' || typeof e.path !== 'string') errors.push({ line: i + 1, message: 'not an authz log entry (needs status, path)' });
