@@ -50,6 +50,14 @@ test('6.1: every workload connection, DNS lookup, child and pre-existing process
   assert.is(manifest.servers.dns.port, 53);
   assert.ok(records.filter((r) => r.name === 'dns_packet').length >= 4 * manifest.dns.length, 'sent and received by client and responder');
 
+  // HTTP, on by default in the collector (entrypoint.cc@68f0c23f:308-309, 401): the tcp-processor reports each
+  // response on the client's and the server's socket with its status (bpf_http_protocol.h@68f0c23f:188)
+  const codes = (cs: number) => records.filter((r) => r.name === 'http_response' && num(r, 'client_server') === cs).map((r) => num(r, 'code')).sort();
+  const statuses = manifest.http.map((h) => h.status).sort();
+  assert.ok(statuses.length > 0);
+  assert.equal(codes(0), statuses, 'client side');
+  assert.equal(codes(1), statuses, 'server side');
+
   // children: pid_info at wake_up_new_task (render_bpf.c@68f0c23f:460-487), pid_set_comm at exec (:430-453), pid_close (:405-425)
   assert.is(manifest.processes.length, 2);
   for (const p of manifest.processes) {

@@ -9,7 +9,7 @@
 #define BIN "bpf-recorder"
 
 static const char usage[] =
-    "usage: " BIN " --out DUMP --report JSON [--ready-file FILE] [--duration SECONDS] [--filter-ns N] [--pages N] [--reorder-window-ms N] [--force]\n"
+    "usage: " BIN " --out DUMP --report JSON [--ready-file FILE] [--duration SECONDS] [--filter-ns N] [--pages N] [--reorder-window-ms N] [--disable-http-metrics] [--force]\n"
     "Loads the agent's BPF programs (render_bpf skeleton), attaches the kernel collector's probes in its order, runs its\n"
     "existing-state walks, and writes every perf sample to DUMP in --bpf-dump-file format (u64 timestamp + message),\n"
     "merged across CPUs in timestamp order. Stops after --duration or on SIGTERM/SIGINT, flushing everything.\n";
@@ -38,14 +38,15 @@ int parse_args(int argc, char **argv, struct recorder_args *a, FILE *out, FILE *
       {"ready-file", required_argument, 0, 'R'}, {"duration", required_argument, 0, 'd'},
       {"filter-ns", required_argument, 0, 'f'}, {"pages", required_argument, 0, 'p'},
       {"force", no_argument, 0, 'F'},           {"help", no_argument, 0, 'h'},
-      {"reorder-window-ms", required_argument, 0, 'w'},
+      {"reorder-window-ms", required_argument, 0, 'w'}, {"disable-http-metrics", no_argument, 0, 'H'},
       {0, 0, 0, 0},
   };
-  /* defaults: the collector's 1 s filter (render_bpf.c@68f0c23f:8), 1024 pages per CPU ring
+  /* defaults: the collector's --filter-ns, 10 ms (entrypoint.cc@68f0c23f:283; render_bpf.c's own initial value of
+   * 1 s is always overwritten), 1024 pages per CPU ring
    * (EVENTS_PERF_RING_N_BYTES, probe_handler.cc@68f0c23f:26), and a 100 ms reorder window: the collector writes up
    * to the time its poll began (window 0), so a sample whose timestamp was taken before that but which reached its
    * ring after the ring was read comes out of order; under TCG that was seen 2.5 ms late */
-  *a = (struct recorder_args){.filter_ns = 1000000000LL, .pages = 1024, .window_ns = 100000000LL};
+  *a = (struct recorder_args){.filter_ns = 10000000LL, .pages = 1024, .window_ns = 100000000LL};
   opterr = 0;
   optind = 1;
   int c;
@@ -56,6 +57,7 @@ int parse_args(int argc, char **argv, struct recorder_args *a, FILE *out, FILE *
     case 'r': a->report = optarg; break;
     case 'R': a->ready_file = optarg; break;
     case 'F': a->force = 1; break;
+    case 'H': a->no_http_metrics = 1; break;
     case 'd': {
       char *end;
       errno = 0;

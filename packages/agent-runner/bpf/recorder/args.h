@@ -14,6 +14,7 @@ struct recorder_args {
   int pages;              /* perf ring pages per CPU */
   long long window_ns;    /* samples are written once they are this much older than the poll (reorder window) */
   int force;              /* replace --out and --report if they exist */
+  int no_http_metrics;    /* skip the tcp-processor probes, as the collector's --disable-http-metrics does */
 };
 
 /* Parses argv into *a. Returns -1 to go on, else the exit code (0 after --help); writes the one-line error to err. */

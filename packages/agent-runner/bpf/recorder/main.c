@@ -120,6 +120,7 @@ int main(int argc, char **argv)
   /* boot_time_adjustment = realtime - monotonic, as util/boot_time.c@68f0c23f:10-17 computes it */
   r.boot_time_adjustment = (long long)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
   r.window_ns = a.window_ns;
+  r.http_metrics = !a.no_http_metrics;
   r.skel->rodata->boot_time_adjustment = r.boot_time_adjustment;
   r.skel->rodata->filter_ns = a.filter_ns;
   r.skel->rodata->enable_tcp_data_stream = 0;

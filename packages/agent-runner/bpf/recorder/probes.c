@@ -3,7 +3,8 @@
  * attaches its programs, walks the state that existed before, and removes the probes used only for that walk.
  * A probe is attached with bpf_program__attach_kprobe as ProbeHandler::start_probe_common does
  * (probe_handler.cc@68f0c23f:302-337); ProbeAlternatives stop at the first that attaches (probe_handler.cc:366-398).
- * Not done here: the tcp-processor probes (bpf_handler.cc:214-233, only with enable_http_metrics, off by default).
+ * The tcp-processor probes (bpf_handler.cc:214-233) are attached unless --disable-http-metrics, as in the collector,
+ * where HTTP metrics are on unless --disable-http-metrics (entrypoint.cc@68f0c23f:308-309, 401).
  */
 #include <errno.h>
 #include <string.h>
@@ -221,4 +222,17 @@ void load_probes(struct recorder *r)
   alternatives(r, "steady", "udp v4 send skb", udp4, 2);
   alternatives(r, "steady", "udp v6 send skb", udp6, 2);
   recorder_poll(r, 0);
+  if (r->http_metrics) {
+    /* kretprobes before the kprobes of the same function, as upstream keeps them (bpf_handler.cc:221-231) */
+    const char *ph = "tcp-processor";
+    probe(r, ph, "handle_kprobe__tcp_init_sock", "tcp_init_sock");
+    probe(r, ph, "handle_kprobe__security_sk_free", "security_sk_free");
+    kretprobe(r, ph, "handle_kretprobe__inet_csk_accept", "inet_csk_accept");
+    probe(r, ph, "handle_kprobe__inet_csk_accept", "inet_csk_accept");
+    kretprobe(r, ph, "handle_kretprobe__tcp_sendmsg", "tcp_sendmsg");
+    probe(r, ph, "handle_kprobe__tcp_sendmsg", "tcp_sendmsg");
+    kretprobe(r, ph, "handle_kretprobe__tcp_recvmsg", "tcp_recvmsg");
+    probe(r, ph, "handle_kprobe__tcp_recvmsg", "tcp_recvmsg");
+    recorder_poll(r, 0);
+  }
 }

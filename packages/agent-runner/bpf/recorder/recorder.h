@@ -20,7 +20,7 @@ struct tail_call_result {
   int index, err;
 };
 
-#define MAX_PROBES 96
+#define MAX_PROBES 112
 #define MAX_EXISTING 8192
 
 struct recorder {
@@ -29,6 +29,7 @@ struct recorder {
   struct merger *m;
   long long boot_time_adjustment;
   long long window_ns;
+  int http_metrics; /* attach the tcp-processor probes (bpf_handler.cc@68f0c23f:216-233) */
   struct probe_result probes[MAX_PROBES];
   int n_probes;
   struct tail_call_result tail_calls[8];

@@ -74,6 +74,16 @@ export function checkRealBpf(records: readonly Rec[], manifest: WorkloadManifest
   const visible = manifest.dns.filter((d) => d.visibleToAgent).length;
   if (visible) add('dns-packets', dns >= 4 * visible, `${dns} dns_packet for ${visible} lookup(s) on port 53 (expect ≥ ${4 * visible})`);
 
+  // HTTP: the tcp-processor reports each response once on the client's socket and once on the server's, with its
+  // status (bpf_http_protocol.h@68f0c23f:188, bpf_tcp_events.h:57-67); the collector attaches it by default
+  if (report.probes.some((p) => p.phase === 'tcp-processor' && p.attached)) {
+    const want = manifest.http.map((h) => h.status).sort((x, y) => x - y).join(',');
+    const side = (cs: number) => byName(records, 'http_response').filter((r) => (r.data as { client_server: number }).client_server === cs).map((r) => (r.data as { code: number }).code).sort((x, y) => x - y).join(',');
+    const client = side(0);
+    const server = side(1);
+    add('http-responses', client === want && server === want, `statuses ${want || '(none)'}: client side ${client || '(none)'}, server side ${server || '(none)'}`);
+  }
+
   // children: wake_up_new_task -> pid_info (render_bpf.c@68f0c23f:460-487), exec -> pid_set_comm (:430-453),
   // exit -> pid_close (:405-425)
   const pidOf = (r: Rec) => (r.data as { pid: number }).pid;
