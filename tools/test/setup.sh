@@ -7,6 +7,7 @@
 #   chromium: the checker's HTML report rendered by a real browser
 set -euo pipefail
 bash "$(dirname "$0")/setup-bpf.sh"  # clang, bpftool, libbpf: the BPF build (issue 18)
+bash "$(dirname "$0")/setup-vm.sh"   # qemu, busybox-static, the 6.1 kernel: recipe run --vm (issue 10)
 exec bash "$(dirname "$0")/install-missing.sh" "test setup" \
   openssl:openssl curl:curl lz4:lz4 socat:socat jq:jq nc:netcat-openbsd cc:gcc chromium:chromium dig:dnsutils \
   /usr/include/lz4frame.h:liblz4-dev
