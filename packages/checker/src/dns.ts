@@ -1,6 +1,6 @@
 /**
  * A small DNS message reader for the DNS matcher simulation, reading a packet the way the agent's parsers do
- * (collector/kernel/dns/ares_parse_query.c@3598385a, ares_parse_a_aaaa_reply.c@3598385a:33-190):
+ * (collector/kernel/dns/ares_parse_query.c@3598385a:79, 91, 128; ares_parse_a_aaaa_reply.c@3598385a:71, 92-170):
  * - a query counts only with exactly one question, no answer and no authority record, class IN;
  * - a response counts only with exactly one question, class IN;
  * - its addresses are the A/AAAA records (class IN) whose owner is the question name or, after a CNAME record, the

@@ -78,7 +78,7 @@ export const bpfIntake: CheckDef = {
       if (!msg.usable) { dnsRefused++; return; }
       const key = `${msg.id}|${msg.qtype}|${msg.name}`;
       if (!msg.response) { dnsPending.push({ key, name: msg.name, ts: r.timestamp, sk }); return; }
-      // Only the question's (or its CNAME chain's) A/AAAA records count, at most 16 of each (dns/dns.h@3598385a:13).
+      // Only the question's (or its CNAME chain's) A/AAAA records count, at most 16 of each (dns/dns.h@3598385a:12).
       dnsOffChain += msg.allAddresses - msg.a.length - msg.aaaa.length;
       const a = msg.a.slice(0, 16), aaaa = msg.aaaa.slice(0, 16);
       const own = udpIds.get(sk)!;
