@@ -4,7 +4,7 @@
 // 7f 00 00 01, printed by a u32 fetch as 0x100007f; 10.0.2.100 is bytes 0a 00 02 64 → 0x6402000a.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseKernelTrace } from '../src/vm/kernel-view.js';
+import { compareKernelView, parseKernelTrace } from '../src/vm/kernel-view.js';
 import { KPROBE_EVENT } from '../src/vm/guest-init.js';
 
 const trace = `# tracer: nop
@@ -36,6 +36,22 @@ test('the kprobe event reads skc_daddr at 0 and skc_dport at 12 of struct sock (
 
 test('an empty buffer is zero connections', () => {
   assert.is(parseKernelTrace('# tracer: nop\n').connections, 0);
+});
+
+const conn = (port: number) => ({ client: { tuple: { remote: { port } } } });
+const manifest = { tcp: [conn(5000), conn(5000)], http: [conn(6000)] };
+
+test('the manifest agrees with the kernel when every workload port was connected to exactly as often; other ports do not count', () => {
+  const c = compareKernelView(manifest, { byPort: { 5000: 2, 6000: 1, 7001: 1 }, lost: 0 });
+  assert.ok(c.ok);
+  assert.equal(c.items, [{ port: 5000, what: 'tcp', manifest: 2, kernel: 2 }, { port: 6000, what: 'http', manifest: 1, kernel: 1 }]);
+});
+
+test('one connect more or fewer on a workload port disagrees; a buffer that lost entries may only undercount', () => {
+  assert.not.ok(compareKernelView(manifest, { byPort: { 5000: 1, 6000: 1 }, lost: 0 }).ok);
+  assert.not.ok(compareKernelView(manifest, { byPort: { 5000: 3, 6000: 1 }, lost: 0 }).ok);
+  assert.ok(compareKernelView(manifest, { byPort: { 5000: 1, 6000: 1 }, lost: 2 }).ok);
+  assert.not.ok(compareKernelView(manifest, { byPort: { 5000: 3, 6000: 1 }, lost: 2 }).ok);
 });
 
 test.run();
