@@ -6,3 +6,4 @@ export { isSystemError, systemErrorMessage, rewriteRawSystemText } from './syste
 export { onStopSignal } from './signals.js';
 export { announceReady, READY_LINE, ReadyFileError } from './ready.js';
 export { flowmillVersions } from './versions.js';
+export { watchLauncher, startedByNpmExec, type LauncherWatch } from './launcher.js';

@@ -1,6 +1,7 @@
 import { runSafely, type Runner } from 'cmd-ts';
 import { takeFileRefusals } from './arg-types.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { watchLauncher } from './launcher.js';
 import { isSystemError, rewriteRawSystemText, systemErrorMessage } from './system-error.js';
 import { flowmillVersions } from './versions.js';
 
@@ -143,7 +144,14 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
   // `subcommands` (no helpTopics of its own) parses its first word as the subcommand: point the hint at that one's help
   const sub = typeof (cmd as { helpTopics?: unknown }).helpTopics !== 'function' && argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const help = (message = '') => (sub && !/Not a valid subcommand/.test(message) ? `${opts.bin} ${sub}` : opts.bin);
-  if (opts.stderr === undefined) guardUncaught(opts.bin, opts.codes, stderr);
+  if (opts.stderr === undefined) {
+    guardUncaught(opts.bin, opts.codes, stderr);
+    // npx / npm exec forwards no signal: when it is killed, stop as if its SIGTERM had reached us (launcher.ts)
+    watchLauncher(() => {
+      stderr.write(`${opts.bin}: npm exec (npx), which started it, is gone: stopping as on SIGTERM\n`);
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
   try {
     if (versionRequested(cmd, argv)) {
       const pkg = opts.package ?? `@flowmill/${opts.bin}`;
