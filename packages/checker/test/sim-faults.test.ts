@@ -8,7 +8,10 @@ import type { SimFaults } from '@flowmill/agent-runner';
 
 // agent-runner's simulated agent against the real mock-authz and tls-sink, with its fault switches: each fault makes
 // the check it targets fail (and a clean run passes everything).
-const keysDir = join(tmp('checker-sim-keys-'), 'keys');
+// Made when this suite starts, not at import: uvu imports every file first, and another file's after(cleanup) would
+// remove a directory made then; ensureCerts would recreate it outside the cleanup list, leaving a CA key in /tmp.
+let keysDir = '';
+test.before(() => void (keysDir = join(tmp('checker-sim-keys-'), 'keys')));
 test.after(cleanup);
 
 async function faulted(faults: SimFaults | undefined, maxGapPeriods?: number): Promise<{ f: SimRunFiles; r: CheckReport }> {
