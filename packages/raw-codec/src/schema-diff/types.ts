@@ -65,7 +65,9 @@ export const KIND_BREAKS: Record<ChangeKind, Breaks> = {
   'fixed-to-dynamic': { recording: true, reducer: true, json: false },
   'dynamic-to-fixed': { recording: true, reducer: true, json: false },
   'size-changed': { recording: true, reducer: true, json: false },
-  'field-added': { recording: true, reducer: true, json: false },
+  // the new field reads bytes an old agent left as padding (or did not send); an old reducer skips them. Any field it
+  // pushes aside and any size change are changes of their own (field-moved, size-changed), which break the reducer
+  'field-added': { recording: true, reducer: false, json: false },
   'field-removed': { recording: true, reducer: true, json: true },
   'field-renamed': { recording: false, reducer: false, json: true },
   'field-retyped': { recording: true, reducer: true, json: false },
