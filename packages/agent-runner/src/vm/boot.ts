@@ -152,7 +152,9 @@ export async function startVm(o: BootOptions): Promise<Vm> {
         } catch {
           // the run directory is gone: qemu gets SIGTERM below
         }
-        const grace = o.graceMs ?? 15_000;
+        // before the command started there is nothing to stop gracefully: qemu gets SIGTERM at once
+        const commandStarted = marks.some((m) => m.text === 'command starts');
+        const grace = commandStarted ? (o.graceMs ?? 15_000) : 0;
         if (!(await Promise.race([exited.then(() => true), delay(grace)]))) {
           child.kill('SIGTERM');
           if (!(await Promise.race([exited.then(() => true), delay(3000)]))) kill();
