@@ -51,6 +51,9 @@ export class CaptureSink {
     };
   }
 
+  /** The server sends bytes down the current connection (a command word: tls-sink's disable-send fault). */
+  send(bytes: Uint8Array): void { this.current?.ev.data(bytes); }
+
   /** The server closes the current connection: the agent sees EOF and reconnects later. */
   hangUp(): void {
     const c = this.current;

@@ -3,6 +3,7 @@ import { AgentClock, nsToIso } from '../clock.js';
 import type { SimFaults, WorkloadEvent, WorkloadManifest } from '../manifest.js';
 import { runLayout } from '../run-layout.js';
 import { coreOptions, agentLogLine, openRecordings } from '../sim/agent.js';
+import { DISABLE_SEND } from '../sim/downlink.js';
 import type { AuthzToken } from '../sim/authz-client.js';
 import type { Era } from '../sim/encoding.js';
 import { fixedHost } from '../sim/host.js';
@@ -41,6 +42,8 @@ export interface SimulateRunOptions {
   compileMs?: number;
   probeLoadMs?: number;
   socketStatsIntervalS?: number;
+  /** The fake intake sends DISABLE_SEND this long (agent ms) after telemetry starts flowing. */
+  disableSendAtMs?: number;
   /** The agent's log lines (with simulated timestamps). */
   log?: (line: string) => void;
 }
@@ -108,6 +111,11 @@ export async function simulateRun(o: SimulateRunOptions): Promise<SimulatedRun> 
         workload: { pid: agentPid + 17, comm: 'node' }, hostname: host.hostname, kernel: host.kernelRelease,
         onEvent: (e) => { events.push(e); core.addEvent(e); }, background: o.background, onBackground: (e) => core.addEvent(e),
       });
+    }
+    if (k === 0 && o.disableSendAtMs !== undefined) {
+      const word = new Uint8Array(8);
+      new DataView(word.buffer).setBigUint64(0, DISABLE_SEND); // big-endian on the wire (wire-format.md (f))
+      sched.after(o.disableSendAtMs, () => capture.send(word));
     }
     sched.run(t0 + share);
     if (k + 1 < sessions) capture.hangUp();

@@ -43,12 +43,19 @@ export class SimKernel {
 
   allocSk(): bigint { const sk = this.nextSk; this.nextSk += 0x1000n; return sk; }
 
+  /** Bytes of the samples in the ring, when a size function is given (the watermark after DISABLE_SEND). */
+  ringBytes = 0;
+  sizeOf?: (m: BpfMsg) => number;
+
   emit(name: string, ts: bigint, data: Record<string, unknown>): void {
-    this.out.push({ name, ts, data, seq: this.seq++ });
+    const m = { name, ts, data, seq: this.seq++ };
+    this.out.push(m);
+    if (this.sizeOf) this.ringBytes += this.sizeOf(m);
   }
 
   /** Take the messages generated so far, unordered (a connection attempt drops them). */
   drain(): BpfMsg[] {
+    this.ringBytes = 0;
     return this.out.splice(0, this.out.length);
   }
   /** The samples with ts ≤ t, merged across the rings by ts (PerfReader), the rest left for a later poll. */
@@ -57,10 +64,14 @@ export class SimKernel {
     for (const m of this.out) (m.ts <= t ? due : later).push(m);
     this.out.length = 0;
     this.out.push(...later);
+    if (this.sizeOf) this.ringBytes = later.reduce((n, m) => n + this.sizeOf!(m), 0);
     return due.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq));
   }
   /** Samples read but not consumed stay in the ring. */
-  putBack(msgs: BpfMsg[]): void { this.out.push(...msgs); }
+  putBack(msgs: BpfMsg[]): void {
+    this.out.push(...msgs);
+    if (this.sizeOf) for (const m of msgs) this.ringBytes += this.sizeOf(m);
+  }
 
   // --- initial scan (checker-facts.md §2 6b, 6f)
   /**

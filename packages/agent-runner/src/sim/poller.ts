@@ -37,8 +37,8 @@ export class Poller {
 
   /**
    * One poll. Returns true when a sample was lost in the OpenTelemetry era: the agent then sends bpf_lost_samples at
-   * once, warns and restarts the connection (buffered_poller.cc:159-163,197-202 and kernel_collector.cc:485-494 in
-   * main). The Flowmill agent only counts it and reports at the next slot (buffered_poller.cc@3598385a:210-222).
+   * once, warns and restarts the connection (buffered_poller.cc:159-163,197-202 and kernel_collector.cc:483-493 in
+   * main). The Flowmill agent only counts it and reports at the next slot (buffered_poller.cc@3598385a:208-222).
    */
   poll(): boolean {
     const t = this.clock.now();

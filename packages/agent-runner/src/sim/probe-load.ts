@@ -5,7 +5,7 @@ import type { SessionIO } from './session-io.js';
 import type { IntakeConn } from './conn.js';
 
 /**
- * The steps of the hold-off callback after compiling (BPFHandler::load_probes, bpf_handler.cc@3598385a:72-290):
+ * The steps of the hold-off callback after compiling (BPFHandler::load_probes, bpf_handler.cc@3598385a:69-316):
  * each prober or group of probes ends with one poll, and every poll flushes (buffered_poller.cc@3598385a:225), so
  * the steady-state markers travel in separate frames. A step returns the markers it writes after its poll's
  * samples; the caller polls (and flushes) after each step.
@@ -27,7 +27,7 @@ export function loadSteps(era: Era, kernel: SimKernel, io: SessionIO, host: Host
     kernel.scanProcess(t + 1n, pid, host.commOf(pid), ppid);
   });
   steps.push(() => {}); // NatProber
-  steps.push(() => {}); // the poll after the probers (bpf_handler.cc@3598385a:88)
+  steps.push(() => {}); // the poll after the probers (bpf_handler.cc@3598385a:88-92)
   // process_steady_state is written after that poll, so it leads the socket scan's frame
   steps.push(() => {
     io.w('process_steady_state', { time: 0n });

@@ -166,7 +166,7 @@ export class SimCore {
   private loadProbes(gen: number): void {
     const s = this.s;
     if (!s || s.gen !== gen || this.stopping) return;
-    this.lastProbeLoadMs = this.nowMs(); // taken before compiling (kernel_collector.cc@3598385a:282)
+    this.lastProbeLoadMs = this.nowMs(); // taken before compiling (kernel_collector.cc@3598385a:287)
     this.state = 'loading';
     this.after(this.o.compileMs, () => {
       if (this.s !== s) return;
@@ -208,7 +208,7 @@ export class SimCore {
     else this.feed.settled(s.kernel.out.length === 0);
   }
 
-  /** OpenTelemetry: a lost sample restarts the connection (KernelCollector::restart, kernel_collector.cc:485-494 in main). */
+  /** OpenTelemetry: a lost sample restarts the connection (KernelCollector::restart, kernel_collector.cc:483-493 in main). */
   private restart(s: Session): void {
     this.restartRequested = false;
     this.o.log('warning', `Lost ${this.stats.lostBpf} bpf samples - restarting kernel collector.`);
@@ -239,6 +239,11 @@ export class SimCore {
       if (w !== DISABLE_SEND || this.disabled) return;
       this.disabled = true;
       this.stats.disabled = true;
+      const k = this.s?.kernel;
+      if (k) {
+        k.sizeOf = (m) => (this.codec.hasBpf(m.name) ? this.codec.encodeBpf(m.name, m.ts, m.data).length : 0);
+        k.ringBytes = k.out.reduce((n, m) => n + k.sizeOf!(m), 0);
+      }
       this.o.log('info', 'Stop sending data, instructed by the server.');
       this.feed.release();
     });
@@ -250,8 +255,7 @@ export class SimCore {
     this.stats.workloadItems = this.feed.items;
     if (s && this.disabled) {
       // no timer polls any more, but a ring that reaches its watermark still wakes the poller (handle_event)
-      const bytes = s.kernel.out.reduce((n, m) => n + (this.codec.hasBpf(m.name) ? this.codec.encodeBpf(m.name, m.ts, m.data).length : 0), 0);
-      if (bytes >= RING_WATERMARK_BYTES) s.poller.poll();
+      if (s.kernel.ringBytes >= RING_WATERMARK_BYTES) s.poller.poll();
       this.feed.release();
     }
   }

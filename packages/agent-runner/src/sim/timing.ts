@@ -7,7 +7,7 @@
  * - first connect after 5 s, every retry after max(5 s, 120 s since the last probe load) plus 0-10 s jitter
  *   (enter_try_connecting, kernel_collector.cc@3598385a:626-652, inter_probe_time_ns_ :46);
  * - compile and probe load: not a timer but the time T the hold-off callback blocks the loop on a real kernel
- *   (seconds there); `compileMs` until bpf_compiled, `probeLoadMs` for load_probes (bpf_handler.cc@3598385a:72-290).
+ *   (seconds there); `compileMs` until bpf_compiled, `probeLoadMs` for load_probes (bpf_handler.cc@3598385a:69-316).
  */
 export const TIMERS = {
   heartbeatMs: 2000, holdOffMs: 2000, fastPollMs: 100, slowPollMs: 1000, nicStatsMs: 5000,
