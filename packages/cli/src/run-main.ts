@@ -182,8 +182,8 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
       return;
     }
     let code: unknown = await r.value;
-    // `subcommands` wraps the handler's result as { command, value }
-    if (code && typeof code === 'object' && 'command' in code && 'value' in code) code = await (code as { value: unknown }).value;
+    // `subcommands` wraps the handler's result as { command, value }, once per level (`agent-runner vm run`: twice)
+    while (code && typeof code === 'object' && 'command' in code && 'value' in code) code = await (code as { value: unknown }).value;
     process.exitCode = typeof code === 'number' ? code : ExitCode.ok;
   } catch (err) {
     const code = exitCodeOfError(err, opts.codes);
