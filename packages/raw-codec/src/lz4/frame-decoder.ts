@@ -82,7 +82,8 @@ export class Lz4FrameDecoder implements WasmWindowOwner {
   private readonly wasm: boolean;
   private readonly wantWindow: boolean;
   private ownsWindow = false;
-  private lostWindow = false; // taken over by a newer decoder: this one stays on its own copy (no ping-pong)
+  private lostWindow = false;
+  private winSize = 0; // the window's size when it was cut back to its used part on eviction // taken over by a newer decoder: this one stays on its own copy (no ping-pong)
   private state = S_MAGIC;
   private total = 0; // absolute bytes consumed before the current push
   private frameIndex = -1;
@@ -126,9 +127,10 @@ export class Lz4FrameDecoder implements WasmWindowOwner {
 
   /** WasmWindowOwner: another decoder took the module's memory. */
   evicted(window: Uint8Array): void {
-    const copy = new Uint8Array(window.length);
-    copy.set(window.subarray(0, this.wpos)); // nothing past wpos is history or output yet
-    this.win = copy;
+    // Only what was written (history and outputs); the full-size window is made again if this decoder goes on
+    // (a decoder left behind by a newer one is usually done: allocating its window here cost the fuzzer dearly).
+    this.win = window.slice(0, this.wpos);
+    this.winSize = window.length;
     this.ownsWindow = false;
     this.lostWindow = true;
   }
@@ -200,6 +202,11 @@ export class Lz4FrameDecoder implements WasmWindowOwner {
    */
   push(input: Uint8Array, offset = 0): Lz4PushResult {
     if (this.failed) throw this.failed;
+    if (this.win.length < this.winSize) {
+      const w = new Uint8Array(this.winSize);
+      w.set(this.win);
+      this.win = w;
+    }
     const output: Uint8Array[] = [];
     const ends: number[] = [];
     const end = input.length;
