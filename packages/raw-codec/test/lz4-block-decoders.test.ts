@@ -43,7 +43,7 @@ let sum = 0; for (const b of out) sum = (sum * 31 + b) >>> 0;
 console.log(JSON.stringify({ wasm: wasmBlockDecoderAvailable(), n: out.length, sum }));`;
   const file = join(mkdtempSync(join(tmpdir(), 'raw-codec-deno-')), 'lz4.mjs');
   writeFileSync(file, src);
-  const r = execFileSync(deno, ['run', '-A', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = execFileSync(deno, ['run', '-A', file], { encoding: 'utf8', timeout: 180_000 });
   const want = recordLike(100_000, 12);
   let sum = 0;
   for (const b of want) sum = (sum * 31 + b) >>> 0;
