@@ -208,6 +208,8 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
     const sendDisable = () => {
       if (disableSent || finished) return;
       disableSent = true;
+      // The checker's disable-send check reads where the capture stood (plaintext bytes so far) and our clock.
+      info.disableSend = { bytes: info.bytes, at: new Date().toISOString() };
       sock.write(DISABLE_SEND);
       emit({ type: 'fault', conn: info, fault: 'disable-send' });
     };

@@ -59,6 +59,9 @@ export interface ConnectionInfo {
   cipher?: string;
   sni?: string;
   ended?: 'eof' | 'reset' | 'fault' | 'shutdown';
+  /** Set when the sink sent DISABLE_SEND (its fault): the plaintext bytes received on this connection by then, and
+   * the sink's clock (ISO time) when it sent the word. */
+  disableSend?: { bytes: number; at: string };
   /** For `reset`: the socket error, if there was one. */
   error?: string;
 }
