@@ -101,7 +101,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? (() => new Date());
   const era: Era = o.era ?? 'flowmill';
   const agent: AgentChoice = o.agent ?? { kind: 'simulated' };
-  checkAgentChoice(agent, o.uid); // before anything is created (exit 66)
+  checkAgentChoice(agent, o.vm ? 0 : o.uid); // before anything is created (exit 66); in a VM the agent is root without sudo
   const simulated = agent.kind === 'simulated';
   const timeScale = agent.kind === 'simulated' ? (agent.timeScale ?? (o.vm ? VM_SIM_TIME_SCALE : SIM_TIME_SCALE)) : 1;
   const plain = era === 'otel' || !!o.plain;

@@ -68,7 +68,8 @@ export function vmTargetOf(vm: RecipeVm, choice: AgentChoice, o: { timeScale: nu
   if (choice.kind === 'docker') throw new Error('--vm runs a binary or the simulated agent: a docker image has no engine in the guest (see the README: docker export, --vm-root)');
   return {
     kind: 'vm', kernel: vm.kernel, node: vm.node, bundle: vm.bundle, memoryMb: vm.memoryMb, cpus: vm.cpus, accel: vm.accel, timeoutMs: vm.timeoutMs,
-    agent: choice.kind === 'simulated' ? { kind: 'simulated', timeScale: choice.timeScale ?? o.timeScale, faults: choice.faults } : { kind: 'binary', path: choice.path },
+    // the binary runs in the guest as root (no sudo) from its absolute path, its directory shared read-only
+    agent: choice.kind === 'simulated' ? { kind: 'simulated', timeScale: choice.timeScale ?? o.timeScale, faults: choice.faults } : { kind: 'binary', path: resolve(choice.path) },
     workload: { profile: mergeProfiles(o.profiles), dnsPort53: o.dnsPort53 },
     catchUpMs: o.catchUpMs, durationMs: o.durationMs, onConsoleLine: o.onConsoleLine, hooks: vm.after?.length ? { after: vm.after } : undefined,
   };
