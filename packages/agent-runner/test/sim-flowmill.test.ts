@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCerts } from '@flowmill/certs';
@@ -10,6 +10,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runSimAgent, runWorkload } from '../src/index.js';
 import { countNames, refApp, splitRecords, text } from './helpers/ref-schema.js';
+
+/** Every interface's tx/rx byte counters, read the way the agent reads them (nic_poller.cc@3598385a:40-74). */
+function nicCounters(): Map<string, { tx: bigint; rx: bigint }> {
+  const m = new Map<string, { tx: bigint; rx: bigint }>();
+  for (const n of readdirSync('/sys/class/net')) {
+    const f = (x: string) => { const p = `/sys/class/net/${n}/statistics/${x}`; return existsSync(p) ? BigInt(readFileSync(p, 'utf8').trim()) : 0n; };
+    m.set(n, { tx: f('tx_bytes'), rx: f('rx_bytes') });
+  }
+  return m;
+}
 
 const root = mkdtempSync(join(tmpdir(), 'ar-sim-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -23,6 +33,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   const authz = await startAuthz({ port: 0, tls, strict: true });
   const sink = await startSink({ port: 0, tls, out: { dir: join(dir, 'intake') } });
   const lines: string[] = [];
+  const nicBefore = nicCounters();
   const sim = await runSimAgent({
     intake: { host: '127.0.0.1', port: sink.port, ca }, authz: { server: authz.url, keyId: 'KFIIVU75RGHY7EC7JABW', secret: 's3cret', ca },
     recordFile: join(dir, 'intake.record'), bpfDumpFile: join(dir, 'bpf.raw'), timeScale: 0.02, connectDelayMs: 0, jitter: false, log: (l) => lines.push(l),
@@ -39,6 +50,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
     await authz.close();
   }
   assert.is(code, 241, 'exit status like the agent on SIGTERM');
+  const nicAfter = nicCounters();
   assert.ok(lines.some((l) => l.endsWith('Agent connected successfully. Telemetry is flowing!')));
   assert.ok(lines[0].includes('SIMULATED'), 'says it is simulated');
 
@@ -106,6 +118,16 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
     const open = recs.find((r) => r.name === 'new_sock_info' && r.data.sk === h.data.sk)!;
     const close = recs.find((r) => r.name === 'close_sock_info' && r.data.sk === h.data.sk)!;
     assert.ok(open && close && open.ts <= h.ts && h.ts <= close.ts, `http_response ${h.data.code} cs=${h.data.client_server} outside its socket's lifetime`);
+  }
+  // nic_stats: every interface but lo (and cali*), its totals read from /sys/class/net while the sim ran
+  // (nic_poller.cc@3598385a:40-74): between what the test read before and after
+  const nics = recs.filter((r) => r.name === 'nic_stats');
+  const want = [...nicBefore.keys()].filter((k) => k !== 'lo' && !k.startsWith('cali')).sort();
+  assert.equal([...new Set(nics.map((r) => text(r.data.if_name)))].sort(), want);
+  for (const r of nics) {
+    const name = text(r.data.if_name), b = nicBefore.get(name)!, a = nicAfter.get(name)!;
+    const tx = r.data.tx_bytes_total as bigint, rx = r.data.rx_bytes_total as bigint;
+    assert.ok(tx >= b.tx && tx <= a.tx && rx >= b.rx && rx <= a.rx, `${name}: tx ${tx} in [${b.tx}, ${a.tx}], rx ${rx} in [${b.rx}, ${a.rx}]`);
   }
   // BPF ts = intake ts for the 1:1 messages
   const bpfComm = dump.filter((r) => r.name === 'pid_set_comm').map((r) => r.ts);

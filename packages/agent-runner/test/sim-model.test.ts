@@ -7,7 +7,8 @@ import { INTAKE_CAPTURE } from '@flowmill/agent-runner/run-layout';
 import { decode, type DecodedRecord } from '@flowmill/raw-codec';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { simulateRun, type SimulateRunOptions, type SimulatedRun } from '../src/index.js';
+import { encodeQuery, simulateRun, type SimulateRunOptions, type SimulatedRun } from '../src/index.js';
+import { SimUserspace } from '../src/sim/userspace.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ar-simmodel-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -169,6 +170,32 @@ test('after DISABLE_SEND only the timer polls stop: heartbeats go on, and a ring
   assert.ok(after(intake, 'heartbeat') >= 3, 'heartbeats go on'); // every 2 s for the 6.8 s left
   assert.ok(after(bpf, 'new_sock_created') > 0, 'the ring drained at its watermark');
   assert.ok(after(intake, 'new_sock_info') > 0, 'and its samples were sent');
+});
+
+test('DNS answers are counted as the agent\'s reply parser counts them: only the question\'s name and its CNAME chain', () => {
+  // dns_parse_a_aaaa_reply walks the answers in order: a CNAME replaces the name looked for, an A/AAAA counts only
+  // when its owner is the current name (dns/ares_parse_a_aaaa_reply.c@3598385a:113-155)
+  const name = (n: string) => [...n.split('.').flatMap((l) => [l.length, ...new TextEncoder().encode(l)]), 0];
+  const rr = (owner: string, type: number, data: number[]) => [...name(owner), 0, type, 0, 1, 0, 0, 0, 60, data.length >> 8, data.length & 255, ...data];
+  const q = encodeQuery(0x4242, 'www.example.test', 1);
+  const resp = Uint8Array.from([
+    ...q.subarray(0, 2), 0x81, 0x80, 0, 1, 0, 4, 0, 0, 0, 0, ...q.subarray(12),
+    ...rr('www.example.test', 1, [9, 9, 9, 9]), // before the CNAME: the current name, counted
+    ...rr('www.example.test', 5, name('edge.example.test')),
+    ...rr('other.example.test', 1, [5, 6, 7, 8]), // not in the chain
+    ...rr('edge.example.test', 1, [1, 2, 3, 4]),
+  ]);
+  const user = new SimUserspace(() => true, () => '');
+  const sk = 0xffff888100001000n;
+  const m = (name: string, ts: bigint, data: Record<string, unknown>, seq: number) => ({ name, ts, data, seq });
+  const out = user.poll([
+    m('udp_new_socket', 1n, { pid: 7, sk, laddr: new Uint8Array(16), lport: 5353 }, 0),
+    m('dns_packet', 2n, { sk, pkt: q, total_len: q.length, is_rx: 0 }, 1),
+    m('dns_packet', 3n, { sk, pkt: resp, total_len: resp.length, is_rx: 1 }, 2),
+  ], 4n);
+  const dns = out.filter((r) => r.name === 'dns_response');
+  assert.is(dns.length, 1);
+  assert.equal([...(dns[0].data.ipv4_addrs as Uint8Array)], [9, 9, 9, 9, 1, 2, 3, 4]);
 });
 
 test.run();
