@@ -27,14 +27,19 @@ import type { Era } from './types.js';
  */
 export const VM_SIM_TIME_SCALE = 1;
 
+/** The longest guest stall measured under TCG on a loaded 2-core host (a 3971 ms heartbeat gap at a 2 s period). */
+export const GUEST_STALL_MS = 2000;
+
 /**
- * Cadence tolerances for the simulated agent in a guest: scaledTolerances with the largest gap raised to 2.5
- * periods, which holds a 2 s stall of the guest. The price, said in the README: a VM run does not tell one skipped
- * heartbeat (a 2-period gap) from a stall; the cadence of the simulated agent is checked by host runs.
+ * Tolerances for the simulated agent in a guest: scaledTolerances, with room for one guest stall where the checks
+ * time the agent: the largest heartbeat gap 2.5 periods, and live socket_stats may reach the intake a stall later
+ * than the default slack (a 2 s lag was measured: 884 bytes in the dump, 840 in the intake one slot on). The price,
+ * said in the README: a VM run does not tell one skipped heartbeat (a 2-period gap) from a stall; the simulated
+ * agent's timing is checked by host runs.
  */
 export function vmTolerances(scale: number): object {
   const t = scaledTolerances(scale) as { cadence: Record<string, number> };
-  return { ...t, cadence: { ...t.cadence, heartbeatMaxGapMs: 2000 * scale * 2.5 } };
+  return { ...t, cadence: { ...t.cadence, heartbeatMaxGapMs: 2000 * scale * 2.5 }, bpfIntake: { statsLagSlackMs: 1000 + GUEST_STALL_MS } };
 }
 
 /** What a VM run needs besides the agent choice. */

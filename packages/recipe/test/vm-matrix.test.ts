@@ -31,9 +31,11 @@ test('a choice becomes a VM target: the simulated agent at the VM time scale unl
   assert.throws(() => vmTargetOf(vm, { kind: 'docker', image: 'kc' }, o), /docker export/);
 });
 
-test('the VM cadence window: the scaled one, its largest gap 2.5 periods (a 2 s guest stall at the agent\'s 2 s)', () => {
-  const c = (vmTolerances(1) as { cadence: Record<string, number> }).cadence;
+test('VM tolerances: the scaled cadence window with its largest gap 2.5 periods, and 3 s of socket_stats slack (a 2 s guest stall each)', () => {
+  const t = vmTolerances(1) as { cadence: Record<string, number>; bpfIntake: Record<string, number> };
+  const c = t.cadence;
   assert.is(c.heartbeatMaxGapMs, 5000);
+  assert.is(t.bpfIntake.statsLagSlackMs, 3000);
   assert.is(c.heartbeatMinGapMs, (scaledTolerances(1) as { cadence: Record<string, number> }).cadence.heartbeatMinGapMs);
 });
 
