@@ -48,3 +48,4 @@ export { readAttachReport, summarizeAttach, AttachReportError, type AttachReport
 export { checkRealBpf, type RealBpfCheck } from './bpf-real/checks.js';
 export { recordRealBpf, formatRealBpf, type RealBpfRunOptions, type RealBpfResult } from './bpf-real/run.js';
 export { runRealBpfMatrix, realBpfJson, type RealBpfMatrix, type RealBpfMatrixOptions } from './bpf-real/matrix.js';
+export { intakeFromRealBpf, REAL_BPF_CHECKER_CHECKS, type DerivedIntake } from './bpf-real/userspace.js';

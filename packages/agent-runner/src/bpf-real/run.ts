@@ -2,7 +2,8 @@
  * One real-BPF recording: boot a kernel in a guest, start bpf-recorder (the agent's own BPF programs, loaded and
  * attached the collector's way), run the crafted workload under the host's node, stop the recorder, then decode the
  * dump and hold it against the workload's manifest. The run directory ends up with bpf.raw, its decoded NDJSON, the
- * attach report (which names the guest kernel's release), the workload manifest and the VM runner's kernel view.
+ * attach report (which names the guest kernel's release), the workload manifest, the VM runner's kernel view, and
+ * intake.record: what the simulated agent's userspace half derives from the real records (bpf-real/userspace.ts).
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { readAttachReport, summarizeAttach, type AttachReport, type AttachSummar
 import { bpfDir, type BpfBuild } from './build.js';
 import { checkRealBpf, type RealBpfCheck } from './checks.js';
 import { BPF_GUEST_MODULES, withRecorder } from './guest.js';
+import { intakeFromRealBpf } from './userspace.js';
 
 export interface RealBpfRunOptions {
   /** Kernel id (6.1, 5.10, 6.12) or a vmlinuz path. */
@@ -45,11 +47,14 @@ export interface RealBpfRunOptions {
 
 export interface RealBpfResult {
   kernel: CachedKernel;
+  runDir: string;
   vm: VmRunResult;
   report: AttachReport;
   summary: AttachSummary;
   /** Decoded records by message name. */
   records: Record<string, number>;
+  /** Intake records the simulated userspace derived from them (intake.record), by message name. */
+  intake: Record<string, number>;
   checks: RealBpfCheck[];
   ok: boolean;
 }
@@ -86,10 +91,13 @@ export async function recordRealBpf(o: RealBpfRunOptions): Promise<RealBpfResult
   const schema = await loadSchema(o.build.info.render);
   const records = decodeBytes(new Uint8Array(readFileSync(layout.path('bpf'))), { kind: 'bpf', schema });
   writeFileSync(layout.path('bpfNdjson'), records.map((r) => `${toJsonLine(r)}\n`).join(''));
+  // the simulated agent's userspace half on the real records: intake.record for the checker's BPF→intake checks
+  const derived = intakeFromRealBpf(records, schema);
+  writeFileSync(layout.path('record'), derived.bytes, { mode: 0o600 });
   const counts: Record<string, number> = {};
   for (const r of records) counts[r.name] = (counts[r.name] ?? 0) + 1;
   const checks = checkRealBpf(records, manifest, report, vm.view);
-  return { kernel, vm, report, summary: summarizeAttach(report), records: counts, checks, ok: checks.every((c) => c.ok) };
+  return { kernel, runDir: o.runDir, vm, report, summary: summarizeAttach(report), records: counts, intake: derived.counts, checks, ok: checks.every((c) => c.ok) };
 }
 
 /** The per-kernel lines `agent-runner bpf-real` prints. */
@@ -98,6 +106,7 @@ export function formatRealBpf(r: RealBpfResult): string {
   const L = [
     `${s.kernel}: ${s.attached} probes attached, ${s.failed} failed${s.failedProbes.length ? ` (${s.failedProbes.join('; ')})` : ''}${s.fellBack.length ? `; fell back past ${s.fellBack.join(', ')}` : ''}`,
     `  records ${Object.values(r.records).reduce((a, b) => a + b, 0)}: ${Object.entries(r.records).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}`,
+    `  intake.record (the simulated userspace on these records): ${Object.values(r.intake).reduce((a, b) => a + b, 0)} records`,
     `  lost ${s.lost}; boot to ready ${s.bootToReadyMs} ms, to first sample ${s.bootToFirstSampleMs ?? '-'} ms; run ${r.vm.exit.ms} ms`,
     ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.detail}`),
     `  verdict: ${r.ok ? 'pass' : 'FAIL'}`,
