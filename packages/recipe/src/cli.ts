@@ -18,7 +18,8 @@ import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe } from './recipe-run.js';
 import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
-import { kernelCacheDir, runRealBpfMatrix } from '@flowmill/agent-runner';
+import { kernelCacheDir, runRealBpfMatrix, REAL_BPF_CHECKER_CHECKS } from '@flowmill/agent-runner';
+import { inputsFromRunDir, renderText, runChecks } from '@flowmill/checker';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
@@ -125,7 +126,14 @@ const run = command({
         kernelCacheDir: kernelCacheDir(process.env), node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, force: a.force,
         progress: (l) => { if (!a.quiet) stderr.write(`${BIN}: ${l}\n`); }, onBuildLog: (l) => { if (!a.quiet) stderr.write(`${l}\n`); }, onKernel: (t) => process.stdout.write(t),
       });
-      return m.ok ? ExitCode.ok : ExitCode.checksFailed;
+      // the checker's BPF→intake checks on each real dump and the record file the simulated userspace derived from it
+      let checked = true;
+      for (const r of m.results) {
+        const rep = await runChecks(inputsFromRunDir(r.runDir), { only: [...REAL_BPF_CHECKER_CHECKS] });
+        process.stdout.write(`checker (${r.summary.kernel}, real dump + derived intake.record):\n${renderText(rep)}`);
+        checked &&= rep.ok;
+      }
+      return m.ok && checked ? ExitCode.ok : ExitCode.checksFailed;
     }
     const stop = new AbortController();
     const force = new AbortController();
