@@ -97,13 +97,22 @@ export function systemErrorMessage(err: Error & SystemErrorLike): string {
 /**
  * Rewrites Node's raw system-error text wherever it was pasted into a message (`…: ENOENT: no such file or directory,
  * open 'x'` → `…: x: no such file or directory (ENOENT)`), for libraries that wrapped the message rather than the error.
+ * What the message already said before it (`cannot listen: 127.0.0.1:7001: `, `cannot read x: `) is not repeated.
  */
 export function rewriteRawSystemText(line: string): string {
-  return line
-    .replace(/\b(E[A-Z0-9]+): ([^,]+), (\w+) '([^']+)'(?: -> '([^']+)')?/g, (_m, code: string, why: string, _syscall: string, path: string, dest?: string) =>
-      `${dest ? `${path} -> ${dest}` : path}: ${WHY[code] ?? why} (${code})`)
-    .replace(/\b(listen|connect|bind) (E[A-Z0-9]+)(?:: [a-z ]+)? (\S+:\d+)/g, (m, syscall: string, code: string, where: string) =>
-      WHY[code] ? `${WHAT[syscall]}: ${where}: ${WHY[code]} (${code})` : m)
-    .replace(/\bgetaddrinfo (E[A-Z0-9_]+) (\S+)/g, (m, code: string, host: string) => (WHY[code] ? `cannot resolve: ${host}: ${WHY[code]} (${code})` : m))
-    .replace(/\bspawn (\S+) (E[A-Z0-9]+)/g, (m, file: string, code: string) => (WHY[code] ? `cannot run: ${file}: ${WHY[code]} (${code})` : m));
+  const say = (before: string, what: string | undefined, where: string, code: string, why: string) => {
+    const reason = `${WHY[code] ?? why} (${code})`;
+    if (!where || before.includes(where)) return reason; // the message already named the place
+    return what && !before.includes(what) ? `${what}: ${where}: ${reason}` : `${where}: ${reason}`;
+  };
+  let out = line.replace(/\b(E[A-Z0-9]+): ([^,]+), (\w+)(?: '([^']+)'(?: -> '([^']+)')?)?/g,
+    (_m, code: string, why: string, _syscall: string, path: string | undefined, dest: string | undefined, at: number, all: string) =>
+      say(all.slice(0, at), undefined, path === undefined ? '' : dest ? `${path} -> ${dest}` : path, code, why));
+  out = out.replace(/\b(listen|connect|bind) (E[A-Z0-9]+)(?:: ([a-z ]+?))?(?: (\S+))?(?=$|[;)])/g,
+    (m, syscall: string, code: string, why: string | undefined, where: string | undefined, at: number, all: string) =>
+      WHY[code] || why ? say(all.slice(0, at), WHAT[syscall], where ?? '', code, why ?? code) : m);
+  out = out.replace(/\bgetaddrinfo (E[A-Z0-9_]+) (\S+)/g, (m, code: string, host: string, at: number, all: string) =>
+    say(all.slice(0, at), 'cannot resolve', host, code, code));
+  return out.replace(/\bspawn (\S+) (E[A-Z0-9]+)/g, (m, file: string, code: string, at: number, all: string) =>
+    say(all.slice(0, at), 'cannot run', file, code, code));
 }
