@@ -3,10 +3,11 @@
  * (the directory itself for a single kernel). A kernel whose guest fails is reported and the others still run.
  * Shared by `agent-runner bpf-real` and `recipe run --vm --bpf real`.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBpf, type BpfBuild } from './build.js';
-import { formatRealBpf, recordRealBpf, type RealBpfResult, type RealBpfRunOptions } from './run.js';
+import { defaultBundle, formatRealBpf, recordRealBpf, type RealBpfResult, type RealBpfRunOptions } from './run.js';
 
 export interface RealBpfMatrixOptions extends Omit<RealBpfRunOptions, 'kernel' | 'build' | 'runDir'> {
   kernels: string[];
@@ -30,6 +31,18 @@ export interface RealBpfMatrix {
 
 export async function runRealBpfMatrix(o: RealBpfMatrixOptions): Promise<RealBpfMatrix> {
   const build = await buildBpf({ bpfSrc: o.bpfSrc, cacheDir: o.bpfCacheDir, env: o.env, onLog: o.onBuildLog });
+  // one copy of the bundle for every kernel: a rebuild of dist/ between two guests cannot take it away
+  const scratch = mkdtempSync(join(tmpdir(), 'flowmill-bpf-matrix-'));
+  try {
+    const bundle = join(scratch, 'agent-runner.js');
+    copyFileSync(o.bundle ?? defaultBundle(), bundle);
+    return await eachKernel({ ...o, bundle }, build);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function eachKernel(o: RealBpfMatrixOptions, build: BpfBuild): Promise<RealBpfMatrix> {
   const results: RealBpfResult[] = [];
   const failed: RealBpfMatrix['failed'] = [];
   for (const kernel of o.kernels) {
