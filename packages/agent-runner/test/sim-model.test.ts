@@ -61,12 +61,16 @@ test('framing during the probe load: each poll inside load_probes flushes; begin
   // with a flush (buffered_poller.cc@3598385a:225); the markers after the load are flushed by the heartbeat sender
   // (kernel_collector.cc@3598385a:314-321, :581-585)
   const { intake } = await sim();
-  const frame = (name: string) => intake.find((r) => r.name === name)!.frame;
+  const frame = (name: string): number => {
+    const f = intake.find((r) => r.name === name)?.frame;
+    if (f === undefined) throw new Error(`no frame index for ${name}`);
+    return f;
+  };
   assert.ok(frame('bpf_compiled') < frame('process_steady_state'));
   assert.ok(frame('process_steady_state') < frame('socket_steady_state'));
   assert.ok(frame('socket_steady_state') < frame('begin_telemetry'));
   assert.is(frame('collector_health'), frame('begin_telemetry'));
-  assert.is(named(intake, 'heartbeat')[0].frame, frame('begin_telemetry'));
+  assert.is(named(intake, 'heartbeat')[0].frame, frame('begin_telemetry'), 'heartbeat 1 in the same frame');
 });
 
 test('OpenTelemetry era: the existing cgroups are scanned during the load, each existing_cgroup_probe sent as cgroup_create', async () => {
