@@ -2,7 +2,8 @@
 // sources with the recorder, boots Debian's 6.1 under qemu, runs the workload beside bpf-recorder, and leaves the dump,
 // the attach report and the manifest in the run directory. The dump is decoded here with raw-codec and held against
 // what the BPF source says each workload action must produce (render_bpf.c@68f0c23f, cited per expectation) and what
-// the workload measured itself (manifest.json): not against the runner's own checks.
+// the workload measured itself (manifest.json): not against the runner's own checks. Then the checker (its own package)
+// holds the dump against the intake.record the simulated agent's userspace half derived from it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { decodeBytes, loadSchema, type DecodedRecord } from '@flowmill/raw-codec';
 import type { WorkloadManifest } from '@flowmill/agent-runner';
 import { RUN_FILES } from '@flowmill/agent-runner/run-layout';
+import { inputsFromRunDir, runChecks } from '@flowmill/checker';
 
 const RUNNER = new URL('../packages/agent-runner/dist/agent-runner.js', import.meta.url).pathname;
 const VENDORED_RENDER = new URL('../packages/agent-runner/bpf/vendor/opentelemetry-network/render/ebpf_net.render', import.meta.url).pathname;
@@ -68,6 +70,11 @@ test('6.1: every workload connection, DNS lookup, child and pre-existing process
   assert.ok(report.walks.existing_tgids.length > 10, 'the walk saw the guest\'s processes');
   for (const t of report.walks.existing_tgids) assert.ok(info.has(t), `pid_info for existing tgid ${t}`);
   assert.ok(info.has(1), 'init among them');
+
+  // the simulated agent's userspace half on these records (intake.record): the checker's BPF→intake checks hold
+  const checked = await runChecks(inputsFromRunDir(root), { only: ['decode', 'bpf-intake', 'lifecycles', 'workload', 'udp-conservation', 'dns-port'] });
+  for (const c of checked.checks.filter((x) => x.status !== 'not-run')) assert.is(c.status, 'pass', `checker ${c.id}: ${JSON.stringify(c).slice(0, 300)}`);
+  assert.is(checked.summary.pass, 6);
 });
 
 test.run();
