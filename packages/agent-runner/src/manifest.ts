@@ -299,7 +299,8 @@ export interface WorkloadManifest {
 /**
  * One line of `manifest.events.jsonl`. `start` carries everything known before the first item (the header
  * fields of WorkloadManifest except the item arrays and `ended*`); each item event carries one item as it
- * completes; `end` carries the end times. Replaying the lines gives exactly the final manifest.
+ * completes (`spawn` when a child has started); `end` carries the end times. Replaying the lines gives exactly the
+ * final manifest.
  */
 export type WorkloadEvent =
   | ({ type: 'start' } & Omit<WorkloadManifest, 'tcp' | 'udp' | 'dns' | 'processes' | 'http' | 'ended' | 'endedNs'>)
@@ -308,6 +309,10 @@ export type WorkloadEvent =
   | { type: 'dns'; item: DnsItem }
   | { type: 'process'; item: ProcessItem }
   | { type: 'http'; item: HttpItem }
+  /** A child exists and has exec'd (Node's spawn returns after the exec: libuv's uv_spawn); its `process` item
+   * follows when it exits. Lets a consumer (the simulated agent) see the fork and exec as they happen. Not part of
+   * the manifest. */
+  | { type: 'spawn'; index: number; pid: number; comm: string; parent: ProcessRef; startNs: NsString; spawnedNs: NsString }
   | { type: 'end'; ended: string; endedNs: NsString };
 
 // ---------------------------------------------------------------------------------------------------------------

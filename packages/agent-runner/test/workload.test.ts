@@ -56,7 +56,16 @@ test('workload: manifest matches what the local servers and the children themsel
   assert.equal(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), m);
   const lines2 = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines2, JSON.parse(JSON.stringify(events)));
-  assert.is(lines2.length, 1 + 3 + 1 + 3 + 3 + 4 + 1);
+  // start, 3 tcp, 1 udp, 3 dns, 3 children each as spawned and as exited, 4 http, end
+  assert.is(lines2.length, 1 + 3 + 1 + 3 + 3 * 2 + 4 + 1);
+  // a child is reported as soon as spawn returns (after its exec), with its pid, inside its item's span
+  const spawns = lines2.filter((e) => e.type === 'spawn');
+  assert.equal(spawns.map((e) => e.pid), m.processes.map((p) => p.pid));
+  for (const [k, sp] of spawns.entries()) {
+    const it = m.processes[k];
+    assert.ok(lines2.indexOf(sp) < lines2.findIndex((e) => e.type === 'process' && e.item.pid === it.pid), 'spawn before the item');
+    assert.ok(BigInt(it.startNs) <= BigInt(sp.spawnedNs) && BigInt(sp.spawnedNs) <= BigInt(it.endNs));
+  }
   assert.is(m.simulated, false);
   assert.ok(BigInt(m.startedNs) < BigInt(m.endedNs));
   // the clock is the agent's: realtime within 1 s of Date.now()

@@ -59,7 +59,14 @@ export function scheduleWorkload(w: SyntheticWorkload): void {
     };
     return { end: BigInt(it.endNs), ev: { type: 'dns', item: it } };
   });
-  for (let i = 0; i < p.processes.count; i++) items.push((t0) => { const it = proc(i, t0, p.processes.command.slice(0, 15), me); return { end: BigInt(it.endNs), ev: { type: 'process', item: it } }; });
+  for (let i = 0; i < p.processes.count; i++) items.push((t0) => {
+    const it = proc(i, t0, p.processes.command.slice(0, 15), me);
+    // spawn returns once the child has exec'd: the workload reports it then, the exit with the item
+    const spawned = t0 + BigInt(between(w.rand, 150, 400)) * US;
+    const sp: WorkloadEvent = { type: 'spawn', index: i, pid: it.pid, comm: it.comm, parent: me, startNs: it.startNs, spawnedNs: String(spawned) };
+    w.sched.after(Number(spawned - ns()) / 1e6, () => w.onEvent(sp));
+    return { end: BigInt(it.endNs), ev: { type: 'process', item: it } };
+  });
   for (let i = 0; i < p.http.requests; i++) items.push((t0) => { const it = http(i, t0, p.http.statuses[i % p.http.statuses.length], servers.http); return { end: BigInt(it.endNs), ev: { type: 'http', item: it } }; });
 
   function tcp(i: number, t0: bigint, srv: { ip: string; port: number }, bg: boolean): TcpItem {

@@ -267,9 +267,29 @@ export class SimKernel {
     this.dnsClient = undefined;
   }
 
+  /** Children whose fork and exec were reported at spawn time (their exit comes with the item). */
+  private spawned = new Map<number, bigint>();
+  /** A child has been forked and has exec'd: pid_info with the parent's comm, then pid_set_comm, as they happen. */
+  onSpawn(sp: { pid: number; comm: string; parent: { pid: number; comm: string }; startNs: string; spawnedNs: string }): void {
+    this.closeDnsClient();
+    const s = this.toAgentNs(BigInt(sp.startNs)), x = this.toAgentNs(BigInt(sp.spawnedNs));
+    this.knownPids.add(sp.pid);
+    this.spawned.set(sp.pid, x);
+    this.emit('pid_info', s + (x - s) / 3n, { pid: sp.pid, comm: comm16(sp.parent.comm), cgroup: this.cgroup, parent_pid: sp.parent.pid });
+    this.emit('pid_set_comm', s + (2n * (x - s)) / 3n, { pid: sp.pid, comm: comm16(sp.comm) });
+  }
+
   onProcess(it: ProcessItem): void {
     this.closeDnsClient();
     const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
+    const x = this.spawned.get(it.pid);
+    if (x !== undefined) {
+      // the exit: after the exec, shortly before the workload saw it
+      this.spawned.delete(it.pid);
+      const t = e - (e - s) / 16n;
+      this.emit('pid_close', t > x ? t : x + 1n, { pid: it.pid, comm: comm16(it.comm) });
+      return;
+    }
     const q = (e - s) / 4n;
     this.knownPids.add(it.pid);
     // fork: the child's comm is still the parent's (checker-facts.md §7 Q8); exec sets X; exit closes with X

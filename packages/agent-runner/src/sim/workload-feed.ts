@@ -19,7 +19,7 @@ export class WorkloadFeed {
 
   add(e: WorkloadEvent, kernel: SimKernel | undefined): void {
     this.fed++;
-    if (e.type !== 'start' && e.type !== 'end') this.items++;
+    if (e.type !== 'start' && e.type !== 'end' && e.type !== 'spawn') this.items++;
     this.pending.push(e);
     if (kernel) this.feed(kernel);
   }
@@ -45,6 +45,7 @@ export class WorkloadFeed {
         case 'tcp': kernel.onTcp(e.item); break;
         case 'udp': kernel.onUdp(e.item); break;
         case 'dns': kernel.onDns(e.item); break;
+        case 'spawn': kernel.onSpawn(e); break;
         case 'process': kernel.onProcess(e.item); break;
         case 'http': kernel.onHttp(e.item); break;
         case 'end':

@@ -144,7 +144,7 @@ export async function runWorkload(opts: WorkloadOptions = {}): Promise<WorkloadM
       // a symlink named X: the kernel's comm after exec is the base name of the path passed to execve
       await symlink(childBinary!, path);
       for (let i = 0; i < profile.processes.count; i++) {
-        const item = await withTimeout(child(i, path, me, clock), stepMs, `workload child ${i}`);
+        const item = await withTimeout(child(i, path, me, clock, (s) => emit({ type: 'spawn', ...s })), stepMs, `workload child ${i}`);
         m.processes.push(item);
         await emit({ type: 'process', item });
         await pause();
@@ -266,13 +266,16 @@ async function dnsLookups(host: string, srv: DnsResponder, K: number, domain: st
   }
 }
 
-async function child(index: number, path: string, me: ProcessRef, clock: AgentClock): Promise<ProcessItem> {
+type Spawned = { index: number; pid: number; comm: string; parent: ProcessRef; startNs: string; spawnedNs: string };
+async function child(index: number, path: string, me: ProcessRef, clock: AgentClock, onSpawn: (s: Spawned) => Promise<void>): Promise<ProcessItem> {
   const startNs = clock.now();
   const argv = [path];
   const cp = nodeSpawn(path, [], { stdio: 'ignore', argv0: path });
-  const [code, signal] = await Promise.race([once(cp, 'exit'), once(cp, 'error').then(([e]) => { throw e; })]) as [number | null, string | null];
-  const endNs = clock.now();
+  const exited = Promise.race([once(cp, 'exit'), once(cp, 'error').then(([e]) => { throw e; })]) as Promise<[number | null, string | null]>;
   const comm = path.replace(/^.*\//, '').slice(0, 15);
+  if (cp.pid) await onSpawn({ index, pid: cp.pid, comm, parent: me, startNs: String(startNs), spawnedNs: String(clock.now()) });
+  const [code, signal] = await exited;
+  const endNs = clock.now();
   return { index, startNs: String(startNs), endNs: String(endNs), pid: cp.pid ?? 0, comm, path, argv, parent: me, exitCode: code, signal };
 }
 
@@ -316,6 +319,7 @@ export function manifestFromEvents(events: WorkloadEvent[]): Partial<WorkloadMan
     if (e.type === 'start') { const { type, ...h } = e; void type; Object.assign(m, h); }
     else if (e.type === 'end') { m.ended = e.ended; m.endedNs = e.endedNs; }
     else if (e.type === 'process') m.processes!.push(e.item);
+    else if (e.type === 'spawn') continue;
     else (m[e.type] as unknown[]).push(e.item);
   }
   return m;
