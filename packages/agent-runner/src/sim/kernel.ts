@@ -10,7 +10,9 @@ import { comm16, ipv4Raw, name256, swap16, v4Mapped } from './values.js';
 
 export { comm16, ipv4Raw, swap16, v4Mapped };
 
-export interface BpfMsg { name: string; ts: bigint; data: Record<string, unknown>; seq: number }
+import { PerfRing, type BpfMsg } from './ring.js';
+
+export type { BpfMsg };
 
 /** AF_INET on Linux: the `changed_af` value of an IPv4 address change (checker-facts.md §3.2). */
 const AF_INET = 2;
@@ -23,10 +25,7 @@ const SEG = 32768;
 
 interface UdpSock { sk: bigint; pid: number; laddr: string; lport: number; dirs: { count: number; bytes: number; raddr?: string; rport?: number; changed: boolean }[] }
 
-export class SimKernel {
-  private nextSk = 0xffff888100000000n;
-  private seq = 0;
-  readonly out: BpfMsg[] = [];
+export class SimKernel extends PerfRing {
   private udp = new Map<string, UdpSock>();
   private dnsClient?: { sock: UdpSock; lastEnd: bigint; key: string };
   private listeners: { sk: bigint; pid: number; port: number; kind: 'tcp' | 'udp'; key?: string }[] = [];
@@ -41,37 +40,6 @@ export class SimKernel {
   /** The agent's own intake connection (found by the socket scan) and the counters last reported for it. */
   private intake?: { sk: bigint; sent: number; received: number };
 
-  allocSk(): bigint { const sk = this.nextSk; this.nextSk += 0x1000n; return sk; }
-
-  /** Bytes of the samples in the ring, when a size function is given (the watermark after DISABLE_SEND). */
-  ringBytes = 0;
-  sizeOf?: (m: BpfMsg) => number;
-
-  emit(name: string, ts: bigint, data: Record<string, unknown>): void {
-    const m = { name, ts, data, seq: this.seq++ };
-    this.out.push(m);
-    if (this.sizeOf) this.ringBytes += this.sizeOf(m);
-  }
-
-  /** Take the messages generated so far, unordered (a connection attempt drops them). */
-  drain(): BpfMsg[] {
-    this.ringBytes = 0;
-    return this.out.splice(0, this.out.length);
-  }
-  /** The samples with ts ≤ t, merged across the rings by ts (PerfReader), the rest left for a later poll. */
-  takeDue(t: bigint): BpfMsg[] {
-    const due: BpfMsg[] = [], later: BpfMsg[] = [];
-    for (const m of this.out) (m.ts <= t ? due : later).push(m);
-    this.out.length = 0;
-    this.out.push(...later);
-    if (this.sizeOf) this.ringBytes = later.reduce((n, m) => n + this.sizeOf!(m), 0);
-    return due.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq));
-  }
-  /** Samples read but not consumed stay in the ring. */
-  putBack(msgs: BpfMsg[]): void {
-    this.out.push(...msgs);
-    if (this.sizeOf) for (const m of msgs) this.ringBytes += this.sizeOf(m);
-  }
 
   // --- initial scan (checker-facts.md §2 6b, 6f)
   /**
