@@ -3,6 +3,8 @@
 // static busybox as /bin/sh, an /etc/os-release, a stand-in collector in /usr/bin) is booted on Debian's 6.1 under
 // qemu. Shown: the guest's root is that tree (not the host's /usr), it is writable in the guest (a tmpfs overlay)
 // while the host's tree is left as it was, the run directory is shared read-write, and qemu is gone afterwards.
+// And the stop path (Ctrl-C in the CLIs): stop() during a command that would run for ten minutes reaches the command
+// through the run share as SIGTERM to its session, the guest powers off, and no qemu is left.
 // Needs tools/test/setup-vm.sh (qemu, busybox-static, the 6.1 kernel).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { cachedKernel, kernelCacheDir } from '../src/vm/kernel-cache.js';
 import { planGuest } from '../src/vm/plan.js';
 import { runVm } from '../src/vm/run-command.js';
+import { startVm } from '../src/vm/boot.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vm-root-dir-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));
@@ -44,6 +47,30 @@ test('6.1 boots a directory tree as its root: the tree\'s programs run, its writ
   assert.equal(readdirSync(root).sort(), before, 'the host tree is unchanged');
   assert.not.ok(existsSync(join(root, 'written-in-guest')));
   assert.ok(pid && !existsSync(`/proc/${pid}`), 'qemu is gone');
+});
+
+test('stop() while the command runs: SIGTERM reaches its session in the guest, the guest powers off, qemu is gone', async () => {
+  const kernel = cachedKernel(kernelCacheDir({ XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, HOME: process.env.HOME }), '6.1')!;
+  const run = join(base, 'run-stop');
+  mkdirSync(run);
+  const plan = planGuest({ runDir: run, command: `trap 'echo got-term > ${run}/term.txt; exit 143' TERM\necho armed > ${run}/armed.txt\nwhile :; do sleep 1; done`, selfCheck: false });
+  const lines: string[] = [];
+  const vm = await startVm({ kernel, plan, runDir: run, forwards: [], timeoutMs: 180_000, graceMs: 30_000, onLine: (l) => lines.push(l) });
+  await vm.started;
+  // stop once the command's trap is set (before that, SIGTERM would end the shell by default, which is no test)
+  for (const deadline = Date.now() + 60_000; !existsSync(join(run, 'armed.txt')); ) {
+    assert.ok(Date.now() < deadline, `the guest command never armed its trap:\n${lines.slice(-10).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const t0 = Date.now();
+  const exit = await vm.stop();
+  assert.ok(exit.stopped);
+  assert.is(exit.status, 143, lines.slice(-10).join('\n'));
+  assert.is(readFileSync(join(run, 'term.txt'), 'utf8'), 'got-term\n');
+  assert.ok(exit.marks.some((m) => m.text === 'stop requested'));
+  assert.ok(Date.now() - t0 < 30_000, 'the guest ended itself within the grace period (qemu was not killed)');
+  assert.is(exit.qemuSignal, null);
+  assert.not.ok(existsSync(`/proc/${vm.pid}`), 'qemu is gone');
 });
 
 test.run();
