@@ -11,7 +11,7 @@ test('certs with no arguments: keys/ca.pem + keys/localhost, paths on stdout, ho
     assert.is(r.status, 0, r.stderr);
     const ca = join(t.dir, 'keys', 'ca.pem'), cert = join(t.dir, 'keys', 'localhost', 'cert.pem'), key = join(t.dir, 'keys', 'localhost', 'key.pem');
     assert.is(r.stdout, `${ca}\n${cert}\n${key}\n`);
-    for (const s of ['c_rehash', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', '--cacert']) assert.ok(r.stderr.includes(s), s);
+    for (const s of ['update-ca-certificates', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', '--cacert']) assert.ok(r.stderr.includes(s), s);
     assert.is(statSync(key).mode & 0o777, 0o600);
     assert.is(statSync(join(t.dir, 'keys', 'ca-key.pem')).mode & 0o777, 0o600);
     assert.is((await runPeer('openssl', ['verify', '-CAfile', ca, cert])).status, 0);

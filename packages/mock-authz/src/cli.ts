@@ -44,7 +44,7 @@ const cmd = command({
       if (!certPath || !keyPath) {
         const r = await ensureCerts({ dir: a.keysDir, names: ['localhost'] });
         for (const f of r.created) process.stderr.write(`${BIN}: created ${f}\n`);
-        if (r.created.includes(r.caCert)) process.stderr.write(`${BIN}: trust the new CA: curl --cacert ${r.caCert}, SSL_CERT_FILE=${r.caCert}, NODE_EXTRA_CA_CERTS=${r.caCert} (see certs --help)\n`);
+        if (r.created.includes(r.caCert)) process.stderr.write(`${BIN}: trust the new CA: curl --cacert ${r.caCert}, NODE_EXTRA_CA_CERTS=${r.caCert}; the agent's libcurl ignores SSL_CERT_FILE: install it system-wide or use --http (see certs --help)\n`);
         certPath = r.cert;
         keyPath = r.key;
       }
