@@ -117,6 +117,32 @@ test('a connection cut after a frame\'s fake signature: the cut is the last sign
   }
 });
 
+test('a connection cut at every byte offset of its frames is found there, with only whole frames kept before it', () => {
+  const a = [versionInfo(), e.encode('authz_authenticate', T0 + 1n, { token: 'TOKEN', collector_type: 1, hostname: 'a' })];
+  for (let i = 0; i < 30; i++) a.push(i % 2 ? e.encode('heartbeat', T0 + BigInt(10 + i), {}) : e.encode('set_config_label', T0 + BigInt(10 + i), { key: `k${i}`, value: 'v'.repeat(i) }));
+  const flushes = [...packFlushes(a.slice(1), 200)];
+  const capA = encodeIntake(flushes, a[0]);
+  const b = [versionInfo(T0 + 1000n), e.encode('authz_authenticate', T0 + 1001n, { token: 'TOKEN', collector_type: 1, hostname: 'b' }), e.encode('heartbeat', T0 + 1002n, {})];
+  const capB = encodeIntake(packFlushes(b.slice(1), 200), b[0]);
+  const starts = [...frameStarts(capA), capA.length];
+  // Records of A that lie in frames before frame k: version_info plus the flushes before k.
+  const before = (k: number) => 1 + flushes.slice(0, k).reduce((n, f) => n + f.length, 0);
+  const bLines = b.map((r, i) => `${1} ${T0 + BigInt([1000, 1001, 1002][i])}`);
+  let checked = 0;
+  for (let cutAt = starts[0]; cutAt <= capA.length; cutAt++) {
+    const k = starts.findIndex((f, i) => cutAt >= f && cutAt < (starts[i + 1] ?? Infinity));
+    const atBoundary = starts.includes(cutAt);
+    const cuts: number[] = [];
+    const got = decodeBytes(cat(capA.subarray(0, cutAt), capB), { onCut: (x) => cuts.push(x.offset!) });
+    assert.equal(cuts, atBoundary ? [] : [cutAt], `cuts for a cut at ${cutAt}`);
+    const keep = before(atBoundary ? k : k);
+    assert.equal(got.map((r) => `${r.segment} ${r.timestamp}`), [...a.slice(0, keep).map((_, i) => `0 ${got[i].timestamp}`), ...bLines], `records for a cut at ${cutAt}`);
+    assert.equal(got.slice(0, keep).map((r) => r.timestamp), a.slice(0, keep).map((r) => new DataView(r.buffer, r.byteOffset).getBigUint64(0, true)), `A's records for a cut at ${cutAt}`);
+    checked++;
+  }
+  assert.ok(checked > 400, `${checked} offsets`);
+});
+
 test('a large capture (tens of thousands of frames, a signature-shaped tail at every boundary) is read whole', async () => {
   const { cap, recs } = signatureAtEveryBoundary(30_000, 3);
   let n = 0;

@@ -5,8 +5,9 @@
 //
 // The frames' own structure decides where things are: frame header, block sizes, end mark, and the checksums when the
 // frame's flags say it has them. The connection signature (rpc 310 at +8 and an LZ4 magic at +24) is only a fallback,
-// looked for when that structure breaks: an impossible header or block, an LZ4 error, plaintext that does not end on a
-// record boundary, or the input ending inside a frame. The cut is then the last signature inside the broken frame.
+// looked for when that structure breaks: an impossible header or block, an LZ4 error, a block that decodes to nothing
+// (liblz4 never writes one: the next connection's zeros can read as one), plaintext that does not end on a record
+// boundary, or the input ending inside a frame. The cut is then the last signature inside the broken frame.
 // A frame's plaintext is held until the frame has ended whole, so no record made of the next connection's bytes
 // comes out as part of a cut frame; blocks that end before the cut are genuine and go out.
 import { CorruptError, TruncatedError, type ErrorPlace } from '../errors.js';
@@ -85,6 +86,9 @@ export class IntakeDemux {
   private heldEnd: number[] = [];
   private heldOwn: boolean[] = [];
   private heldLen = 0;
+  private heldEmpty = false; // a block that decoded to nothing: liblz4 never writes one, so it is read as a break
+  private pending = false; // the last frame ended whole, but what follows it is not here yet
+  private pendingEnd = 0;
   private carry: Uint8Array | null = null; // < 28 bytes at a boundary, waiting for more
   private carryAt = 0;
   private broken: Broken | null = null;
@@ -95,7 +99,13 @@ export class IntakeDemux {
     this.onCut = opts.onCut;
   }
 
+  /** Takes the next bytes. An empty chunk means the source is idle for now (`--follow` at EOF): a frame held until
+   * its next bytes say it ended well is let go then, so records are not delayed (no later cut can take it back). */
   push(chunk: Uint8Array): void {
+    if (chunk.length === 0) {
+      if (this.pending) { this.pending = false; this.release(Infinity); }
+      return;
+    }
     const base = this.pos;
     this.pos += chunk.length;
     this.run(chunk, base);
@@ -110,6 +120,7 @@ export class IntakeDemux {
       }
       break;
     }
+    if (this.pending) { this.pending = false; this.release(Infinity); } // the input may end after a frame
     const h = this.carry;
     if (!h) return;
     const looksLikeMagic = LZ4_MAGIC.slice(0, h.length).every((b, i) => h[i] === b);
@@ -148,6 +159,19 @@ export class IntakeDemux {
       // At a boundary: an LZ4 frame, or a raw version_info record (start of the capture or of a new connection).
       const left = data.length - p;
       if (left < 4 || (left < 10 && !(this.headDone && isLz4FrameStart(data, p)))) { this.carry = data.slice(p); this.carryAt = base + p; return; }
+      if (this.pending) {
+        this.pending = false;
+        if (this.follows(data, p) === 1) this.release(Infinity);
+        else {
+          // Garbage after the last frame: it ended on the next connection's bytes. Its bytes, then these, are searched.
+          const bytes = this.keep;
+          this.keep = new Bytes();
+          bytes.add(data.subarray(p));
+          this.broken = { start: this.frameStart, bytes, errEnd: this.pendingEnd + 4, err: null, resumeAt: this.pendingEnd, framesBefore: this.frames };
+          p = data.length;
+          continue;
+        }
+      }
       if (this.headDone && isLz4FrameStart(data, p)) {
         this.inFrame = true;
         this.frameStart = base + p;
@@ -196,13 +220,23 @@ export class IntakeDemux {
       this.heldEnd.push(r.ends[i] + this.decDelta);
       this.heldOwn.push(false);
       this.heldLen += out[i].length;
+      if (out[i].length === 0) this.heldEmpty = true;
     }
     p += r.consumed;
     if (r.frameEnded) {
-      if (this.target.endsOnRecord(this.held)) this.release(Infinity);
-      else this.breakFrame(data, base, base + p, null, base + p);
-      if (!this.broken) this.inFrame = false;
-      return this.broken ? data.length : p;
+      if (this.heldEmpty || !this.target.endsOnRecord(this.held)) { this.breakFrame(data, base, base + p, null, base + p); return data.length; }
+      this.inFrame = false;
+      // What follows must be a frame or a version_info too: a frame without checksums (the agent's) can end "well"
+      // on the next connection's bytes (its zeros read as an end mark), and only the garbage after it tells.
+      const f = this.follows(data, p);
+      if (f === 1 || !this.keeping) { this.release(Infinity); return p; }
+      if (f === 0) { this.inFrame = true; this.breakFrame(data, base, base + p + 4, null, base + p); return data.length; }
+      // Not enough bytes to tell: hold the frame (its plaintext and bytes) until the next chunk says.
+      for (let i = 0; i < this.held.length; i++) if (!this.heldOwn[i]) { this.held[i] = this.held[i].slice(); this.heldOwn[i] = true; }
+      this.keep.add(data.subarray(Math.max(0, this.frameStart - base), p));
+      this.pendingEnd = base + p;
+      this.pending = true;
+      return p;
     }
     // The decoder stopped before the end of the frame: what it handed out are views into its window, which the next
     // push may overwrite: copy them. At the end of the chunk, keep the frame's bytes in case its structure breaks.
@@ -215,12 +249,21 @@ export class IntakeDemux {
     return p;
   }
 
+  /** After a frame at data[p]: 1 an LZ4 frame or a raw version_info, 0 neither, -1 too few bytes to tell. */
+  private follows(data: Uint8Array, p: number): number {
+    const left = data.length - p;
+    if (left >= 4 && isLz4FrameStart(data, p)) return 1;
+    if (left < 10) return -1;
+    return (data[p + 8] | (data[p + 9] << 8)) === VERSION_INFO_ID ? 1 : 0;
+  }
+
   /** Hands out held plaintext of blocks that end at or before `upTo` (file offset), drops the rest. */
   private release(upTo: number): void {
     const frame = this.frames - 1;
     const held = this.held;
     for (let i = 0; i < held.length; i++) if (this.heldEnd[i] <= upTo) this.target.plaintext(held[i], frame, this.frameStart);
     held.length = 0;
+    this.heldEmpty = false;
     this.heldEnd.length = 0;
     this.heldOwn.length = 0;
     this.heldLen = 0;

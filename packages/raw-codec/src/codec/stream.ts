@@ -5,17 +5,22 @@ import type { TruncatedError } from '../errors.js';
 import { Lz4FrameDecoder, isLz4FrameStart } from '../lz4/index.js';
 import { builtinSchema } from '../schema/builtin.js';
 import type { Schema } from '../schema/types.js';
-import { detectKind, eraFromSecondRecord, guessBpfSchema, VERSION_INFO_RECORD } from './detect.js';
+import { detectKind, eraFromSecondRecord, guessBpfSchema, VERSION_INFO_ID, VERSION_INFO_RECORD } from './detect.js';
 import type { Confidence, InputKind } from './detect.js';
-import { lastConnectionStart } from './intake-demux.js';
+import { CONNECTION_SIGNATURE, lastConnectionStart } from './intake-demux.js';
 import { PlainDecoder } from './plain-decoder.js';
 import type { RecordSink } from './splitter.js';
 export type { Confidence, InputKind } from './detect.js';
 
 /** How much of a BPF dump the schema guess looks at before committing (bytes). */
 const BPF_GUESS_WINDOW = 1 << 20;
-/** Intake auto-detection needs the 24-byte raw version_info and the next 4 bytes (an LZ4 magic or a record). */
-const KIND_PEEK = VERSION_INFO_RECORD + 4;
+/** Kind detection needs the 24-byte version_info and what follows: an LZ4 magic, a record, or another version_info (its rpc id at +8..+10). */
+const KIND_PEEK = VERSION_INFO_RECORD + 10;
+/** Connections cut before their first frame leave raw version_infos back to back: look past this many bytes of them at most. */
+const EMPTY_CONNECTIONS_PEEK = 1 << 16;
+
+const rpcAt = (b: Uint8Array, p: number): number => b[p + 8] | (b[p + 9] << 8);
+const MAGIC_PREFIX = [0x04, 0x22, 0x4d]; // of 0x184D2204 little-endian
 /** The era is told by the second record's rpc id: version_info, then 10 bytes of the next record. */
 const ERA_PEEK = VERSION_INFO_RECORD + 10;
 
@@ -87,7 +92,10 @@ export class StreamDecoder {
   /** Segments seen so far (connections). */
   get segments(): number { const sp = this.dec?.splitter; return sp && sp.records > 0 ? sp.segment + 1 : 0; }
 
-  /** Takes the next bytes (the caller may reuse the chunk afterwards). An empty chunk ("idle for now") is a no-op. */
+  /**
+   * Takes the next bytes (the caller may reuse the chunk afterwards). An empty chunk means "idle for now" (`--follow`
+   * at EOF): an intake frame held until the bytes after it confirm it is let go at once.
+   */
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     if (this.dec) { this.dec.push(chunk); return; }
@@ -119,7 +127,22 @@ export class StreamDecoder {
   private decide(eof: boolean): void {
     if (!this.kind) {
       if (this.heldLen < KIND_PEEK && !eof) return;
-      const k = detectKind(this.all());
+      const all = this.all();
+      // version_info after version_info: a connection (or a record file's segment) with nothing in it. The kind is
+      // told by what follows the last one; the era by its connection (guessEra starts there).
+      let p = 0;
+      while (p + VERSION_INFO_RECORD + 10 <= all.length && p < EMPTY_CONNECTIONS_PEEK && rpcAt(all, p) === VERSION_INFO_ID && rpcAt(all, p + VERSION_INFO_RECORD) === VERSION_INFO_ID) p += VERSION_INFO_RECORD;
+      if (p > 0 && all.length < p + KIND_PEEK && !eof) return;
+      // 1-3 bytes of an LZ4 magic after it, then a new connection: the first connection was cut inside its first
+      // frame's magic. An intake capture too; its era is the next connection's.
+      const q = p + VERSION_INFO_RECORD;
+      if (rpcAt(all, p) === VERSION_INFO_ID && all[q] === 0x04 && !isLz4FrameStart(all, q)) {
+        if (all.length < q + 3 + CONNECTION_SIGNATURE && !eof) return;
+        const next = lastConnectionStart(all, q + 1, q + 4);
+        if (next > q && MAGIC_PREFIX.slice(0, next - q).every((x, i) => all[q + i] === x)) p = next;
+      }
+      this.peekBase = p;
+      const k = detectKind(p > 0 ? all.subarray(p) : all);
       this.kind = k.kind;
       this.kindConf = k.confidence;
       this.reasons.push(k.reason);
@@ -153,8 +176,9 @@ export class StreamDecoder {
    */
   private guessEra(eof: boolean): ReturnType<typeof eraFromSecondRecord> | null {
     const all = this.all();
-    if (this.kind === 'record' || all.length < KIND_PEEK || !isLz4FrameStart(all, VERSION_INFO_RECORD)) {
-      return all.length >= ERA_PEEK || eof ? eraFromSecondRecord(all) : null;
+    const from = this.peekBase;
+    if (this.kind === 'record' || all.length < from + VERSION_INFO_RECORD + 4 || !isLz4FrameStart(all, from + VERSION_INFO_RECORD)) {
+      return all.length >= from + ERA_PEEK || eof ? eraFromSecondRecord(all.subarray(from)) : null;
     }
     for (;;) {
       if (!this.peek) { this.peek = new Lz4FrameDecoder(); this.peekAt = this.peekBase + VERSION_INFO_RECORD; this.peekOut = []; this.peekLen = 0; }
