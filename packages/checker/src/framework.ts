@@ -1,3 +1,4 @@
+import type { KernelView } from '@flowmill/agent-runner';
 import type { DecodedRecord } from '@flowmill/raw-codec';
 import type { Tolerances } from './tolerances.js';
 import type { CheckStatus, InputKind, ReportFigures } from './types.js';
@@ -25,6 +26,8 @@ export interface CheckContext {
   /** Which tap the `intake` stream is: the wire capture when given, else the record file. */
   intakeSource?: 'wire' | 'record';
   manifest?: Manifest;
+  /** VM runs: the guest kernel's own tcp_connect count per port (kernel-view.json beside the manifest). */
+  kernelView?: KernelView;
   authzLog?: AuthzLogEntry[];
   /** tls-sink's connection index lines (a wire capture given as its out dir). */
   connections?: SinkConnection[];

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { kernelViewOf } from './checks/kernel-view.js';
 import { allChecks, DECODE_CHECK, decodeOutcome, type StreamStatus } from './checks/index.js';
 import { resolveTolerances } from './config.js';
 import type { CheckContext, Rec, SegmentInfo } from './framework.js';
@@ -92,6 +94,11 @@ async function readSideInputs(ctx: CheckContext): Promise<SideErrors> {
     const m = await loadManifest(res.manifest);
     if (m.error) sideErrors.push({ kind: 'manifest', path: res.manifest, errors: [m.error] });
     ctx.manifest = m.manifest;
+    try {
+      ctx.kernelView = kernelViewOf(dirname(res.manifest));
+    } catch (err) {
+      sideErrors.push({ kind: 'manifest', path: res.manifest, errors: [{ line: 0, message: `kernel view: ${(err as Error).message}` }] });
+    }
   }
   for (const idx of res.wireIndexes) {
     const w = await loadWireIndex(idx, res.wire);

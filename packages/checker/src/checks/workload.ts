@@ -1,5 +1,6 @@
 import { Evidence, plural, type CheckDef, type Rec } from '../framework.js';
 import { big, bytes, cstr, ipv4FromRaw, num, sig } from '../values.js';
+import { kernelViewOutcome } from './kernel-view.js';
 
 /**
  * Workload oracle (docs/checker-facts.md §3.1-3.5, §8.9-8.13): what the manifest says the workload did must show in the
@@ -205,6 +206,11 @@ export const workload: CheckDef = {
           else dnsOk++;
         }
         fig.dns = { expected: m.dns?.length ?? 0, visibleToAgent: dnsVisible, ok: dnsOk };
+
+        // VM runs: the guest kernel's own tcp_connect count per port holds the manifest itself against a real peer.
+        const kv = kernelViewOutcome(m, ctx.kernelView);
+        fig.kernelView = kv.status === 'not-run' ? { notRun: kv.reason } : { status: kv.status, ...kv.figures };
+        if (kv.status === 'fail') for (const e of kv.evidence ?? []) fail('kernel-view', -1, String((e as { note: string }).note), e as Record<string, unknown>);
         if (ev.empty) return { status: 'pass', figures: fig };
         return { status: 'fail', reason: `${plural(ev.total, 'workload item problem')}`, evidence: ev.items, figures: { ...fig, findings: ev.total } };
       },
