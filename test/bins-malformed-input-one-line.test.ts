@@ -69,7 +69,9 @@ const cases: [string, string[], number, RegExp][] = [
   ['certs', ['check', '--dir', 'not-pem.txt'], 66, /not-pem\.txt/],
   ['certs', ['--dir', 'not-pem.txt'], 73, /not-pem\.txt/],
   ['certs', ['create', '--nope'], 64, /Unknown arguments: --nope \(try 'certs create --help'\)|Unknown arguments: --nope/],
+  ['certs', ['--dir', '/proc/flowmill-keys'], 66, /\/proc\/flowmill-keys: no such file or directory/], // Node's recursive mkdir loops here
   ['mock-authz', ['--port', '70000'], 64, /not a port/],
+  ['mock-authz', ['--keys-dir', '/proc/flowmill-keys'], 66, /\/proc\/flowmill-keys/],
   ['mock-authz', ['--port', 'abc'], 64, /--port/],
   ['mock-authz', ['--http', '--port', 'BUSY'], 69, /127\.0\.0\.1:\d+: .*in use/],
   ['mock-authz', ['--http', '--port', '0', '--host', '192.0.2.1'], 69, /192\.0\.2\.1.*not available/],
@@ -86,6 +88,7 @@ const cases: [string, string[], number, RegExp][] = [
   ['tls-sink', ['--plain', '0', '--out', 'missing/x.raw'], 66, /missing\/x\.raw/],
   ['tls-sink', ['--plain', '0', '--out', 'existing.raw'], 73, /existing\.raw/],
   ['tls-sink', ['--plain', '0', '--close-after'], 64, /No value provided: --close-after/],
+  ['tls-sink', ['--plain', '0', '--out-dir', '/proc/flowmill-intake'], 66, /\/proc\/flowmill-intake/],
   ['tls-sink', ['--cert', 'not-pem.txt', '--key', 'not-pem.txt', '0'], 66, /not a PEM file/],
   ['raw-codec', ['decode', 'missing.raw'], 66, /missing\.raw/],
   ['raw-codec', ['decode', 'garbage.raw'], 65, /corrupt/],

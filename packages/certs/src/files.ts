@@ -1,5 +1,5 @@
 import { linkSync, openSync, closeSync, writeSync, unlinkSync, renameSync, statSync, mkdirSync, readFileSync, fsyncSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyDirError, LockTimeoutError, WouldOverwriteError } from './errors.js';
 
@@ -51,9 +51,26 @@ export function exists(path: string): boolean {
   }
 }
 
+/**
+ * `mkdir -p`, one component at a time: Node's `recursive: true` loops forever where mkdir answers ENOENT under an
+ * existing parent (`/proc/x`, seen with Node 20), and a mistyped `--dir` must not hang.
+ */
+export function makeDirs(dir: string, mode: number): void {
+  const parts = dir.split(sep).filter(Boolean); // as given, so an error names the path the user typed
+  for (let i = 1; i <= parts.length; i++) {
+    const at = (dir.startsWith(sep) ? sep : '') + parts.slice(0, i).join(sep);
+    try {
+      mkdirSync(at, { mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${dir}'`), { code: 'EEXIST', syscall: 'mkdir', path: dir });
+}
+
 export function ensureDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    makeDirs(dir, 0o755);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EEXIST' ? 'a file, not a directory, has that name' : e.code === 'ENOTDIR' ? 'a file, not a directory, is on its path' : e.message;

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { WouldOverwriteError } from './errors.js';
 import type { ConnWriter, Output } from './serial-output.js';
 import { FdTarget } from './target.js';
@@ -17,13 +17,28 @@ export function connFileName(id: number): string {
  * One file per connection, written as the bytes arrive (connections never wait for each other), plus
  * connections.jsonl with one line per ended connection. Files are created exclusively with mode 0600.
  */
+/**
+ * `mkdir -p`, one component at a time: Node's `recursive: true` loops forever where mkdir answers ENOENT under an
+ * existing parent (`--out-dir /proc/x`, seen with Node 20); here that is an ENOENT like any other.
+ */
+function makeDirs(dir: string, mode: number): void {
+  const parts = dir.split(sep).filter(Boolean); // as given, so an error names the path the user typed
+  for (let i = 1; i <= parts.length; i++) {
+    try {
+      mkdirSync((dir.startsWith(sep) ? sep : '') + parts.slice(0, i).join(sep), { mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 export class DirOutput implements Output {
   private readonly journal: number;
   private readonly force: boolean;
 
   constructor(readonly dir: string, force = false, private readonly onError?: (err: unknown) => void) {
     this.force = force;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
     const old = readdirSync(dir).filter((n) => n === JOURNAL || CAPTURE_FILE.test(n));
     if (old.length > 0) {
       if (!force) throw new WouldOverwriteError(join(dir, old.includes(JOURNAL) ? JOURNAL : old[0]));
