@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
 const bin = (name: string) => join(root, 'packages', name, 'dist', `${name}.js`);
 const dir = mkdtempSync(join(tmpdir(), 'bins-malformed-'));
 let busy: Server;
