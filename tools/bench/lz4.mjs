@@ -1,5 +1,7 @@
 // LZ4 frame codec of @flowmill/raw-codec against its peers, measured in the same run (BENCHMARKS.md):
-//   decode: ours (streaming Lz4FrameDecoder, 64 KiB pushes; output 'copy' (default) and 'view') vs
+//   decode: ours (streaming Lz4FrameDecoder, 64 KiB pushes; output 'copy' (default) and 'view'; blocks by liblz4
+//           built to WebAssembly (default; with `wasmWindow`, as the intake demux runs it: output decoded in place)
+//           and by our TypeScript block decoder (the fallback)) vs
 //           `lz4 -d -c file > /dev/null` vs lz4js 0.2.0 (frame by frame into one reused buffer: it has no streaming
 //           or multi-frame API, and it verifies nothing, so this flatters it)
 //   encode: ours (lz4EncodeFrame) vs `lz4 -1`
@@ -166,8 +168,8 @@ execFileSync('lz4', ['-q', '-f', '-1', '-B4', '-BD', plainFile, streamFile]);
 const lz4js = createRequire(import.meta.url)(join(root, 'node_modules/lz4js/lz4.js'));
 const devnull = openSync('/dev/null', 'w');
 
-function oursDecode(data, output = 'copy') {
-  const dec = new Lz4FrameDecoder({ output });
+function oursDecode(data, output = 'copy', blockDecoder = 'liblz4', wasmWindow = false) {
+  const dec = new Lz4FrameDecoder({ output, blockDecoder, wasmWindow });
   let out = 0;
   for (let s = 0; s < data.length; s += PUSH) {
     const chunk = data.subarray(s, Math.min(data.length, s + PUSH));
@@ -229,21 +231,29 @@ for (const [shape, file] of [['intake (16 KiB frames, liblz4 NULL prefs)', intak
     }
     if (out !== plain.length) throw new Error(`lz4js decoded ${out} bytes, want ${plain.length}`);
   };
-  const t = { ours: [], oursView: [], cli: [], lz4js: [] };
+  const t = { ours: [], oursView: [], oursTs: [], oursViewTs: [], oursViewWindow: [], cli: [], lz4js: [] };
   for (let i = 0; i < RUNS; i++) {
     t.cli.push(timeCmd('lz4', ['-d', '-c', '-q', file]));
     t.ours.push(timeIt(() => oursDecode(data)));
     t.oursView.push(timeIt(() => oursDecode(data, 'view')));
+    t.oursTs.push(timeIt(() => oursDecode(data, 'copy', 'typescript')));
+    t.oursViewTs.push(timeIt(() => oursDecode(data, 'view', 'typescript')));
+    t.oursViewWindow.push(timeIt(() => oursDecode(data, 'view', 'liblz4', true)));
     t.lz4js.push(timeIt(lz4jsDecode));
   }
   const ours = figures(plain.length, t.ours);
   const oursView = figures(plain.length, t.oursView);
+  const oursTs = figures(plain.length, t.oursTs);
+  const oursViewTs = figures(plain.length, t.oursViewTs);
+  const oursViewWindow = figures(plain.length, t.oursViewWindow);
   const cli = figures(plain.length, t.cli);
   const js = figures(plain.length, t.lz4js);
   results.shapes[shape] = {
     compressedBytes: data.length, frames: frameEnds.length, ratio: +(plain.length / data.length).toFixed(2),
-    decodeMBps: { ours, oursView, lz4cli: cli, lz4js: js },
+    decodeMBps: { ours, oursView, oursTypescriptBlocks: oursTs, oursViewTypescriptBlocks: oursViewTs, oursViewWasmWindow: oursViewWindow, lz4cli: cli, lz4js: js },
     oursVsLz4cli: ratio(ours, cli), oursVsLz4js: ratio(ours, js), oursViewVsLz4cli: ratio(oursView, cli),
+    oursTypescriptBlocksVsLz4cli: ratio(oursTs, cli), liblz4WasmVsTypescriptBlocks: ratio(ours, oursTs),
+    viewWasmWindowVsLz4cli: ratio(oursViewWindow, cli), viewWasmWindowVsViewTypescriptBlocks: ratio(oursViewWindow, oursViewTs),
   };
 }
 
