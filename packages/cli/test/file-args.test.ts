@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command, option, optional } from 'cmd-ts';
@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { ExistingFile, NewFile, PemFile, runMain } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-file-args-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 const pem = join(dir, 'cert.pem');
 writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
 const text = join(dir, 'notes.txt');

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { ExitCode, OutputFileError, exitCodeFor, openOutput, outputError, signalExitCode, writeOutput } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-output-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function refusal(fn: () => unknown): OutputFileError {
   try {
