@@ -1,7 +1,8 @@
 // The intake demultiplexer. An intake capture is what the sink received: per connection, the agent's raw 24-byte
-// version_info record, then LZ4 frames (collector/kernel/kernel_collector.cc@3598385a: the version_info is written
-// before the LZ4 writer is set up; docs: wire-format.md (d)). When a connection is cut and the agent reconnects, the
-// next connection's raw version_info follows, possibly in the middle of a frame.
+// version_info record (collector/kernel/kernel_collector.cc@3598385a:326-328), then LZ4 frames, one per flush,
+// written with NULL preferences, so without block or content checksums (channel/lz4_channel.cc@3598385a:53-63).
+// When a connection is cut and the agent reconnects, the next connection's raw version_info follows, possibly in
+// the middle of a frame.
 //
 // The frames' own structure decides where things are: frame header, block sizes, end mark, and the checksums when the
 // frame's flags say it has them. The connection signature (rpc 310 at +8 and an LZ4 magic at +24) is only a fallback,
