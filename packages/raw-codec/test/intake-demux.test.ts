@@ -1,7 +1,8 @@
 // The intake demux lets each LZ4 frame's structure decide where it ends; the connection signature (a raw version_info,
 // rpc 310 = 36 01 at +8, then an LZ4 magic at +24) is looked for only when a frame breaks (issue 17).
-// The agent writes the raw version_info before the LZ4 frames of each connection: collector/kernel/
-// kernel_collector.cc@3598385a (version_info sent on connect), channel/lz4_channel.cc@3598385a (one frame per flush).
+// The agent writes the raw version_info before the LZ4 frames of each connection (collector/kernel/
+// kernel_collector.cc@3598385a:326-328), then one frame per flush with NULL preferences, so no checksums
+// (channel/lz4_channel.cc@3598385a:53-63).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtinSchema, decode, decodeBytes, encodeIntake, packFlushes, RecordEncoder, TruncatedError, type DecodedRecord } from '../src/index.js';
