@@ -49,5 +49,6 @@ const check = command({
 });
 
 // `certs check ...` checks; anything else creates (`certs create check` makes a certificate for a host named check).
-if (argv[0] === 'check') await runMain(check, { bin: BIN, argv: argv.slice(1) });
-else await runMain(create, { bin: BIN, argv: argv[0] === 'create' ? argv.slice(1) : argv });
+if (argv[0] === 'check') await runMain(check, { bin: BIN, subcommand: 'check', argv: argv.slice(1) });
+else if (argv[0] === 'create') await runMain(create, { bin: BIN, subcommand: 'create', argv: argv.slice(1) });
+else await runMain(create, { bin: BIN, argv });

@@ -10,6 +10,8 @@ export interface MainOptions {
   bin: string;
   /** Extra error-code to exit-code mappings for this bin. */
   codes?: Record<string, number>;
+  /** The subcommand a bin dispatched itself before calling runMain (`certs check`): the usage hint names its help. */
+  subcommand?: string;
   /** The package whose version `--version` prints (default `@flowmill/<bin>`). */
   package?: string;
   argv?: string[];
@@ -143,7 +145,7 @@ export async function runMain(cmd: Runner<any, any>, opts: MainOptions): Promise
   const argv = opts.argv ?? process.argv.slice(2);
   // `subcommands` (no helpTopics of its own) parses its first word as the subcommand: point the hint at that one's help
   const sub = typeof (cmd as { helpTopics?: unknown }).helpTopics !== 'function' && argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
-  const help = (message = '') => (sub && !/Not a valid subcommand/.test(message) ? `${opts.bin} ${sub}` : opts.bin);
+  const help = (message = '') => (opts.subcommand ? `${opts.bin} ${opts.subcommand}` : sub && !/Not a valid subcommand/.test(message) ? `${opts.bin} ${sub}` : opts.bin);
   if (opts.stderr === undefined) {
     guardUncaught(opts.bin, opts.codes, stderr);
     // npx / npm exec forwards no signal: when it is killed, stop as if its SIGTERM had reached us (launcher.ts)
