@@ -297,6 +297,21 @@ test('lifecycles: pid_set_comm before pid_info_create is a scan race while the p
   assert.match(evidenceText(check(later, 'lifecycles')), /pid_set_comm: process 777 used before its start/);
 });
 
+for (const era of ['flowmill', 'otel'] as const) {
+  test(`lifecycles: a reconnected run (${era} era) restarts the BPF trackers: the new session's scan sends pid_info again for every task`, async () => {
+    // Each connection builds a new BPF module (kernel_collector.cc@3598385a:290; the old one goes on close, :245-247,
+    // :536-539) and re-runs the /proc walk (bpf_handler.cc@3598385a:80-83, process_prober.cc@3598385a:46-51) while the
+    // dump file stays open (kernel_collector.cc@3598385a:137-147): the dump holds a second pid_info per task, no pid_close.
+    const r = await checkAll(await simRun({ era, sessions: 2 }), { only: ['lifecycles'] });
+    const c = check(r, 'lifecycles'), fig = c.figures as Record<string, number>;
+    assert.is(c.status, 'pass', `${c.reason} ${evidenceText(c).slice(0, 400)}`);
+    assert.is(fig.bpfRestarts, 1);
+    // Within one session a second pid_info without a pid_close is still a finding.
+    const twice = await checkAll(await simRun({ era, sessions: 2, edit: dup('bpf', 'pid_info', 1) }), { only: ['lifecycles'] });
+    assert.match(evidenceText(check(twice, 'lifecycles')), /pid_info: bpfProcess \d+ started twice without an end/);
+  });
+}
+
 test('workload: wrong byte totals, a missing http_response and a missing child process fail', async () => {
   // the first connecting socket's tx socket_stats says 4000 bytes where the client sent 4096
   let client: bigint | undefined;
