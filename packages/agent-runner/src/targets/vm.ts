@@ -109,7 +109,7 @@ export async function startVmAgent(t: VmTarget, o: StartAgentOptions): Promise<V
     writeKernelView(o.runDir, t.kernel.release);
     const code = (await rec.agentExit) ?? null;
     const signal = code === null ? ('SIGKILL' as const) : null;
-    // the guest stops the agent itself after the catch-up: its SIGTERM exit (241) is the expected end
+    // the guest stops the agent itself after the catch-up: its SIGTERM exit (AGENT_EXIT.sigterm) is the expected end
     exit = { code, signal, meaning: code === null ? `no exit from the agent: the guest ended (${x.timedOut ? 'timed out' : x.status !== undefined ? `status ${x.status}` : `qemu ${x.qemuSignal ?? `exit ${x.qemuCode}`}`})` : describeAgentExit(code, null), expected: code !== null && isCleanStop(code, null) };
     return exit;
   });

@@ -6,6 +6,7 @@
  * console prefixed with `agent| ` and `workload| `; their exits are marked for the host.
  */
 import { buildAgentCommand } from '../real/command.js';
+import { AGENT_EXIT, DEFAULT_KEY_ID } from '../real/exit-status.js';
 import type { Era } from '../sim/encoding.js';
 import { GUEST_MARK, HOST_ALIAS, sq } from './guest-init.js';
 
@@ -25,7 +26,7 @@ export const GUEST_EXIT = {
   agentNotReady: 3,
   /** The workload failed. */
   workload: 4,
-  /** The agent did not end the agent's way on SIGTERM (241) or after it. */
+  /** The agent did not end the agent's way on SIGTERM (AGENT_EXIT.sigterm) or after it. */
   agentExit: 5,
 } as const;
 
@@ -75,7 +76,7 @@ export function guestAgentCommand(s: GuestAgentSetup, a: GuestAgent): { argv: st
     if (!s.tls) argv.push('--plain');
     if (s.tls && s.intakeName) argv.push('--intake-name', s.intakeName);
     if (s.ca) argv.push('--ca', GUEST_CA_FILE);
-    if (s.era === 'flowmill' && s.authzUrl) argv.push('--authz-server', s.authzUrl, '--key-id', s.keyId ?? 'KFIIVU75RGHY7EC7JABW');
+    if (s.era === 'flowmill' && s.authzUrl) argv.push('--authz-server', s.authzUrl, '--key-id', s.keyId ?? DEFAULT_KEY_ID);
     if (a.timeScale !== undefined) argv.push('--time-scale', String(a.timeScale));
     // the agent connects as soon as it has its token; its 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
     argv.push('--connect-delay', `${a.connectDelayMs ?? 0}ms`);
@@ -85,7 +86,7 @@ export function guestAgentCommand(s: GuestAgentSetup, a: GuestAgent): { argv: st
   const c = buildAgentCommand({
     era: s.era, agent: a.path, runDir: s.runDir,
     intake: { host: HOST_ALIAS, port: s.intakePort, tls: s.era === 'flowmill' ? s.tls : undefined, name: s.era === 'flowmill' && s.tls ? s.intakeName : undefined },
-    authz: s.era === 'flowmill' && s.authzUrl ? { server: s.authzUrl, keyId: s.keyId ?? 'KFIIVU75RGHY7EC7JABW', secret: s.secret ?? s.keyId ?? 'KFIIVU75RGHY7EC7JABW' } : undefined,
+    authz: s.era === 'flowmill' && s.authzUrl ? { server: s.authzUrl, keyId: s.keyId ?? DEFAULT_KEY_ID, secret: s.secret ?? s.keyId ?? DEFAULT_KEY_ID } : undefined,
     caFile: s.ca ? GUEST_CA_FILE : undefined, extraArgs: a.extraArgs, extraEnv: a.extraEnv,
   });
   return { argv: c.argv, env: c.env };
@@ -126,8 +127,8 @@ export function guestRecordingScript(o: GuestRecordingOptions): string {
     mark('agent exit $RC'),
     'sleep 0.2',
     `[ $WL = 0 ] || exit ${GUEST_EXIT.workload}`,
-    // 241 = exit(-SIGTERM), the agent's clean stop (agent-protocol.md §5.1)
-    `[ $RC = 241 ] || exit ${GUEST_EXIT.agentExit}`,
+    // exit(-SIGTERM), the agent's clean stop (real/exit-status.ts)
+    `[ $RC = ${AGENT_EXIT.sigterm} ] || exit ${GUEST_EXIT.agentExit}`,
     'exit 0',
   ];
   return `${L.join('\n')}\n`;
