@@ -6,7 +6,7 @@ import { array, command, flag, multioption, number, oneOf, option, optional, str
 import { Count, Duration, Port, onStopSignal, runMain } from '@flowmill/cli';
 import {
   AGENT_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS, MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, UsageError, authzTrustSteps, buildAgentCommand, detectEra, loadProfile,
-  preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, type Era, type ProfileInput, type SimFaults,
+  preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, checkFaults, type Era, type ProfileInput,
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
 import { bpfRealCommand } from './bpf-real/command.js';
@@ -110,7 +110,7 @@ const sim = command({
   handler: async (a) => {
     const { intake, authz } = intakeOf(a, a.era, 'https');
     const ca = a.ca ? readFileSync(a.ca) : undefined;
-    const faults = jsonArg(a.faults, '--faults') as SimFaults | undefined;
+    const faults = a.faults === undefined ? undefined : checkFaults(jsonArg(a.faults, '--faults'), (why) => { throw new UsageError(`bad --faults: ${why}`); });
     const recordFile = a.record ?? (a.runDir ? join(a.runDir, RUN_FILES.record) : undefined);
     const bpfDumpFile = a.bpfDump ?? (a.runDir ? join(a.runDir, RUN_FILES.bpf) : undefined);
     const manifest = a.manifest ?? (a.runDir ? join(a.runDir, MANIFEST_EVENTS_FILE) : undefined);

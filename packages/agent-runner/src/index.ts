@@ -6,6 +6,7 @@ export type {
 export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, MANIFEST_EVENTS_FILE } from './manifest.js';
 export { runWorkload, manifestFromEvents, type WorkloadOptions, type WorkloadObservations } from './workload/run.js';
 export { DEFAULT_PROFILE, resolveProfile, loadProfile, validateProfile, type ProfileInput } from './workload/profile.js';
+export { shapeProblem, shapeOfExample, checkFaults, FAULTS_SHAPE, PROFILE_SHAPE, type Shape } from './input-schema.js';
 export { startDnsResponder, answerFor, type DnsResponder, type DnsQueryLog } from './workload/dns-responder.js';
 export { encodeQuery, parseQuestion, parseResponse, encodeResponse } from './workload/dns-wire.js';
 export { AgentClock } from './clock.js';
@@ -34,6 +35,7 @@ export { buildInitramfs, stageInitramfs, BUSYBOX_STATIC, type InitramfsOptions }
 export { qemuArgv, netdevArg, DEFAULT_MEMORY_MB, DEFAULT_CPUS, KERNEL_APPEND, type QemuOptions, type PortForward } from './vm/qemu-args.js';
 export { startVm, prepareVm, type BootOptions, type Vm, type VmExit } from './vm/boot.js';
 export { runVm, vmOutcome, type VmRunResult } from './vm/run-command.js';
+export { chooseAccel, kvmDecision, kvmFacts, probeKvmBoot, KVM_PROBE_TIMEOUT_MS, KVM_PROBE_FILE, type Accel, type AccelRequest, type AccelChoice, type KvmFacts, type KvmProbeResult } from './vm/accel.js';
 export { parseMark, type GuestMark } from './vm/console-tail.js';
 export { parseKernelTrace, writeKernelView, compareKernelView, KERNEL_VIEW_FORMAT, type KernelView, type KernelViewItem } from './vm/kernel-view.js';
 export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MissingInputError, UsageError } from './errors.js';
-import { deepMerge, defaultTolerances, presets, unknownKeys, type Tolerances } from './tolerances.js';
+import { shapeOfExample, shapeProblem } from '@flowmill/agent-runner';
+import { deepMerge, defaultTolerances, presets, type Tolerances } from './tolerances.js';
 
 /** Tolerances for a preset plus an override (object or JSON file), validated. */
 export async function resolveTolerances(preset = 'default', config?: string | object): Promise<Tolerances> {
@@ -22,8 +23,9 @@ export async function resolveTolerances(preset = 'default', config?: string | ob
       throw new UsageError(`cannot use the config: ${config}: not JSON: ${(err as Error).message}`, { cause: err });
     }
   }
-  const bad = unknownKeys(defaultTolerances, over);
-  if (bad.length) throw new UsageError(`cannot use the config: ${typeof config === 'string' ? config : 'object'}: unknown keys: ${bad.join(', ')}`);
+  // one shape, derived from the defaults: an unknown key or a wrong type names its path and the valid keys
+  const bad = shapeProblem(over, shapeOfExample(defaultTolerances, ['minCounts']));
+  if (bad) throw new UsageError(`cannot use the config: ${typeof config === 'string' ? config : 'object'}: ${bad}`);
   tol = deepMerge(tol, over);
   return tol;
 }

@@ -99,7 +99,11 @@ test('exit codes: a missing named file 66, bad usage 64 (unknown flag, unknown c
   writeFileSync(cfg, JSON.stringify({ cadence: { heartbeatMaxGap: 1 } }));
   const badCfg = run(['--run-dir', f.dir, '--config', cfg]);
   assert.is(badCfg.status, 64);
-  assert.match(badCfg.stderr, /unknown keys: cadence\.heartbeatMaxGap/);
+  assert.match(badCfg.stderr, /cadence\.heartbeatMaxGap: unknown key \(valid keys of cadence: heartbeatMs, heartbeatMinGapMs, heartbeatMaxGapMs, probeLoadMaxGapMs\)/);
+  writeFileSync(cfg, JSON.stringify({ cadence: { heartbeatMs: '500' } }));
+  const wrongType = run(['--run-dir', f.dir, '--config', cfg]);
+  assert.is(wrongType.status, 64);
+  assert.match(wrongType.stderr, /cadence\.heartbeatMs: expected a number, got "500"/);
   assert.is(run([]).status, 64);
 });
 

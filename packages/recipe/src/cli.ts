@@ -3,7 +3,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { array, boolean, command, extendType, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Duration, ExitCode, exitCodeFor, ListenHost, Port, runMain } from '@flowmill/cli';
-import { authzTrustSteps, loadProfile, type ProfileInput, type SimFaults } from '@flowmill/agent-runner';
+import { authzTrustSteps } from '@flowmill/agent-runner';
+import { readFaults, readProfile } from './inputs.js';
 import { runLayout } from '@flowmill/agent-runner/run-layout';
 import type { AgentChoice } from './agent.js';
 import { defaultDeps } from './default-deps.js';
@@ -19,7 +20,7 @@ import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe } from './recipe-run.js';
 import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
 import { kernelCacheDir, runRealBpfMatrix, REAL_BPF_CHECKER_CHECKS } from '@flowmill/agent-runner';
-import { inputsFromRunDir, renderText, runChecks } from '@flowmill/checker';
+import { inputsFromRunDir, renderText, resolveTolerances, runChecks } from '@flowmill/checker';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
@@ -59,27 +60,6 @@ function selfCommand(): string[] {
   return (globalThis as { Deno?: unknown }).Deno ? [process.execPath, 'run', '-A', script] : [process.execPath, script];
 }
 
-function readFaults(s: string | undefined): SimFaults | undefined {
-  if (s === undefined) return undefined;
-  try {
-    return JSON.parse(s.startsWith('@') ? readFileSync(s.slice(1), 'utf8') : s);
-  } catch (err) {
-    throw new UsageError(`bad --faults: ${s}: ${(err as Error).message}`);
-  }
-}
-
-async function readProfile(s: string | undefined): Promise<ProfileInput | undefined> {
-  if (s === undefined) return undefined;
-  if (s.trim().startsWith('{')) {
-    try {
-      return JSON.parse(s);
-    } catch (err) {
-      throw new UsageError(`bad --profile: ${s}: ${(err as Error).message}`);
-    }
-  }
-  return loadProfile(s);
-}
-
 const run = command({
   name: 'run',
   description: 'keys, mock-authz, tls-sink, the agent (simulated unless --agent/--docker), the workload, decode, check; one run directory',
@@ -107,7 +87,7 @@ const run = command({
     vm: flag({ long: 'vm', type: boolean, description: 'run the agent and the workload in a qemu guest on a real Debian kernel (no root, no KVM needed); the fake cloud stays here' }),
     kernel: option({ long: 'kernel', type: optional(string), description: 'with --vm: 6.1 (default), 5.10, 6.12, PATH/vmlinuz, or a list (5.10,6.1,6.12: one run directory per kernel, then a summary table)' }),
     vmMemory: option({ long: 'vm-memory', type: optional(number), description: 'with --vm: guest memory in MB (default 2048)' }),
-    kvm: flag({ long: 'kvm', type: boolean, description: 'with --vm: KVM instead of software emulation (only where /dev/kvm boots stock kernels)' }),
+    kvm: flag({ long: 'kvm', type: boolean, description: 'with --vm: KVM without probing (by default a run uses KVM only where a probe boot of the kernel under it worked, cached per kernel, and never with kvm_pvm)' }),
     dryRun: flag({ long: 'dry-run', type: boolean, description: 'with --vm: print the qemu command line, guest init and agent command; start nothing' }),
     vmAfter: multioption({ long: 'vm-after', type: array(string), description: 'with --vm: a shell command run in the guest after the recording, before power-off (repeatable; output in vm-console.log)' }),
   },
@@ -117,6 +97,7 @@ const run = command({
     if (a.faults && (a.agent || a.docker)) throw new UsageError('--faults applies to the simulated agent only');
     if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
     const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults), timeScale: a.timeScale };
+    if (a.preset !== undefined || a.checkConfig !== undefined) await resolveTolerances(a.preset, a.checkConfig); // a bad config is refused before anything starts
     if (a.bpf === 'real' || a.bpfSrc) {
       // the agent's own BPF programs, alone: no fake cloud and no userspace half (agent-runner bpf/README.md)
       if (!a.vm || a.bpf !== 'real') throw new UsageError('--bpf real goes with --vm, and --bpf-src with --bpf real');
@@ -152,7 +133,7 @@ const run = command({
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const kernels = a.vm ? kernelMatrix(a.kernel) : [undefined];
-    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : 'tcg', after: a.vmAfter, progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
+    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : a.dryRun ? 'tcg' : 'auto', after: a.vmAfter, progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
     if (a.dryRun) {
       for (const vm of vms) process.stdout.write(await vmDryRun(vm!, agent, { era: a.era, plain: a.plain, keysDir: a.keys, intakeName: a.intakeName, runsDir: a.runs, authzTls: a.agent ? a.authzTls : undefined }));
       return ExitCode.ok;

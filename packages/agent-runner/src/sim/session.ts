@@ -80,6 +80,7 @@ export class SimCore {
 
   // --- timers: every callback runs guarded; a session's timers die with it
   private after(ms: number, fn: () => void): void {
+    if (this.finished) return; // a failed agent schedules nothing (no reconnect loop outliving its exit)
     const t = this.env.scheduler.after(ms, () => { this.timers.delete(t); this.guard(fn); });
     this.timers.add(t);
   }
@@ -273,6 +274,7 @@ export class SimCore {
     if (this.finished) return;
     this.finished = true;
     this.clearTimers();
+    this.s?.conn.destroy();
     this.stats.latency = latencySummary(this.poll.latencyMs);
     this.env.closeFiles();
     this.rejectReady(err ?? new Error(`simulated agent ended with status ${code} before telemetry was flowing`));

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { MissingInputError, UsageError } from '../errors.js';
 import type { WorkloadProfile } from '../manifest.js';
+import { PROFILE_SHAPE, shapeProblem } from '../input-schema.js';
 
 /** Defaults: small, quick, and every byte count a multiple of 4 (checker-facts.md §7 Q3). */
 export const DEFAULT_PROFILE: WorkloadProfile = {
@@ -52,6 +53,8 @@ export async function loadProfile(path: string): Promise<ProfileInput> {
     throw new UsageError(`bad workload profile: ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`bad workload profile: ${path}: not a mapping`);
+  const bad = shapeProblem(v, PROFILE_SHAPE);
+  if (bad) throw new UsageError(`bad workload profile: ${path}: ${bad}`);
   const out = v as ProfileInput;
   if (out.name === undefined) out.name = path.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/i, '');
   return out;
