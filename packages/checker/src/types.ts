@@ -36,10 +36,12 @@ export interface ReportFigures {
   /** Message counts per time bin and type, one lane per stream (`bpf`, `intake`). */
   timeline?: { t0: string; binMs: number; bins: number; lanes: Record<string, Record<string, number[]>> };
   /**
-   * BPF event -> intake write latency, bucket upper bounds in ms (last = +inf): to the next userspace-stamped record (an
-   * upper bound); `lower*`: to the latest timestamp of its own LZ4 frame (a lower bound; wire captures only).
+   * BPF event -> intake latency, bracketed. `lower*`: to the latest timestamp of the sample's own LZ4 frame (a lower
+   * bound; wire captures only); `upper*`: to the next userspace-stamped record (an upper bound, ~1 s loose). The
+   * histogram (bucket upper bounds in ms, last = +inf) and `p50Ms`/`p99Ms`/`maxMs` are of the bound named by `bound`:
+   * the lower one when there is a wire capture, else the upper one.
    */
-  latency?: { boundsMs: number[]; counts: number[]; samples: number; p50Ms?: number; p99Ms?: number; maxMs?: number; lowerP50Ms?: number; lowerP99Ms?: number };
+  latency?: { bound: 'lower' | 'upper'; boundsMs: number[]; counts: number[]; samples: number; p50Ms?: number; p99Ms?: number; maxMs?: number; lowerP50Ms?: number; lowerP99Ms?: number; upperP50Ms?: number; upperP99Ms?: number };
   /** Heartbeat gaps per session: [Unix ms of the later heartbeat, gap ms, 1 if excused as the probe-load gap]. */
   heartbeatGaps?: { segment: number; points: [number, number, number?][] }[];
   heartbeatBand?: { minMs: number; maxMs: number };

@@ -218,7 +218,9 @@ test('latency: samples forwarded within a poll give an in-frame p99 under 150 ms
   assert.ok(prompt.lowerP99Ms! < 150, JSON.stringify(prompt));
   const held = await latencyOf(900n);
   assert.ok(held.lowerP99Ms! > 800, JSON.stringify(held));
-  assert.ok(held.p99Ms! >= held.lowerP99Ms!, 'the upper bound is not below the lower one');
+  assert.ok(held.upperP99Ms! >= held.lowerP99Ms!, 'the upper bound is not below the lower one');
+  assert.is(held.bound, 'lower', 'a wire capture: the histogram and p99Ms are the lower bound');
+  assert.is(held.p99Ms, held.lowerP99Ms);
 });
 
 test.run();

@@ -22,6 +22,12 @@ for (const era of ['flowmill', 'otel'] as const) {
     assert.is(bi.intakeOrphans, 0);
     assert.is(bi.bpfOrphans, 0);
     assert.ok(bi.matched > 100);
+    // The agent's poll is 100 ms and flushes at its end (kernel_collector.cc@3598385a:689-704, buffered_poller.cc@3598385a:225):
+    // the report leads with the in-frame lower bound, under 150 ms, and names the loose upper bound beside it.
+    const l = r.figures.latency!;
+    assert.is(l.bound, 'lower');
+    assert.ok(l.lowerP99Ms! < 150 && l.lowerP99Ms! <= l.upperP99Ms!, JSON.stringify(l));
+    assert.match(check(r, 'bpf-intake').reason!, /^BPF→intake latency p99 ≥ [\d.]+ ms \(to its own frame's latest timestamp\), ≤ [\d.]+ ms \(to the next agent-stamped record\)$/);
     // agent_resource_usage comes with every slow poll, a 1 s timer (kernel_collector.cc@3598385a:233-243, :689-704)
     assert.is((check(r, 'cadence').figures as { resourceUsageMedianGapMs: number }).resourceUsageMedianGapMs, 1000);
     // The dump has no version_info: it is read with the schema the intake's first records name.

@@ -1,7 +1,7 @@
 import { Evidence, plural, recEvidence, type CheckDef, type Rec } from '../framework.js';
 import { parseDns, type DnsMessage } from '../dns.js';
 import { BYTE_FIELDS, DERIVED, DNS_TIMEOUT_NS, PASS, STAMPED, TRACKED_BLOCK, type Mapping } from './bpf-intake-map.js';
-import { LatencyHistogram } from './latency.js';
+import { LatencyHistogram, latencyBracket, latencyFigure } from './latency.js';
 import { TcpConservation } from './tcp-conservation.js';
 import { UdpPool } from './udp-pool.js';
 import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
@@ -14,9 +14,9 @@ import { bytes, cstr, isoOfNs, num, sig } from '../values.js';
  *   it fell outside every session's telemetry window: samples consumed while disconnected are dropped, §3.6);
  * - derived userspace-stamped records (the tracked_process_* block written just before its pid_info_create) do not
  *   precede their source;
- * - latency: BPF event -> the next userspace-stamped intake record after it (an upper bound of when it was written),
- *   and, on a wire capture, -> the latest timestamp in its own LZ4 frame (a lower bound: a frame is one flush, sent
- *   after every record in it was written, and a poll flushes at its end, buffered_poller.cc@3598385a:225).
+ * - latency, bracketed (latency.ts): on a wire capture, BPF event -> the latest timestamp in its own LZ4 frame (a
+ *   lower bound: a frame is one flush, sent after every record in it was written, buffered_poller.cc@3598385a:225),
+ *   led with; and BPF event -> the next userspace-stamped intake record (an upper bound of when it was written).
  */
 /** A record waiting for its counterpart from the other stream: small on purpose (no decoded object). */
 interface Pending { ts: bigint; fields: string; offset: number; name: string; segment: number; via: string; optional?: boolean }
@@ -263,13 +263,12 @@ export const bpfIntake: CheckDef = {
           ev.add({ note: `${p.name} never reached the intake`, stream: 'bpf', offset: p.offset, name: p.name, timestamp: p.ts.toString(), time: isoOfNs(p.ts), fields: named(p) });
         }
         endFrame();
-        const q = (f: number) => latency.quantile(f);
-        const lq = (f: number) => frameLatency.quantile(f);
-        ctx.figures.latency = { boundsMs: latency.boundsMs, counts: latency.counts, samples: latency.samples, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: latency.samples ? latency.maxMs : undefined, ...(frameLatency.samples ? { lowerP50Ms: lq(0.5), lowerP99Ms: lq(0.99) } : {}) };
+        ctx.figures.latency = latencyFigure(frameLatency, latency);
         const countMismatch = bpfLogDump !== bpfLogIntake && bpfLogDump > 0;
         if (countMismatch) ev.add({ note: `bpf_log count differs: ${bpfLogDump} in the dump, ${bpfLogIntake} in the intake` });
-        const figures = { bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpExistingAtScan: tcpExisting, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake, latencyP50Ms: q(0.5), latencyP99Ms: q(0.99), latencyInFrameP50Ms: lq(0.5), latencyInFrameP99Ms: lq(0.99) };
-        if (ev.empty) return { status: 'pass', figures };
+        const bracket = latencyBracket(frameLatency, latency);
+        const figures = { ...bracket.figures, bpfPassthrough: bpfPass, bpfNotForwarded: bpfSkipped, matched, fieldMismatch, intakeOrphans, bpfOrphans, bpfOutsideSessions: outside, derivedEarly, dnsResponsesPredicted: dnsResponses, dnsTimeoutsPredicted: dnsTimeouts, dnsPacketsUnparsed: dnsUnparsed, dnsPacketsRefusedByTheAgent: dnsRefused, dnsAddressesOffTheChain: dnsOffChain, udpReportedLate, tcpExistingAtScan: tcpExisting, tcpLifetimesConserved: tcp.conserved, tcpLifetimesNotConserved: tcp.notConserved, peakWaiting, bpfLogDump, bpfLogIntake };
+        if (ev.empty) return { status: 'pass', reason: bracket.text, figures };
         const parts = [
           intakeOrphans && `${plural(intakeOrphans, 'intake record')} without a BPF source`,
           bpfOrphans && `${plural(bpfOrphans, 'BPF sample')} missing from the intake`,
@@ -278,6 +277,7 @@ export const bpfIntake: CheckDef = {
           dnsTimeoutsMissing && `${plural(dnsTimeoutsMissing, 'DNS timeout')} missing`,
           tcp.notConserved && `${plural(tcp.notConserved, 'TCP lifetime')} whose socket_stats totals differ from the BPF deltas`,
           countMismatch && 'bpf_log counts differ',
+          bracket.text,
         ].filter(Boolean);
         return { status: 'fail', reason: parts.join('; '), evidence: ev.items, figures };
       },

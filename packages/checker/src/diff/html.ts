@@ -1,4 +1,4 @@
-import { esc, heartbeatSvg, latencySvg, segmentsSvg } from '../report/plots.js';
+import { esc, heartbeatSvg, latencyNote, latencySvg, segmentsSvg } from '../report/plots.js';
 import type { CheckReport } from '../types.js';
 import { thresholdLine } from './text.js';
 import type { MessageRow, RunDiff, RunProfile } from './types.js';
@@ -61,7 +61,7 @@ function pair(title: string, a: string, b: string): string {
 
 function latency(r?: CheckReport): string {
   const l = r?.figures?.latency;
-  return l?.samples ? `${latencySvg(l)}<p class="note">${l.samples} samples · p50 ${l.p50Ms?.toFixed(1)} ms · p99 ${l.p99Ms?.toFixed(1)} ms</p>` : '<p class="muted">no latency figures</p>';
+  return l?.samples ? `${latencySvg(l)}<p class="note">${latencyNote(l)}</p>` : '<p class="muted">no latency figures</p>';
 }
 
 function heartbeats(r?: CheckReport): string {

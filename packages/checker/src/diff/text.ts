@@ -1,4 +1,4 @@
-import { heartbeatFigures } from './compare.js';
+import { heartbeatFigures, upperP99 } from './compare.js';
 import type { DiffThresholds, RunDiff, RunProfile } from './types.js';
 
 /** The noise rule in one sentence (printed with every report, README "checker diff"). */
@@ -37,7 +37,8 @@ export function renderRunDiffText(d: RunDiff): string {
   const la = d.a.report?.figures?.latency, lb = d.b.report?.figures?.latency, ha = heartbeatFigures(d.a.report), hb = heartbeatFigures(d.b.report);
   const fr = (p: RunProfile) => (p.frames?.count ? `${p.frames.count} frames, ${f1(p.frames.bytes / p.frames.count)} B (${f1(p.frames.plainBytes / p.frames.count)} B plain) each` : '-');
   L.push('', 'figures:', ...table([['', 'A', 'B'],
-    ['BPF→intake latency p50 ms', f1(la?.p50Ms), f1(lb?.p50Ms)], ['BPF→intake latency p99 ms', f1(la?.p99Ms), f1(lb?.p99Ms)],
+    ['BPF→intake latency p50 ms ≥ (own frame)', f1(la?.lowerP50Ms), f1(lb?.lowerP50Ms)], ['BPF→intake latency p99 ms ≥ (own frame)', f1(la?.lowerP99Ms), f1(lb?.lowerP99Ms)],
+    ['BPF→intake latency p99 ms ≤ (next stamped)', f1(upperP99(la)), f1(upperP99(lb))],
     ['heartbeat gap median ms', f1(ha.median), f1(hb.median)], ['heartbeat gap max ms', f1(ha.max), f1(hb.max)],
     ['LZ4 frames', fr(d.a), fr(d.b)]]));
   if (d.checks.length) L.push('', 'checks:', ...table([['', 'check', 'A', 'B'], ...d.checks.map((c) => [c.changed ? '*' : '', c.id, c.a ?? '-', c.b ?? '-'])]));

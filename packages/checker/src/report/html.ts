@@ -1,6 +1,6 @@
 import type { CheckReport, CheckResult } from '../types.js';
 import { evidenceLine } from './text.js';
-import { esc, heartbeatSvg, latencySvg, segmentsSvg, timelineSvg } from './plots.js';
+import { esc, heartbeatSvg, latencyNote, latencySvg, segmentsSvg, timelineSvg } from './plots.js';
 
 const CSS = `
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;--skip:#6e7781}
@@ -60,7 +60,7 @@ export function renderHtml(r: CheckReport, opts: { title?: string } = {}): strin
   const plots: string[] = [];
   if (f.timeline) plots.push(`<section id="timeline"><h2>Message rates over time</h2>${timelineSvg(f.timeline)}</section>`);
   const small: string[] = [];
-  if (f.latency && f.latency.samples) small.push(`<section id="latency"><h2>BPF → intake latency</h2>${latencySvg(f.latency)}<p class="note">${f.latency.samples.toLocaleString('en-US')} matched samples · p50 ${f.latency.p50Ms?.toFixed(1)} ms · p99 ${f.latency.p99Ms?.toFixed(1)} ms · max ${f.latency.maxMs?.toFixed(1)} ms</p></section>`);
+  if (f.latency && f.latency.samples) small.push(`<section id="latency"><h2>BPF → intake latency</h2>${latencySvg(f.latency)}<p class="note">${f.latency.samples.toLocaleString('en-US')} matched samples · ${latencyNote(f.latency)}</p></section>`);
   if (f.heartbeatGaps?.some((x) => x.points.length)) small.push(`<section id="heartbeats"><h2>Heartbeat gaps</h2>${heartbeatSvg(f.heartbeatGaps, f.heartbeatBand ?? { minMs: 1800, maxMs: 2500 }, Number.isFinite(t0ms) ? t0ms : 0)}</section>`);
   if (f.segments?.length) small.push(`<section id="segments"><h2>Records per session</h2>${segmentsSvg(f.segments)}<p class="note">${f.segments.length === 1 ? 'one session (no reconnect)' : `${f.segments.length} sessions: the agent reconnected ${f.segments.length - 1} time(s)`}</p></section>`);
   if (small.length) plots.push(`<div class="grid2">${small.join('')}</div>`);

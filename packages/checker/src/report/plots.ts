@@ -100,6 +100,14 @@ function barsSvg(values: number[], labels: string[], opts: { colour: string; yLa
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img">${p.join('')}</svg>`;
 }
 
+/** Which bound the latency histogram shows, and the bracket: the agent's latency lies between the two bounds. */
+export function latencyNote(l: NonNullable<ReportFigures['latency']>): string {
+  const f = (v?: number) => (v === undefined ? '?' : v.toFixed(1));
+  const lower = l.lowerP99Ms !== undefined ? `p50 ≥ ${f(l.lowerP50Ms)} ms, p99 ≥ ${f(l.lowerP99Ms)} ms (to the latest timestamp of its own LZ4 frame: the histogram)` : '';
+  const upper = `p99 ≤ ${f(l.upperP99Ms ?? (l.bound ? undefined : l.p99Ms))} ms (to the next agent-stamped record${lower ? '' : ': the histogram; no wire capture, no lower bound'})`;
+  return esc(lower ? `${lower} · ${upper}; the agent's latency lies between them` : upper);
+}
+
 /** BPF event -> intake write latency histogram. */
 export function latencySvg(l: NonNullable<ReportFigures['latency']>): string {
   const labels = l.boundsMs.map((b) => `≤${fmt(b)}`).concat(`>${fmt(l.boundsMs[l.boundsMs.length - 1])}`);
