@@ -112,7 +112,7 @@ function writeDone(path: string, text: string, signal: AbortSignal): void {
 
 export function summarizeChecks(r: CheckReportLike): string {
   const c = countChecks(r);
-  return `${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}${c.failedIds.length ? ` (${c.failedIds.join(', ')})` : ''}`;
+  return `${c.passed} passed, ${c.failed} failed${c.failedIds.length ? ` (${c.failedIds.join(', ')})` : ''}${c.notRun ? `, ${c.notRun} not run (${c.notRunIds?.join(', ')})` : ''}`;
 }
 
 /** The wire captures in connection order (tls-sink's --out-dir names sort that way). */
@@ -131,7 +131,7 @@ function readdirSorted(d: string): string[] {
 
 export function countChecks(r: CheckReportLike): NonNullable<RunJson['checks']> {
   const by = (s: string) => r.checks.filter((c) => c.status === s);
-  return { ok: r.ok, passed: by('pass').length, failed: by('fail').length, notRun: by('not-run').length, failedIds: by('fail').map((c) => c.id) };
+  return { ok: r.ok, passed: by('pass').length, failed: by('fail').length, notRun: by('not-run').length, failedIds: by('fail').map((c) => c.id), notRunIds: by('not-run').map((c) => c.id) };
 }
 
 /**

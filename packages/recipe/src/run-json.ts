@@ -32,7 +32,7 @@ export interface RunJson {
   timings: { step: string; ms: number; status: string }[];
   /** The points the bench reads: ms from start to all servers listening + keys present, to telemetry flowing. */
   milestones: Record<string, number>;
-  checks?: { ok: boolean; passed: number; failed: number; notRun: number; failedIds: string[] };
+  checks?: { ok: boolean; passed: number; failed: number; notRun: number; failedIds: string[]; /** the checks not run, each with its reason */ notRunIds?: string[] };
   /** Recordings the agent should have produced and did not (the run fails). */
   missing?: string[];
   records?: Record<string, number>;

@@ -12,10 +12,12 @@ export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolea
     r.status === 'passed' ? paint(32, 'PASSED') : r.status === 'failed' ? paint(31, 'FAILED') : r.status === 'interrupted' ? paint(33, 'INTERRUPTED') : paint(31, 'ERROR');
   const c = j.checks;
   const what = `${j.simulated ? 'simulated agent' : `real agent (${j.agent.path ?? j.agent.image})`}, ${j.era} era`;
-  const lines = [`${verdict}${c ? `: ${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run` : ''}` : ''} (${what}) in ${fmtMs(j.ms ?? 0)}, exit ${r.exitCode}`];
+  const notRun = c?.notRunIds?.length ? ` (${c.notRunIds.join(', ')})` : '';
+  const lines = [`${verdict}${c ? `: ${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run${notRun}` : ''}` : ''} (${what}) in ${fmtMs(j.ms ?? 0)}, exit ${r.exitCode}`];
   if (c?.failedIds.length) {
     for (const ch of r.report?.checks.filter((x) => x.status === 'fail') ?? []) lines.push(`  failed: ${ch.id}: ${ch.title}${ch.reason ? `: ${ch.reason}` : ''}`);
   }
+  for (const ch of r.report?.checks.filter((x) => x.status === 'not-run') ?? []) lines.push(`  not run: ${ch.id}: ${ch.reason ?? ch.title}`);
   for (const m of j.missing ?? []) lines.push(`  missing: ${m}`);
   if (j.error && r.status !== 'failed') lines.push(`  error: ${j.error.message}${j.error.step ? ` (step ${j.error.step})` : ''}`);
   const dir = rel(r.dir);
@@ -26,10 +28,25 @@ export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolea
   row('wire', RUN_FILES.intakeDir, wire.length ? `/ (${wire.length} connection${wire.length === 1 ? '' : 's'})` : '/');
   row('record', RUN_FILES.record);
   row('bpf dump', RUN_FILES.bpf);
-  row('decoded', RUN_FILES.intakeNdjson, j.records ? `  (${Object.entries(j.records).map(([k, n]) => `${k} ${n}`).join(', ')} records)` : '');
+  // every decoded file, each with its record count (records: intake, record, bpf)
+  const decoded = ([['intake', RUN_FILES.intakeNdjson], ['record', RUN_FILES.recordNdjson], ['bpf', RUN_FILES.bpfNdjson]] as const).filter(([, f]) => has(f));
+  decoded.forEach(([k, f], i) => lines.push(`  ${(i ? '' : 'decoded').padEnd(9)} ${dir}/${f}${j.records?.[k] !== undefined ? `  (${j.records[k]} records)` : ''}`));
   row('manifest', RUN_FILES.manifest);
   row('report', RUN_FILES.checkHtml);
   row('checks', RUN_FILES.checkJson);
   lines.push(`  run.json  ${dir}/${RUN_FILES.runJson}`);
+  lines.push(...nextSteps(dir, has));
   return `${lines.join('\n')}\n`;
+}
+
+/** What to do next with a run: where the report is, and the jq one-liners people reach for first. */
+function nextSteps(dir: string, has: (f: string) => boolean): string[] {
+  const out = ['next:'];
+  if (has(RUN_FILES.checkHtml)) out.push(`  open the report      ${dir}/${RUN_FILES.checkHtml}  (text: npx checker --run-dir ${dir})`);
+  if (has(RUN_FILES.intakeNdjson)) {
+    out.push(`  count by message     jq -r .name ${dir}/${RUN_FILES.intakeNdjson} | sort | uniq -c | sort -rn`);
+    out.push(`  one message type     jq -c 'select(.name == "heartbeat")' ${dir}/${RUN_FILES.intakeNdjson}`);
+  }
+  if (has(RUN_FILES.bpfNdjson)) out.push(`  BPF side             jq -c 'select(.name == "pid_info") | .data' ${dir}/${RUN_FILES.bpfNdjson}`);
+  return out.length > 1 ? out : [];
 }
