@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DEFAULT_KERNEL, DEFAULT_KEY_ID, DEFAULT_PORTS, compareKernelView, kernelCacheDir, prepareVm, resolveKernel, vmRecordingOptions, planVmRecording,
-  type CachedKernel, type KernelView, type ProfileInput, type StartAgentOptions, type VmTarget,
+  DEFAULT_KERNEL, DEFAULT_KEY_ID, chooseAccel, DEFAULT_PORTS, compareKernelView, kernelCacheDir, prepareVm, resolveKernel, vmRecordingOptions, planVmRecording,
+  type AccelRequest, type CachedKernel, type KernelView, type ProfileInput, type StartAgentOptions, type VmTarget,
 } from '@flowmill/agent-runner';
 import { runLayout } from '@flowmill/agent-runner/run-layout';
 import type { AgentChoice } from './agent.js';
@@ -93,10 +93,17 @@ export function agentRunnerBundle(entryUrl: string): string {
 }
 
 /** Each kernel from the cache, fetched first when missing (progress lines for a TTY). */
-export async function resolveVms(kernels: readonly string[], o: Omit<RecipeVm, 'kernel'> & { env: { XDG_CACHE_HOME?: string; HOME?: string }; progress?: (l: string) => void }): Promise<RecipeVm[]> {
+export async function resolveVms(kernels: readonly string[], o: Omit<RecipeVm, 'kernel' | 'accel'> & { accel?: AccelRequest; env: { XDG_CACHE_HOME?: string; HOME?: string }; progress?: (l: string) => void }): Promise<RecipeVm[]> {
   const out: RecipeVm[] = [];
   const { env, progress, ...rest } = o;
-  for (const k of kernels) out.push({ ...rest, kernel: await resolveKernel(k, { cacheDir: kernelCacheDir(env), fetch: true, progress }) });
+  const { accel, ...others } = rest;
+  for (const k of kernels) {
+    const kernel = await resolveKernel(k, { cacheDir: kernelCacheDir(env), fetch: true, progress });
+    // TCG unless this kernel boots under KVM here (a probe boot, cached per kernel; none where kvm_pvm is loaded)
+    const choice = await chooseAccel(accel, kernel, { cacheDir: kernelCacheDir(env), progress });
+    progress?.(`${kernel.release}: ${choice.accel.toUpperCase()} (${choice.reason})`);
+    out.push({ ...others, kernel, accel: choice.accel });
+  }
   return out;
 }
 

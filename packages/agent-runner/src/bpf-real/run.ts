@@ -12,6 +12,7 @@ import { decodeBytes, loadSchema, toJsonLine } from '@flowmill/raw-codec';
 import { MissingInputError } from '../errors.js';
 import type { WorkloadManifest } from '../manifest.js';
 import { runLayout } from '../run-layout.js';
+import { chooseAccel, type AccelRequest } from '../vm/accel.js';
 import { resolveKernel } from '../vm/kernel-cache.js';
 import type { CachedKernel } from '../vm/kernels.js';
 import { planGuest } from '../vm/plan.js';
@@ -40,6 +41,8 @@ export interface RealBpfRunOptions {
   timeoutMs?: number;
   memoryMb?: number;
   cpus?: number;
+  /** Default auto: TCG unless a KVM probe boot of this kernel worked (vm/accel.ts). */
+  accel?: AccelRequest;
   force?: boolean;
   onLine?: (line: string) => void;
   progress?: (s: string) => void;
@@ -80,8 +83,9 @@ export async function recordRealBpf(o: RealBpfRunOptions): Promise<RealBpfResult
     const workload = [o.node, bundle, 'workload', '--run-dir', o.runDir, '--agent-kind', 'real', '--era', 'otel', '--dns-port', '53', ...(o.force ? ['--force'] : []), ...(o.workloadArgs ?? [])];
     const command = withRecorder(workload.map(sq).join(' '), { build: o.build, runDir: o.runDir, force: o.force });
     const plan = planGuest({ runDir: o.runDir, command, readOnly: [o.build.dir, scratch], modules: [...BPF_GUEST_MODULES] });
-    o.progress?.(`booting ${kernel.release} with bpf-recorder (${o.build.info.vendored ? 'vendored BPF sources' : o.build.info.bpf_src})`);
-    vm = await runVm({ kernel, plan, runDir: o.runDir, forwards: [], memoryMb: o.memoryMb, cpus: o.cpus, timeoutMs: o.timeoutMs ?? 300_000, onLine: o.onLine });
+    const accel = await chooseAccel(o.accel, kernel, { cacheDir: o.kernelCacheDir, progress: o.progress });
+    o.progress?.(`booting ${kernel.release} under ${accel.accel.toUpperCase()} (${accel.reason}) with bpf-recorder (${o.build.info.vendored ? 'vendored BPF sources' : o.build.info.bpf_src})`);
+    vm = await runVm({ kernel, plan, runDir: o.runDir, forwards: [], memoryMb: o.memoryMb, cpus: o.cpus, accel: accel.accel, timeoutMs: o.timeoutMs ?? 300_000, onLine: o.onLine });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

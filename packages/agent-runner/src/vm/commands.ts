@@ -1,10 +1,11 @@
 // `agent-runner vm …`: cmd-ts wiring of the VM library (part of the bin: reads env and stdio, returns exit codes).
 import { resolve as resolvePath } from 'node:path';
-import { array, command, flag, multioption, number, option, optional, restPositionals, string, subcommands } from 'cmd-ts';
+import { array, command, flag, multioption, number, oneOf, option, optional, restPositionals, string, subcommands } from 'cmd-ts';
 import { Duration, onStopSignal } from '@flowmill/cli';
 import { UsageError } from '../errors.js';
 import { runLayout } from '../run-layout.js';
 import { prepareVm, startVm, type BootOptions } from './boot.js';
+import { chooseAccel } from './accel.js';
 import { execFile } from './exec.js';
 import { fetchKernel, kernelCacheDir, kernelTable, resolveKernel } from './kernel-cache.js';
 import { DEFAULT_KERNEL } from './kernels.js';
@@ -89,7 +90,8 @@ const run = command({
     root: option({ long: 'root', type: optional(string), description: 'a directory tree (e.g. docker export of an image) as the guest\'s root, read-only under a tmpfs overlay' }),
     module: multioption({ long: 'module', type: array(string), description: 'load this module by name in the guest (repeatable)' }),
     cpus: option({ long: 'cpus', type: number, defaultValue: () => 2, description: 'guest CPUs' }),
-    kvm: flag({ long: 'kvm', description: 'use KVM instead of software emulation (only where /dev/kvm boots stock kernels)' }),
+    accel: option({ long: 'accel', type: oneOf(['auto', 'tcg', 'kvm'] as const), defaultValue: () => 'auto' as const, description: 'auto: software emulation (TCG) unless /dev/kvm boots this kernel (a probe boot, cached per kernel; none with kvm_pvm); tcg; kvm' }),
+    kvm: flag({ long: 'kvm', description: 'the same as --accel kvm' }),
     timeout: option({ long: 'timeout', type: Duration, defaultValue: () => 300_000, description: 'kill qemu after this (boot to power-off)' }),
     dryRun: flag({ long: 'dry-run', description: 'print the qemu command line and the guest init, start nothing' }),
     noFetch: flag({ long: 'no-fetch', description: 'fail instead of downloading a kernel that is not cached' }),
@@ -105,7 +107,8 @@ const run = command({
     });
     const runDir = resolvePath(a.runDir);
     const plan = planGuest({ runDir, command: a.command.join(' '), readOnly: a.share, root: a.root ? { kind: 'dir', path: a.root } : undefined, modules: a.module, hosts: Object.fromEntries(a.host.map((h) => [h, '10.0.2.100'])) });
-    const opts: BootOptions = { kernel, plan, runDir, forwards, memoryMb: a.memory, cpus: a.cpus, accel: a.kvm ? 'kvm' : 'tcg', timeoutMs: a.timeout, onLine: (l) => process.stderr.write(`${l}\n`) };
+    const accel = a.dryRun && !a.kvm && a.accel === 'auto' ? { accel: 'tcg' as const, reason: 'a dry run does not probe KVM' } : await chooseAccel(a.kvm ? 'kvm' : a.accel, kernel, { cacheDir: cacheDir(), progress });
+    const opts: BootOptions = { kernel, plan, runDir, forwards, memoryMb: a.memory, cpus: a.cpus, accel: accel.accel, timeoutMs: a.timeout, onLine: (l) => process.stderr.write(`${l}\n`) };
     if (a.dryRun) {
       const scratch = mkdtempSync(join(tmpdir(), 'flowmill-vm-dry-'));
       try {
@@ -116,7 +119,7 @@ const run = command({
       }
       return 0;
     }
-    progress(`booting ${kernel.release} (${kernel.package} ${kernel.version}) under ${a.kvm ? 'KVM' : 'TCG'}`);
+    progress(`booting ${kernel.release} (${kernel.package} ${kernel.version}) under ${accel.accel.toUpperCase()} (${accel.reason})`);
     const vm = await startVm(opts);
     const killOnExit = () => vm.kill();
     process.on('exit', killOnExit);

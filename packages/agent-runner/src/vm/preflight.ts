@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { freemem } from 'node:os';
+import { kvmDecision, kvmFacts, KVM_PROBE_TIMEOUT_MS } from './accel.js';
 import type { Exec } from './exec.js';
 import { BUSYBOX_STATIC } from './initramfs.js';
 import { cachedKernel } from './kernel-cache.js';
@@ -53,9 +54,9 @@ export async function vmPreflight(o: VmPreflightOptions): Promise<{ ok: boolean;
       else checks.push({ id: `kernel ${k}`, ok: false, detail: 'not in the table', fix: 'use 6.1, 5.10, 6.12 or a path to a vmlinuz' });
     }
   }
-  // KVM is never required (software emulation is the default); say whether --kvm could help here
-  const kvmPvm = existsSync('/sys/module/kvm_pvm');
-  checks.push({ id: 'kvm (optional)', ok: true, detail: !existsSync('/dev/kvm') ? 'no /dev/kvm: software emulation (TCG)' : kvmPvm ? '/dev/kvm is the nested paravirtual kvm_pvm, which hangs stock kernels after "Probing EDD": software emulation (TCG)' : '/dev/kvm present: --kvm may be faster (not the default)' });
+  // KVM is never required (software emulation is the default); say what --accel auto (accel.ts) will do here
+  const kvm = kvmDecision('auto', kvmFacts());
+  checks.push({ id: 'kvm (optional)', ok: true, detail: kvm === 'probe' ? `/dev/kvm present: the first run with each kernel probes KVM (${KVM_PROBE_TIMEOUT_MS / 1000} s at most) and uses it if the kernel boots` : `software emulation (TCG): ${kvm.reason}` });
   const want = (o.memoryMb ?? DEFAULT_MEMORY_MB) * 1024 * 1024;
   const free = o.freeMemBytes ?? freemem();
   // The guest touches about a third of its memory in a recipe run (~0.7 GB of 2 GB): ask for half as headroom.
