@@ -43,9 +43,10 @@ export class Spool {
   /** Writes everything held, in order, to `out` and empties the spool. */
   drainTo(out: Target): void {
     if (this.fd >= 0) {
-      const buf = new Uint8Array(Math.min(this.fileBytes, 1 << 20));
       let pos = 0;
       while (pos < this.fileBytes) {
+        // A new buffer each time: the target may hold a chunk by reference until the end of the turn.
+        const buf = new Uint8Array(Math.min(this.fileBytes - pos, 1 << 20));
         const n = readSync(this.fd, buf, 0, Math.min(buf.length, this.fileBytes - pos), pos);
         if (n <= 0) throw new Error(`spool file ended early at ${pos} of ${this.fileBytes} bytes`);
         out.write(n === buf.length ? buf : buf.subarray(0, n));

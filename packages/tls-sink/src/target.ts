@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, writeSync, writevSync } from 'node:fs';
 
 /** Where captured bytes go, written synchronously so a chunk is on its way to the kernel before the next one is read. */
 export interface Target {
@@ -12,23 +12,26 @@ export interface Target {
   close(): void;
 }
 
-/** Bytes gathered before one write(2): 16 TLS records. */
-export const DEFAULT_BATCH = 256 * 1024;
+/** Bytes gathered before one writev(2). */
+export const DEFAULT_BATCH = 1 << 20;
+/** Chunks per writev(2): Linux's IOV_MAX. */
+const MAX_IOV = 1024;
 
 /** A minimal sleep for the EAGAIN retry below, without spinning a core. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * A file descriptor written with fs.writeSync (TOOLCHAIN.md #14: a write stream is ~4× slower here; #13: Deno's
- * node:tls needs the socket never paused, which synchronous writes guarantee). Small chunks (TLS records are at most
- * 16 KiB) are copied into one batch buffer that is written when full or at the end of the current event-loop turn,
- * so the process never holds more than one turn's bytes; sync() and close() write it first. Partial writes are
+ * A file descriptor written with fs.writevSync (TOOLCHAIN.md #14: a write stream is ~4× slower here; #13: Deno's
+ * node:tls needs the socket never paused, which synchronous writes guarantee). Chunks (TLS records are at most
+ * 16 KiB) are held by reference, not copied, and written with one writev(2) when they reach the batch size or at the
+ * end of the current event-loop turn, so the process never holds more than one turn's bytes; sync() and close() write
+ * them first. Callers hand over their chunks: a chunk must not be changed after write(). Partial writes are
  * continued; EAGAIN (a pipe someone else made non-blocking, e.g. stdout sharing a pipe with stderr) is retried
  * after 1 ms.
  */
 export class FdTarget implements Target {
   position = 0;
-  private batch: Uint8Array | null = null; // allocated on the first small write, so idle connections cost nothing
+  private chunks: Uint8Array[] = [];
   private readonly batchBytes: number;
   private held = 0;
   private scheduled = false;
@@ -45,15 +48,11 @@ export class FdTarget implements Target {
   private readonly onError: (err: unknown) => void;
 
   write(b: Uint8Array): void {
+    if (b.length === 0) return;
     this.position += b.length;
-    if (b.length >= this.batchBytes) {
-      this.flush();
-      return this.writeAll(b);
-    }
-    if (this.held + b.length > this.batchBytes) this.flush();
-    const batch = (this.batch ??= new Uint8Array(this.batchBytes));
-    batch.set(b, this.held);
+    this.chunks.push(b);
     this.held += b.length;
+    if (this.held >= this.batchBytes || this.chunks.length >= MAX_IOV) return this.flush();
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
@@ -67,23 +66,29 @@ export class FdTarget implements Target {
     }
   }
 
-  /** Writes what the batch holds. */
+  /** Writes what is held. */
   flush(): void {
     if (this.held === 0) return;
-    const n = this.held;
+    const chunks = this.chunks;
+    this.chunks = [];
     this.held = 0;
-    this.writeAll(this.batch!.subarray(0, n));
+    this.writeAll(chunks);
   }
 
-  private writeAll(b: Uint8Array): void {
-    let off = 0;
-    while (off < b.length) {
+  private writeAll(chunks: Uint8Array[]): void {
+    let i = 0;
+    while (i < chunks.length) {
+      let n: number;
       try {
-        off += writeSync(this.fd, b, off, b.length - off);
+        n = chunks.length - i === 1 ? writeSync(this.fd, chunks[i]) : writevSync(this.fd, i === 0 ? chunks : chunks.slice(i));
       } catch (err) {
         if ((err as { code?: string }).code !== 'EAGAIN') throw err;
         Atomics.wait(pause, 0, 0, 1);
+        continue;
       }
+      // A partial write: drop what went out, continue inside the chunk it stopped in.
+      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+      if (n > 0) chunks[i] = chunks[i].subarray(n);
     }
   }
 
