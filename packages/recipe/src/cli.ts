@@ -17,7 +17,7 @@ import { serveCloud } from './serve.js';
 import { renderSummary } from './summary.js';
 import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
-import { runRecipe } from './recipe-run.js';
+import { runRecipe, type RunResult } from './recipe-run.js';
 import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
 import { kernelCacheDir, runRealBpfMatrix, REAL_BPF_CHECKER_CHECKS } from '@flowmill/agent-runner';
 import { inputsFromRunDir, renderText, resolveTolerances, runChecks } from '@flowmill/checker';
@@ -242,17 +242,21 @@ const downCmd = command({
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
     const r = await down(dir, { graceMs: a.grace });
     let code: number = ExitCode.ok;
+    let summary = '';
     if (a.check) {
       const flow = new Flow(createReporter(a.json ? 'json' : 'human', stderr, { color }), 2);
       const c = await checkStoppedRun(flow, { deps: defaultDeps(), dir, keepGoing: true, checkPreset: a.preset, checkConfig: a.checkConfig });
       code = c.exitCode;
       r.runJson = readJson(runLayout(dir).path('runJson'));
+      // the same verdict, failed checks with their reasons and next steps as `recipe run` prints
+      const rj = r.runJson as RunResult['runJson'];
+      summary = renderSummary({ dir, status: rj.status as RunResult['status'], exitCode: code, report: c.result.report, runJson: rj }, { cwd: process.cwd(), color: color && !!process.stdout.isTTY });
     }
     if (a.json) process.stdout.write(`${JSON.stringify({ dir, pid: r.state.pid, wasRunning: r.wasRunning, killed: r.killed, run: r.runJson })}\n`);
     else {
       const files = (r.runJson as { files?: Record<string, { bytes: number }> } | undefined)?.files ?? {};
       const list = Object.entries(files).map(([f, e]) => `  ${f}  ${e.bytes} bytes\n`).join('');
-      process.stdout.write(`${r.wasRunning ? `stopped fake cloud pid ${r.state.pid}${r.killed ? ' (killed after the grace period)' : ''}` : `fake cloud pid ${r.state.pid} was not running (stale state)`}: ${relative(process.cwd(), dir) || dir}\n${list}`);
+      process.stdout.write(`${r.wasRunning ? `stopped fake cloud pid ${r.state.pid}${r.killed ? ' (killed after the grace period)' : ''}` : `fake cloud pid ${r.state.pid} was not running (stale state)`}: ${relative(process.cwd(), dir) || dir}\n${summary || list}`);
     }
     if (!r.wasRunning) {
       rmSync(runLayout(dir).path('state'), { force: true });

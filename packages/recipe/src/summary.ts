@@ -11,9 +11,10 @@ export function renderSummary(r: RunResult, opts: { cwd?: string; color?: boolea
   const verdict =
     r.status === 'passed' ? paint(32, 'PASSED') : r.status === 'failed' ? paint(31, 'FAILED') : r.status === 'interrupted' ? paint(33, 'INTERRUPTED') : paint(31, 'ERROR');
   const c = j.checks;
-  const what = `${j.simulated ? 'simulated agent' : `real agent (${j.agent.path ?? j.agent.image})`}, ${j.era} era`;
+  // `recipe down --check`: the agent was the user's own (run.json of `up` names none)
+  const what = `${j.simulated ? 'simulated agent' : j.agent ? `real agent (${j.agent.path ?? j.agent.image})` : 'your agent, recipe up'}, ${j.era} era`;
   const notRun = c?.notRunIds?.length ? ` (${c.notRunIds.join(', ')})` : '';
-  const lines = [`${verdict}${c ? `: ${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run${notRun}` : ''}` : ''} (${what}) in ${fmtMs(j.ms ?? 0)}, exit ${r.exitCode}`];
+  const lines = [`${verdict}${c ? `: ${c.passed} passed, ${c.failed} failed${c.notRun ? `, ${c.notRun} not run${notRun}` : ''}` : ''} (${what})${j.ms !== undefined ? ` in ${fmtMs(j.ms)}` : ''}, exit ${r.exitCode}`];
   if (c?.failedIds.length) {
     for (const ch of r.report?.checks.filter((x) => x.status === 'fail') ?? []) lines.push(`  failed: ${ch.id}: ${ch.title}${ch.reason ? `: ${ch.reason}` : ''}`);
   }
