@@ -15,7 +15,8 @@ import { OTEL_SOCKET_STATS_INTERVAL_S, TIMERS } from './timing.js';
 import type { CoreOptions, SimAgent, SimOptions } from './types.js';
 
 export { DISABLE_SEND } from './downlink.js';
-export { READY_MESSAGE, EXIT_SIGTERM } from './session.js';
+/** The agent's constants live in real/exit-status.ts; these two public names stay as aliases of them. */
+export { AGENT_READY as READY_MESSAGE, AGENT_SIGTERM_EXIT as EXIT_SIGTERM } from '../real/exit-status.js';
 export { eventsOfManifest } from './events-tail.js';
 export { TIMERS };
 export type { SimAgent, SimOptions, SimStats } from './types.js';

@@ -18,9 +18,8 @@ import { reconnectDelayMs, RING_WATERMARK_BYTES, TIMERS } from './timing.js';
 import type { AgentEnv, CoreOptions, Later, SimStats } from './types.js';
 import { SimUserspace } from './userspace.js';
 import { WorkloadFeed } from './workload-feed.js';
+import { AGENT_EXIT, AGENT_READY } from '../real/exit-status.js';
 
-export const READY_MESSAGE = 'Agent connected successfully. Telemetry is flowing!';
-export const EXIT_SIGTERM = 241;
 
 function later<T>(v: Later<T>, ok: (v: T) => void, fail: (e: unknown) => void): void {
   if (v instanceof Promise) v.then(ok, fail); else ok(v);
@@ -110,7 +109,7 @@ export class SimCore {
 
   private connect(): void {
     if (this.stopping) return;
-    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(EXIT_SIGTERM); return; }
+    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(AGENT_EXIT.sigterm); return; }
     this.state = 'connecting';
     const name = this.o.intakeName ?? this.token?.intake ?? ''; // FLOWMILL_INTAKE_NAME wins, else the token's (agent-protocol.md §2.1)
     this.o.log('info', `connecting to ${name} @ ${this.o.where} (${this.o.tls ? 'tls' : 'tcp'} binary)...`);
@@ -193,7 +192,7 @@ export class SimCore {
     // (kernel_collector.cc@3598385a:314-321; the heartbeat sender flushes, :581-585)
     s.io.w('begin_telemetry', {});
     s.io.w('collector_health', { status: 0, detail: 0 });
-    this.o.log('info', READY_MESSAGE);
+    this.o.log('info', AGENT_READY);
     this.state = 'flowing';
     this.resolveReady();
     this.heartbeats.loadDone();
@@ -231,7 +230,7 @@ export class SimCore {
     this.feed.release(); // what was not polled before the disconnect never will be (agent-protocol.md §2.8)
     this.o.log('error', why);
     if (wasFlowing) this.o.log('info', 'disconnected from upstream, attempting to reconnect...');
-    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(EXIT_SIGTERM); return; }
+    if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(AGENT_EXIT.sigterm); return; }
     this.after(reconnectDelayMs(this.nowMs(), this.lastProbeLoadMs, this.jitter(TIMERS.connectJitterMs)), () => this.connect());
   }
 
@@ -292,7 +291,7 @@ export class SimCore {
     this.s = undefined;
     if (s) { s.io.writer.discard(); await s.conn.close(); }
     this.state = 'stopped';
-    this.finish(EXIT_SIGTERM);
+    this.finish(AGENT_EXIT.sigterm);
     return this.exited;
   }
 }
