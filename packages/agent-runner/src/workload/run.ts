@@ -1,14 +1,14 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm, symlink } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentClock, nsToIso } from '../clock.js';
-import { TimeoutError, UsageError, WorkloadError, WouldOverwriteError } from '../errors.js';
+import { UsageError, WorkloadError, WouldOverwriteError } from '../errors.js';
 import {
   MANIFEST_FORMAT, MANIFEST_VERSION, type AgentInfo, type DnsItem, type HttpItem, type ProcessItem, type ProcessRef,
   type TcpItem, type UdpItem, type WorkloadEvent, type WorkloadManifest,
@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import { encodeQuery, parseResponse } from './dns-wire.js';
 import { startDnsResponder, type DnsQueryLog, type DnsResponder } from './dns-responder.js';
 import { resolveProfile, type ProfileInput } from './profile.js';
+import { ownComm, runtimeName, runtimeVersion, withTimeout } from './runtime.js';
 import { startHttpServer, startTcpServer, startUdpServer, type HttpServerExchange, type TcpServerConn, type UdpServerLog } from './servers.js';
 
 export interface WorkloadOptions {
@@ -47,25 +48,6 @@ export interface WorkloadOptions {
 export interface WorkloadObservations { tcp: TcpServerConn[]; udp: UdpServerLog[]; dns: DnsQueryLog[]; http: HttpServerExchange[] }
 
 const IP = '127.0.0.1';
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new TimeoutError(what, ms)), ms); })]).finally(() => clearTimeout(t));
-}
-
-function ownComm(): string {
-  try { return readFileSync('/proc/self/comm', 'utf8').trim(); } catch { return 'node'; }
-}
-
-function runtimeVersion(): string {
-  const deno = (globalThis as { Deno?: { version?: { deno?: string } } }).Deno;
-  return deno?.version?.deno ? `deno ${deno.version.deno}` : process.version;
-}
-
-function runtimeName(): 'node' | 'deno' | 'unknown' {
-  if ((globalThis as { Deno?: unknown }).Deno) return 'deno';
-  return process.release?.name === 'node' ? 'node' : 'unknown';
-}
 
 /**
  * Runs the crafted workload (issue #4): N TCP connections, M UDP datagrams, K DNS lookups against a bundled
@@ -312,15 +294,4 @@ async function httpExchange(index: number, host: string, srv: Awaited<ReturnType
   };
 }
 
-/** Replays an NDJSON event log into a manifest (what the simulated agent does with a growing file). */
-export function manifestFromEvents(events: WorkloadEvent[]): Partial<WorkloadManifest> {
-  const m: Partial<WorkloadManifest> = { tcp: [], udp: [], dns: [], processes: [], http: [] };
-  for (const e of events) {
-    if (e.type === 'start') { const { type, ...h } = e; void type; Object.assign(m, h); }
-    else if (e.type === 'end') { m.ended = e.ended; m.endedNs = e.endedNs; }
-    else if (e.type === 'process') m.processes!.push(e.item);
-    else if (e.type === 'spawn') continue;
-    else (m[e.type] as unknown[]).push(e.item);
-  }
-  return m;
-}
+export { manifestFromEvents } from '../manifest-build.js';
