@@ -8,8 +8,12 @@ import { RUN_FILES } from '../run-layout.js';
 import type { BpfBuild } from './build.js';
 import { join } from 'node:path';
 
-/** Modules the agent's NAT probes need (nf_conntrack; the VM runner loads its dependencies, crc32c included). */
-export const BPF_GUEST_MODULES = ['nf_conntrack'] as const;
+/**
+ * Modules the agent's NAT probes need: nf_conntrack (the VM runner loads its dependencies, crc32c included) and
+ * nf_conntrack_netlink, whose conntrack table dump is the NatProber's existing-state walk and whose ctnetlink_dump_*
+ * functions its kprobe alternatives attach to (nat_prober.cc@68f0c23f:20-160).
+ */
+export const BPF_GUEST_MODULES = ['nf_conntrack', 'nf_conntrack_netlink'] as const;
 /** How long the guest waits for the recorder to be ready (TCG: load and verify ~100 programs, walk /proc). */
 export const RECORDER_READY_TIMEOUT_S = 120;
 

@@ -46,9 +46,11 @@ export const BASE_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', '
 
 /**
  * Modules cached beside the base set for programs run in the guest: connection tracking (the agent's NAT probe
- * reads conntrack; nf_conntrack needs libcrc32c, whose crypto backend crc32c_generic is a module too).
+ * reads conntrack; nf_conntrack needs libcrc32c, whose crypto backend crc32c_generic is a module too) and its
+ * netlink interface (nf_conntrack_netlink over nfnetlink), which the NatProber's existing-state dump asks
+ * (nat_prober.cc@68f0c23f:73-160); without it the dump fails with EPROTONOSUPPORT.
  */
-export const EXTRA_MODULES = ['nf_conntrack', 'nf_defrag_ipv4', 'nf_defrag_ipv6', 'libcrc32c', 'crc32c_generic'] as const;
+export const EXTRA_MODULES = ['nf_conntrack', 'nf_defrag_ipv4', 'nf_defrag_ipv6', 'libcrc32c', 'crc32c_generic', 'nfnetlink', 'nf_conntrack_netlink'] as const;
 
 /** A kernel in the cache: what was fetched, from where, and its files. */
 export interface CachedKernel {
