@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the package in the current directory:
-//   dist/<bin>.js   one self-contained ESM bundle of src/cli.ts (every dependency inlined, shebang on line 1)
+//   dist/<bin>.js   the ESM bundle of src/cli.ts (every dependency inlined, shebang on line 1); code that src/cli.ts
+//                   reaches only through a dynamic import() is split into dist/chunks/*.js beside it and loaded on
+//                   demand, so a bin can answer --version or start one subcommand without loading the rest
 //   dist/lib/       the library entry (src/index.ts) as unbundled ESM with .d.ts, compiled by tsc (also the typecheck);
 //                   only the modules the package's `exports` reach are kept (not cli.js, which imports the private
 //                   @flowmill/cli), and a bare import of a package the package.json does not declare fails the build
@@ -25,9 +27,14 @@ for (const name of readdirSync(packagesDir).sort()) {
 }
 
 for (const [bin, out] of Object.entries(pkg.bin ?? {})) {
+  if (!/^(\.\/)?dist\/[^/]+\.js$/.test(out)) throw new Error(`${pkg.name}: bin ${bin}: ${out}: must be dist/<name>.js`);
   await build({
-    entryPoints: ['src/cli.ts'],
-    outfile: out,
+    entryPoints: [{ in: 'src/cli.ts', out: out.replace(/^(\.\/)?dist\//, '').replace(/\.js$/, '') }],
+    outdir: 'dist',
+    // Start-up: each dynamic import() becomes a chunk loaded when reached (the entry stays small); plain files
+    // beside the bin, so npx and `deno run` work as with one file. Every chunk gets the banner below.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
