@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,22 @@ test('OpenTelemetry era: plain TCP, version_info(patch), connect instead of auth
   assert.equal(names, sim.stats.intake);
   assert.is(schema, 'ebpf_net');
   assert.equal(countNames(splitRecords(readFileSync(join(root, 'otel.bpf')), refApp('ebpf_net', 'agent_internal'))), sim.stats.bpf);
+});
+
+test('live: the process scan sends pid_info for every process of this machine that existed at start and still exists', async () => {
+  // ProcessProber walks /proc (process_prober.cc@3598385a:60-84), one pid_info per tgid (render_bpf.c@3598385a:594-624)
+  const procs = () => new Set(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number));
+  const before = procs();
+  const sink = await startSink({ port: 0, tls: false, out: { dir: join(root, 'scan') } });
+  const dump = join(root, 'scan.bpf');
+  const sim = await runSimAgent({ era: 'otel', intake: { host: '127.0.0.1', port: sink.port }, recordFile: join(root, 'scan.record'), bpfDumpFile: dump, ...fast });
+  try { await sim.ready; } finally { assert.is(await sim.stop(), 241); await sink.close(); }
+  const after = procs();
+  const seen = new Set<number>();
+  for await (const r of decode([readFileSync(dump)], { kind: 'bpf', schema: 'ebpf_net' })) if (r.name === 'pid_info') seen.add(r.data.pid as number);
+  const expected = [...before].filter((p) => after.has(p));
+  assert.ok(expected.length > 1 && seen.has(process.pid) && seen.has(1), `${expected.length} processes, ${seen.size} pid_info`);
+  for (const p of expected) assert.ok(seen.has(p), `pid_info for pid ${p}`);
 });
 
 test('faults: drop, duplicate, lost BPF samples, skipped heartbeat and a wrong token show in the recordings and in the log', async () => {

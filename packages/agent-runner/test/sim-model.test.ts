@@ -105,6 +105,24 @@ test('DNS on port 53: four dns_packets per lookup, two dns_response per lookup o
   }
 });
 
+test('the process scan sends pid_info for every process existing at start, once per session (a seeded machine in the deterministic mode)', async () => {
+  // ProcessProber walks /proc and every thread's task dir (process_prober.cc@3598385a:60-84); onret_get_pid_task
+  // submits one pid_info per tgid (render_bpf.c@3598385a:594-624); a new connection builds a new BPF module and
+  // walks again (kernel_collector.cc@3598385a:290, bpf_handler.cc@3598385a:80-83)
+  const { bpf, run } = await sim({ sessions: 2 });
+  const infos = named(bpf, 'pid_info');
+  const count = (pid: number) => infos.filter((r) => r.data.pid === pid).length;
+  const workload = new Set([run.manifest.workload.pid, ...run.manifest.processes.map((p) => p.pid)]);
+  const scanned = [...new Set(infos.map((r) => r.data.pid as number))].filter((p) => !workload.has(p));
+  // init and kthreadd exist on every Linux machine, with parent 0
+  for (const pid of [1, 2]) {
+    assert.is(count(pid), 2, `pid ${pid}: one pid_info per session`);
+    assert.ok(infos.filter((r) => r.data.pid === pid).every((r) => r.data.parent_pid === 0), `pid ${pid}'s parent is 0`);
+  }
+  assert.ok(scanned.length >= 10, `${scanned.length} processes scanned`);
+  for (const pid of scanned) assert.is(count(pid), 2, `pid ${pid}: once per session`);
+});
+
 test('BPF events reach the intake within one 100 ms poll; live sockets report socket_stats every slot', async () => {
   // polls every 100 ms (kernel_collector.cc@3598385a:689-704); each drains every sample up to now and flushes
   const { run, intake } = await sim({ durationMs: 30_000 });

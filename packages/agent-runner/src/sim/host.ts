@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 /** One interface's counters as the agent reads them from /sys/class/net/<if>/statistics (nic_poller.cc@3598385a:40-74). */
 export interface NicCounters { name: string; txBytes: bigint; rxBytes: bigint; txErrors: bigint; rxErrors: bigint }
+/** A process as the scan's BPF probe sees it: tgid, parent tgid, comm (≤ 15 bytes). */
+export interface HostTask { pid: number; ppid: number; comm: string }
 /** One cgroup directory of the scan (cgroup_prober.cc in main: trigger_existing_cgroup_probe). */
 export interface CgroupDir { path: string; name: string; parent?: string }
 
@@ -19,6 +21,11 @@ export interface HostView {
   pid: number;
   ppidOf(pid: number): number;
   commOf(pid: number): string;
+  /**
+   * Every process (thread group) existing now, in /proc order: the process scan sends one pid_info per tgid
+   * (process_prober.cc@3598385a:60-84 walks /proc/<pid>/task/*; render_bpf.c@3598385a:594-624 dedups by tgid).
+   */
+  tasks(): HostTask[];
   /** /proc/<pid>/cmdline as the agent reads it (≤ 256 bytes, NULs as spaces), "" when gone. */
   cmdlineOf(pid: number): string;
   nics(): NicCounters[];
@@ -44,6 +51,7 @@ export function liveHost(): HostView {
       try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) || 0; } catch { return 0; }
     },
     commOf: (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return 'node'; } },
+    tasks: procTasks,
     cmdlineOf: (pid) => {
       try { return readFileSync(`/proc/${pid}/cmdline`).subarray(0, 256).toString('utf8').replace(/\0/g, ' ').trim(); } catch { return ''; }
     },
@@ -59,6 +67,21 @@ export function liveHost(): HostView {
     cgroups: () => cgroupTree(v2Mount()),
     resourceUsage: () => process.resourceUsage(),
   };
+}
+
+/** /proc's processes, ascending as readdir gives them; one that exits while read is left out, as the agent's walk does. */
+function procTasks(): HostTask[] {
+  let names: string[] = [];
+  try { names = readdirSync('/proc').filter((n) => /^\d+$/.test(n)); } catch { return []; }
+  const out: HostTask[] = [];
+  for (const n of names.sort((a, b) => Number(a) - Number(b))) {
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const open = stat.indexOf('('), close = stat.lastIndexOf(')');
+      out.push({ pid: Number(n), comm: stat.slice(open + 1, close), ppid: Number(stat.slice(close + 2).split(' ')[1]) || 0 });
+    } catch { /* gone */ }
+  }
+  return out;
 }
 
 /** The cgroup2 mount point from /proc/self/mounts (the agent: find_cgroup_v2_mountpoint), or undefined. */
@@ -95,13 +118,15 @@ export function fixedHost(o: { pid: number; ppid: number; comm: string; hostname
     involuntaryContextSwitches: 0,
   };
   let nicTx = 1_000_000n;
+  const tasks = fixedTasks(o.pid, o.ppid, o.comm);
   return {
     hostname: o.hostname ?? 'sim-host',
     kernelRelease: '6.1.0-sim',
     cpuCount: 2,
     pid: o.pid,
-    ppidOf: (pid) => (pid === o.pid ? o.ppid : 1),
-    commOf: (pid) => (pid === o.pid ? o.comm : pid === o.ppid ? 'bash' : 'systemd'),
+    ppidOf: (pid) => tasks.find((t) => t.pid === pid)?.ppid ?? 1,
+    commOf: (pid) => tasks.find((t) => t.pid === pid)?.comm ?? 'systemd',
+    tasks: () => tasks.map((t) => ({ ...t })),
     cmdlineOf: () => '',
     nics: () => { nicTx += 123_456n; return [{ name: 'eth0', txBytes: nicTx, rxBytes: nicTx * 2n, txErrors: 0n, rxErrors: 0n }]; },
     cgroups: () => [
@@ -111,4 +136,20 @@ export function fixedHost(o: { pid: number; ppid: number; comm: string; hostname
     ],
     resourceUsage: () => zero,
   };
+}
+
+/**
+ * A small machine's processes at the agent's start, fixed by the agent's pid (itself seeded): init, kthreadd and its
+ * kernel threads (parent 2; kthreadd's and init's parent 0), a few daemons, the login shell (`ppid`) and the agent.
+ * Every pid is below the agent's, so none is a workload process (those come after it).
+ */
+function fixedTasks(pid: number, ppid: number, comm: string): HostTask[] {
+  const kernel = ['rcu_gp', 'rcu_par_gp', 'kworker/0:0H', 'mm_percpu_wq', 'ksoftirqd/0', 'rcu_sched', 'migration/0', 'cpuhp/0', 'kworker/1:1', 'kcompactd0'];
+  const out: HostTask[] = [{ pid: 1, ppid: 0, comm: 'systemd' }, { pid: 2, ppid: 0, comm: 'kthreadd' }];
+  kernel.forEach((c, i) => out.push({ pid: 3 + i, ppid: 2, comm: c }));
+  const d = Math.max(20, Math.min(ppid, pid) - 400);
+  out.push({ pid: d, ppid: 1, comm: 'systemd-journal' }, { pid: d + 37, ppid: 1, comm: 'cron' }, { pid: d + 90, ppid: 1, comm: 'sshd' });
+  if (ppid > d + 90) out.push({ pid: ppid, ppid: d + 90, comm: 'bash' });
+  out.push({ pid, ppid, comm });
+  return out.sort((a, b) => a.pid - b.pid);
 }

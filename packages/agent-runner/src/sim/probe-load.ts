@@ -19,12 +19,11 @@ export function loadSteps(era: Era, kernel: SimKernel, io: SessionIO, host: Host
     dirs.forEach((_d, i) => steps.push(() => { if (i === 0) kernel.scanCgroups(now(), dirs); }));
   }
   steps.push(() => {});
-  // ProcessProber: the existing processes (here: this process and its parent), pid_info each
+  // ProcessProber: every process existing now, one pid_info each in /proc order (process_prober.cc@3598385a:60-84,
+  // render_bpf.c@3598385a:594-624): the live host's /proc, or the fixed host's seeded machine
   steps.push(() => {
-    const pid = host.pid, ppid = host.ppidOf(pid);
     const t = now();
-    if (ppid > 0) kernel.scanProcess(t, ppid, host.commOf(ppid), host.ppidOf(ppid));
-    kernel.scanProcess(t + 1n, pid, host.commOf(pid), ppid);
+    host.tasks().forEach((task, i) => kernel.scanProcess(t + BigInt(i), task.pid, task.comm, task.ppid));
   });
   steps.push(() => {}); // NatProber
   steps.push(() => {}); // the poll after the probers (bpf_handler.cc@3598385a:88-92)
