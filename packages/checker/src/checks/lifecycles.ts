@@ -147,11 +147,10 @@ export const lifecycles: CheckDef = {
           // A new session runs on a new BPF module (kernel_collector.cc@3598385a:245-247,536-539 drop the old one on
           // close, :290 builds one per connection): its tables start empty and its scan sends pid_info again for
           // every task (bpf_handler.cc@3598385a:80-83, process_prober.cc@3598385a:46-51, render_bpf.c@3598385a:594-622).
-          // The dump file stays open across sessions (kernel_collector.cc@3598385a:137-147), so its trackers restart here.
-          if (seg >= 0) {
-            for (const tr of bpf) tr.reset();
-            counts.bpfRestarts = (counts.bpfRestarts ?? 0) + 1;
-          }
+          // The dump file stays open across sessions (kernel_collector.cc@3598385a:137-147), so its trackers restart
+          // here; at the first session too: samples before it are an earlier run's, in a dump opened for appending.
+          for (const tr of bpf) tr.reset();
+          if (seg >= 0) counts.bpfRestarts = (counts.bpfRestarts ?? 0) + 1;
           seg = r.segment;
           for (const tr of intake) tr.reset();
           // The exec/comm probes are attached before the process scan (§2.6b), so a process that execs while the
