@@ -18,6 +18,7 @@ import { renderSummary } from './summary.js';
 import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe, type RunResult } from './recipe-run.js';
+import { checkDownTarget, liveClouds } from './clouds.js';
 import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
 import { kernelCacheDir, runRealBpfMatrix, REAL_BPF_CHECKER_CHECKS } from '@flowmill/agent-runner';
 import { inputsFromRunDir, renderText, resolveTolerances, runChecks } from '@flowmill/checker';
@@ -240,6 +241,7 @@ const downCmd = command({
   },
   handler: async (a) => {
     const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
+    if (!(a.dir ?? process.env.RECIPE_DIR)) checkDownTarget(dir, a.runs);
     const r = await down(dir, { graceMs: a.grace });
     let code: number = ExitCode.ok;
     let summary = '';
@@ -270,10 +272,11 @@ const statusCmd = command({
   description: 'what `up` started, where, and what has arrived (exit 0 running, 69 stale, 66 nothing there)',
   args: { dir: stateDir, runs, json: jsonOut },
   handler: async (a) => {
-    const dir = resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs);
-    const s = status(dir);
-    process.stdout.write(a.json ? `${JSON.stringify(s)}\n` : renderStatus(s));
-    return s.running ? ExitCode.ok : ExitCode.unavailable;
+    // without --dir: every live cloud under the runs directory (there may be more than the one `current` names)
+    const live = a.dir ?? process.env.RECIPE_DIR ? [] : liveClouds(a.runs).map((c) => status(c.dir));
+    const all = live.length ? live : [status(resolveStateDir(a.dir ?? process.env.RECIPE_DIR, a.runs))];
+    process.stdout.write(a.json ? `${JSON.stringify(all.length === 1 ? all[0] : all)}\n` : all.map(renderStatus).join(''));
+    return all.some((s) => s.running) ? ExitCode.ok : ExitCode.unavailable;
   },
 });
 

@@ -1,5 +1,6 @@
 import { spawn as nodeSpawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cloudOnPort, CloudRunningError, describeCloud, liveClouds } from './clouds.js';
 import { join } from 'node:path';
 import { DEFAULT_KEY_ID, shellQuote, type SpawnFn } from '@flowmill/agent-runner';
 import { runLayout } from '@flowmill/agent-runner/run-layout';
@@ -35,8 +36,31 @@ export interface UpOptions {
  * (port busy → 69, bad keys → 66); on a timeout it is killed, so nothing half-started stays behind.
  */
 export async function up(o: UpOptions): Promise<CloudState> {
+  // one cloud per runs directory owns `current`: a second would repoint it and hide the first from status/down
+  if (!o.dir) {
+    const running = liveClouds(o.runsDir ?? 'runs');
+    if (running.length) throw new CloudRunningError(running);
+  }
   // `current` moves only once this one is up: a second `up` that fails (port busy) must not hide the first
+  const existed = !!o.dir && existsSync(o.dir);
   const rd = createRunDir({ out: o.dir, base: o.runsDir, force: o.force, link: false });
+  try {
+    return await startServe(o, rd);
+  } catch (err) {
+    // a failed `up` leaves nothing behind: the run directory it made goes (its log's error line is in the error)
+    if (!existed) rmSync(rd.dir, { recursive: true, force: true });
+    throw err instanceof ServeFailedError ? withHolder(err) : err;
+  }
+}
+
+/** A busy port held by one of our own clouds: say which, and how to stop it. */
+function withHolder(err: ServeFailedError): ServeFailedError {
+  const port = /:(\d+): port busy/.exec(err.message)?.[1];
+  const holder = port ? cloudOnPort(Number(port)) : undefined;
+  return holder ? new ServeFailedError(`${err.message}: held by the fake cloud ${describeCloud(holder)}`, err.exitCode, err.logFile) : err;
+}
+
+async function startServe(o: UpOptions, rd: ReturnType<typeof createRunDir>): Promise<CloudState> {
   const logPath = rd.path('serveLog');
   const fd = openSync(logPath, 'a', 0o600);
   const spawn = o.spawn ?? nodeSpawn;
@@ -72,7 +96,7 @@ export async function up(o: UpOptions): Promise<CloudState> {
           reject(new ServeFailedError(failureLine(log), exit?.code ?? 70, logPath));
         });
       }),
-      { timeoutMs: o.timeoutMs ?? 30_000, hint: `see ${logPath}` },
+      { timeoutMs: o.timeoutMs ?? 30_000 },
     );
   } catch (err) {
     if (err instanceof StepTimeoutError) {
