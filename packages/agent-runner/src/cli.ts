@@ -11,6 +11,7 @@ import {
 import { vmCommand } from './vm/commands.js';
 import { bpfRealCommand } from './bpf-real/command.js';
 import { RUN_FILES } from './run-layout.js';
+import { loadSchema } from '@flowmill/raw-codec';
 
 const BIN = 'agent-runner';
 const log = (s: string) => process.stderr.write(`${BIN}: ${s}\n`);
@@ -99,6 +100,8 @@ const sim = command({
     runDir: option({ long: 'run-dir', type: optional(string), description: `write ${RUN_FILES.record} and ${RUN_FILES.bpf} into DIR and follow DIR/${MANIFEST_EVENTS_FILE}` }),
     record: option({ long: 'record', type: optional(string), description: 'record file (the agent\'s *_RECORD_INTAKE_OUTPUT_PATH)' }),
     bpfDump: option({ long: 'bpf-dump-file', type: optional(string), description: 'BPF dump file' }),
+    bpfFollow: option({ long: 'bpf-follow', type: optional(string), description: 'a real kernel instead of the simulated one: follow this dump (bpf-recorder --out) as it grows and translate its samples; writes no BPF dump. Needs --bpf-render' }),
+    bpfRender: option({ long: 'bpf-render', type: optional(string), description: 'with --bpf-follow: the render file the BPF programs were built from' }),
     manifest: option({ long: 'manifest', type: optional(string), description: 'workload events (*.jsonl, followed as it grows) or manifest.json to derive telemetry from' }),
     timeScale: option({ long: 'time-scale', type: number, defaultValue: () => 1, description: 'multiply the agent\'s timers (heartbeat 2 s, hold-off 2 s, polls, reconnect) by this' }),
     connectDelay: option({ long: 'connect-delay', type: optional(Duration), description: 'first connect delay before scaling (agent: 5 s + 0-10 s jitter)' }),
@@ -112,10 +115,12 @@ const sim = command({
     const ca = a.ca ? readFileSync(a.ca) : undefined;
     const faults = a.faults === undefined ? undefined : checkFaults(jsonArg(a.faults, '--faults'), (why) => { throw new UsageError(`bad --faults: ${why}`); });
     const recordFile = a.record ?? (a.runDir ? join(a.runDir, RUN_FILES.record) : undefined);
-    const bpfDumpFile = a.bpfDump ?? (a.runDir ? join(a.runDir, RUN_FILES.bpf) : undefined);
+    if (!a.bpfFollow !== !a.bpfRender || (a.bpfFollow && a.bpfDump)) throw new UsageError('--bpf-follow and --bpf-render go together, without --bpf-dump-file');
+    const bpfFollow = a.bpfFollow && a.bpfRender ? { dump: a.bpfFollow, schema: await loadSchema(a.bpfRender) } : undefined;
+    const bpfDumpFile = bpfFollow ? undefined : a.bpfDump ?? (a.runDir ? join(a.runDir, RUN_FILES.bpf) : undefined);
     const manifest = a.manifest ?? (a.runDir ? join(a.runDir, MANIFEST_EVENTS_FILE) : undefined);
     const agent = await runSimAgent({
-      era: a.era, intake: { ...intake, ca }, authz: authz && { ...authz, ca }, recordFile, bpfDumpFile, manifest, force: a.force,
+      era: a.era, intake: { ...intake, ca }, authz: authz && { ...authz, ca }, recordFile, bpfDumpFile, bpfFollow, manifest, force: a.force,
       timeScale: a.timeScale, connectDelayMs: a.connectDelay, jitter: !a.noJitter, faults, maxSessions: a.maxSessions,
       log: (l) => process.stderr.write(`${l}\n`),
     });

@@ -24,7 +24,7 @@ export const REAL_BPF_VERSION = { major: 0, minor: 11, patch: 0 } as const;
 const hexBytes = (hex: string) => Uint8Array.from((hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
 
 /** raw-codec's decoded values → the simulator's: byte arrays and string fields as Uint8Array. */
-function toBpfMsg(r: DecodedRecord, seq: number): BpfMsg {
+export function toBpfMsg(r: Pick<DecodedRecord, 'name' | 'timestamp' | 'data'>, seq: number): BpfMsg {
   const data: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r.data)) {
     if (Array.isArray(v)) data[k] = Uint8Array.from(v as number[]);

@@ -13,6 +13,7 @@ import { RealScheduler } from './scheduler.js';
 import { SimCore } from './session.js';
 import { OTEL_SOCKET_STATS_INTERVAL_S, TIMERS } from './timing.js';
 import type { CoreOptions, SimAgent, SimOptions } from './types.js';
+import { FollowedKernel } from '../bpf-real/followed-kernel.js';
 
 export { DISABLE_SEND } from './downlink.js';
 /** The agent's constants live in real/exit-status.ts; these two public names stay as aliases of them. */
@@ -84,9 +85,11 @@ export async function runSimAgent(opts: SimOptions): Promise<SimAgent> {
   const agentId = makeAgentId();
   let stopTail = () => {};
   const clock = opts.clock ?? new AgentClock();
+  // --bpf-follow: the samples a real kernel recorded (bpf-recorder's dump as it grows) instead of the simulator's
+  const kernel = opts.bpfFollow && new FollowedKernel(opts.bpfFollow.dump, opts.bpfFollow.schema);
   const core: SimCore = new SimCore(era, agentId, coreOptions(era, opts, `${opts.intake.host}:${opts.intake.port}`, log, sink), {
     scheduler: new RealScheduler(scale), clock, host, random: Math.random, nowS: () => Math.floor(Date.now() / 1000),
-    recordFd: files.fds[0], bpfFd: files.fds[1], closeFiles: () => { stopTail(); files.close(); },
+    recordFd: files.fds[0], bpfFd: files.fds[1], kernel, closeFiles: () => { stopTail(); kernel?.close(); files.close(); },
     fetchToken: () => {
       const a = opts.authz!;
       return fetchToken({ server: a.server, keyId: a.keyId, secret: a.secret, agentId, ca: a.ca, timeScale: scale, log: (lvl, m) => log(lvl, m) });
@@ -97,6 +100,7 @@ export async function runSimAgent(opts: SimOptions): Promise<SimAgent> {
   log('info', `Starting ${era === 'flowmill' ? 'Flowmill Agent' : 'OpenTelemetry eBPF Kernel Collector'} version ${v.major}.${v.minor}.${v.build} (SIMULATED by @flowmill/agent-runner: no kernel is observed, telemetry is generated from the workload manifest)`);
   log('info', `Kernel Collector agent ID is ${agentId}`);
   log('info', `Running on: ${release()} (simulated)`);
+  if (opts.bpfFollow) log('info', `BPF samples: a real kernel's, followed in ${opts.bpfFollow.dump} (no simulated kernel samples, no BPF dump written)`);
   if (opts.manifest) stopTail = tailEvents(opts.manifest, (e) => core.addEvent(e), (m) => log('error', m));
   core.start();
   return core;

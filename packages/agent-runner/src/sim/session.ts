@@ -134,7 +134,7 @@ export class SimCore {
     if (this.stopping || gen !== this.gen) { conn.destroy(); return; }
     if (this.o.tls) this.o.log('info', 'TCP connected');
     this.stats.sessions++;
-    const kernel = new SimKernel();
+    const kernel = this.env.kernel ?? new SimKernel();
     const user = new SimUserspace((n) => this.codec.hasIngest(n), (pid) => this.env.host.cmdlineOf(pid), BigInt(this.o.socketStatsIntervalS) * 1_000_000_000n);
     const writer = new IntakeWriter(conn, this.env.recordFd, true, this.intakeFaults, this.stats, this.lz4Frames);
     const io = new SessionIO(this.codec, this.env.clock, writer, this.env.bpfFd, this.bpfFaults, this.stats, this.stats.sessions - 1, this.o.edit, this.editNth);

@@ -16,6 +16,11 @@ export interface SimOptions {
   authz?: { server: string; keyId: string; secret: string; ca?: string | Uint8Array };
   recordFile?: string;
   bpfDumpFile?: string;
+  /**
+   * A real kernel instead of the simulated one: bpf-recorder's dump, followed as it grows, decoded with `schema`
+   * (the render file its BPF code was built from); see bpf-real/followed-kernel.ts. Leave `bpfDumpFile` unset.
+   */
+  bpfFollow?: { dump: string; schema: import('@flowmill/raw-codec').Schema };
   /** Replace existing record/dump files (default: refuse). */
   force?: boolean;
   /** Workload manifest to follow: an NDJSON events file (*.jsonl) tailed as it grows, or a manifest.json. */
@@ -98,6 +103,8 @@ export interface AgentEnv {
   nowS(): number;
   recordFd?: number;
   bpfFd?: number;
+  /** The kernel side every session reads (default: a new SimKernel per session, fed by the workload). */
+  kernel?: import('./kernel.js').SimKernel;
   closeFiles(): void;
 }
 
