@@ -91,20 +91,17 @@ export class RecordSplitter {
       let at = 0;
       for (const p of all) { u8.set(p, at); at += p.length; }
     }
-    const table = app.byId;
+    // app.sizes, as in count(): > 0 a fixed record's size, < 0 a dynamic one's (-1 - its fixed part), 0 unknown
+    const sizes = app.sizes;
     const end = u8.length;
     let o = 0;
     while (end - o >= MIN_RECORD) {
-      const m = table[u8[o + 8] | (u8[o + 9] << 8)];
-      if (m === undefined) return false;
-      let size = 8 + m.wireSize;
-      if (m.dynamic) {
-        if (end - o < 12) return false;
-        const len = u8[o + 10] | (u8[o + 11] << 8);
-        if (len < m.wireSize) return false;
-        size = 8 + len;
-      }
-      o += size;
+      const z = sizes[u8[o + 8] | (u8[o + 9] << 8)];
+      if (z > 0) { o += z; continue; }
+      if (z === 0 || end - o < 12) return false;
+      const len = u8[o + 10] | (u8[o + 11] << 8);
+      if (len < -1 - z) return false;
+      o += 8 + len;
     }
     return o === end;
   }
