@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // agent-runner: the bin. Thin wiring of flags onto the library; the one place that reads argv/env and exits.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath, join } from 'node:path';
 import { array, command, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
-import { Count, Duration, Port, onStopSignal, runMain } from '@flowmill/cli';
+import { Count, Duration, Port, onStopSignal, runMain, writeOutput } from '@flowmill/cli';
 import {
   AGENT_EXIT, DEFAULT_KEY_ID, DEFAULT_PORTS, MANIFEST_EVENTS_FILE, MANIFEST_FILE, MissingInputError, UsageError, authzTrustSteps, buildAgentCommand, detectEra, loadProfile,
   preflight, renderCommand, runRealAgent, runSimAgent, runWorkload, checkFaults, type Era, type ProfileInput,
@@ -11,6 +11,7 @@ import {
 import { vmCommand } from './vm/commands.js';
 import { bpfRealCommand } from './bpf-real/command.js';
 import { RUN_FILES } from './run-layout.js';
+import { scaledCadence } from './sim-tolerances.js';
 import { loadSchema } from '@flowmill/raw-codec';
 
 const BIN = 'agent-runner';
@@ -24,6 +25,18 @@ function jsonArg(v: string | undefined, what: string): unknown {
     try { text = readFileSync(v.slice(1), 'utf8'); } catch (e) { throw new MissingInputError(`${what} file ${v.slice(1)}`, (e as Error).message, { cause: e }); }
   }
   try { return JSON.parse(text); } catch (e) { throw new UsageError(`bad ${what}: not JSON: ${(e as Error).message}`); }
+}
+
+/** Scaled timers, scaled checks: the cadence tolerances beside the recording, unless the user put their own there. */
+function writeScaledTolerances(runDir: string, scale: number): void {
+  const f = join(runDir, RUN_FILES.checkConfig);
+  if (existsSync(f)) {
+    log(`kept ${f} (your tolerances; --time-scale ${scale} would scale the cadence ones)`);
+    return;
+  }
+  if (!existsSync(runDir)) try { mkdirSync(runDir); } catch { /* writeOutput says why, in one line */ }
+  writeOutput(f, `${JSON.stringify(scaledCadence(scale), null, 2)}\n`);
+  log(`wrote ${f}: cadence tolerances for --time-scale ${scale} (checker --run-dir reads it)`);
 }
 
 const intakeArgs = {
@@ -119,6 +132,7 @@ const sim = command({
     const bpfFollow = a.bpfFollow && a.bpfRender ? { dump: a.bpfFollow, schema: await loadSchema(a.bpfRender) } : undefined;
     const bpfDumpFile = bpfFollow ? undefined : a.bpfDump ?? (a.runDir ? join(a.runDir, RUN_FILES.bpf) : undefined);
     const manifest = a.manifest ?? (a.runDir ? join(a.runDir, MANIFEST_EVENTS_FILE) : undefined);
+    if (a.runDir && a.timeScale !== 1) writeScaledTolerances(a.runDir, a.timeScale);
     const agent = await runSimAgent({
       era: a.era, intake: { ...intake, ca }, authz: authz && { ...authz, ca }, recordFile, bpfDumpFile, bpfFollow, manifest, force: a.force,
       timeScale: a.timeScale, connectDelayMs: a.connectDelay, jitter: !a.noJitter, faults, maxSessions: a.maxSessions,
