@@ -4,8 +4,8 @@ import type { ReportFigures } from '../types.js';
  * The BPF → intake latency figures. The recordings never say when a record was sent, so the agent's latency is
  * bracketed: each passthrough record (stamped with its BPF sample's time) is held against
  * - the latest timestamp of its own LZ4 frame (wire captures only): a frame is one flush, sent after every record in
- *   it was written (buffered_poller.cc@3598385a:225), so this is a lower bound; in a busy poll its last sample is
- *   stamped just before the flush and the bound is tight (the simulated agent's own measure agrees within 0.1 ms);
+ *   it was written (buffered_poller.cc@3598385a:225), so this is a lower bound; at p99 it is tight (a late sample is
+ *   followed by others in its poll: the simulated agent's own p99 agrees within 0.1 ms), at p50 it is not;
  * - the next userspace-stamped intake record: an upper bound of when it was written, loose by design (those records
  *   come every 1-2 s, so it cannot read under ~1 s however fast the agent forwards).
  * Bucket counts for the plot, quantiles from a fine log histogram (100 bins per decade from 1 µs: ~2.3 % resolution).
