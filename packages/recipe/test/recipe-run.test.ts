@@ -26,7 +26,7 @@ test('a passing run: every step in order, exit 0, run.json final with hashes of 
   assert.is(j.simulated, true);
   assert.is(j.era, 'flowmill');
   assert.is(j.agent.exit?.code, 241);
-  assert.equal(j.checks, { ok: true, passed: 1, failed: 0, notRun: 0, failedIds: [] });
+  assert.equal(j.checks, { ok: true, passed: 1, failed: 0, notRun: 0, failedIds: [], notRunIds: [] });
   for (const f of ['intake/conn-0001.raw', 'intake.record', 'bpf.raw', 'manifest.json', 'intake.ndjson', 'record.ndjson', 'bpf.ndjson', 'check.json', 'check.html', 'agent.log', 'recipe.log']) {
     assert.ok(j.files[f], `run.json lists ${f}`);
     assert.is(j.files[f].sha256, sha(join(r.dir, f)), `hash of ${f}`);
