@@ -109,14 +109,17 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   const connects = recs.filter((r) => r.name === 'set_state_ipv4' && r.data.tx_rx === 1 && r.data.dport === m!.servers.tcp.port);
   assert.equal(connects.map((r) => r.data.sport), m.tcp.map((t) => t.client.tuple.local.port));
   // TCP conservation: client tx bytes = C for each workload connection
+  // (per lifetime: a closed socket's sk is reused by a later one, as the kernel's slab does)
   for (const c of connects) {
-    const sent = recs.filter((r) => r.name === 'socket_stats' && r.data.sk === c.data.sk && r.data.is_rx === 0).reduce((a, r) => a + (r.data.diff_bytes as bigint), 0n);
+    const from = recs.indexOf(c), to = recs.findIndex((r, i) => i > from && r.name === 'close_sock_info' && r.data.sk === c.data.sk);
+    const sent = recs.slice(from, to + 1).filter((r) => r.name === 'socket_stats' && r.data.sk === c.data.sk && r.data.is_rx === 0).reduce((a, r) => a + (r.data.diff_bytes as bigint), 0n);
     assert.is(sent, 4096n);
   }
   // every http_response lies inside its socket's lifetime (new_sock_info … close_sock_info: checker-facts.md §5 L1)
   for (const h of http) {
-    const open = recs.find((r) => r.name === 'new_sock_info' && r.data.sk === h.data.sk)!;
-    const close = recs.find((r) => r.name === 'close_sock_info' && r.data.sk === h.data.sk)!;
+    const at = recs.indexOf(h);
+    const open = recs.slice(0, at).reverse().find((r) => r.name === 'new_sock_info' && r.data.sk === h.data.sk)!;
+    const close = recs.slice(at).find((r) => r.name === 'close_sock_info' && r.data.sk === h.data.sk)!;
     assert.ok(open && close && open.ts <= h.ts && h.ts <= close.ts, `http_response ${h.data.code} cs=${h.data.client_server} outside its socket's lifetime`);
   }
   // nic_stats: every interface but lo (and cali*), its totals read from /sys/class/net while the sim ran

@@ -204,11 +204,12 @@ test('bpf-intake: a dropped intake record, an extra one, a changed field and an 
 
 test('bpf-intake: socket_stats totals that differ from the rtt_estimator deltas fail TCP conservation', async () => {
   // Every rtt_estimator of the first connecting socket (set_state_ipv4 tx_rx=1) claims 100 more bytes acked: the
-  // deltas then sum to 100 more than the socket_stats the intake reported.
-  let client: bigint | undefined;
+  // deltas then sum to 100 more than the socket_stats the intake reported. Only that lifetime: its sk is reused later.
+  let client: bigint | undefined, closed = false;
   const more: SimEdit = (x, w) => {
-    if (w.stream !== 'bpf') return [x];
+    if (w.stream !== 'bpf' || closed) return [x];
     if (x.name === 'set_state_ipv4' && x.data.tx_rx === 1 && client === undefined) client = x.data.sk as bigint;
+    if (x.name === 'close_sock_info' && x.data.sk === client) closed = true;
     return x.name === 'rtt_estimator' && x.data.sk === client ? [{ ...x, data: { ...x.data, bytes_acked: (x.data.bytes_acked as bigint) + 100n } }] : [x];
   };
   const r = await checkAll(await simRun({ edit: more }), { only: ['bpf-intake'] });
@@ -319,11 +320,12 @@ for (const era of ['flowmill', 'otel'] as const) {
 }
 
 test('workload: wrong byte totals, a missing http_response and a missing child process fail', async () => {
-  // the first connecting socket's tx socket_stats says 4000 bytes where the client sent 4096
-  let client: bigint | undefined;
+  // the first connecting socket's tx socket_stats says 4000 bytes where the client sent 4096 (that lifetime only)
+  let client: bigint | undefined, closed = false;
   const wrong: SimEdit = (x, w) => {
-    if (w.stream !== 'intake') return [x];
+    if (w.stream !== 'intake' || closed) return [x];
     if (x.name === 'set_state_ipv4' && x.data.tx_rx === 1 && client === undefined) client = x.data.sk as bigint;
+    if (x.name === 'close_sock_info' && x.data.sk === client) closed = true;
     return x.name === 'socket_stats' && x.data.sk === client && x.data.is_rx === 0 ? [{ ...x, data: { ...x.data, diff_bytes: 4000n } }] : [x];
   };
   const r1 = await checkAll(await simRun({ edit: wrong }), { only: ['workload'] });

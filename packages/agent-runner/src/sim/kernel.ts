@@ -86,7 +86,7 @@ export class SimKernel extends PerfRing {
   // --- UDP model: first packet per direction announces the address (packets=0, changed_af), the rest is held and
   //     flushed at destroy (all within FILTER_NS of each other in a quick workload): checker-facts.md §3.2
   udpOpen(ts: bigint, pid: number, laddr: string, lport: number): UdpSock {
-    const s: UdpSock = { sk: this.allocSk(), pid, laddr, lport, dirs: [{ count: 0, bytes: 0, changed: false }, { count: 0, bytes: 0, changed: false }] };
+    const s: UdpSock = { sk: this.allocSk('udp', ts), pid, laddr, lport, dirs: [{ count: 0, bytes: 0, changed: false }, { count: 0, bytes: 0, changed: false }] };
     this.emit('udp_new_socket', ts, { pid, sk: s.sk, laddr: v4Mapped(laddr), lport });
     return s;
   }
@@ -115,11 +115,12 @@ export class SimKernel extends PerfRing {
     this.udpFlushDir(ts, s, 0);
     this.udpFlushDir(ts, s, 1);
     this.emit('udp_destroy_socket', ts, { sk: s.sk });
+    this.freeSk('udp', s.sk, ts);
   }
 
   // --- TCP lifetimes
   private tcpOpen(ts: bigint, pid: number): bigint {
-    const sk = this.allocSk();
+    const sk = this.allocSk('tcp', ts);
     this.emit('new_sock_created', ts, { pid, sk });
     return sk;
   }
@@ -135,6 +136,7 @@ export class SimKernel extends PerfRing {
   private tcpClose(ts: bigint, sk: bigint, acked: number, received: number): void {
     this.rtt(ts, sk, acked, received, true); // B3: final rtt_estimator immediately before close, same ts
     this.emit('close_sock_info', ts, { sk });
+    this.freeSk('tcp', sk, ts);
   }
 
   /** One client connection + its accepted socket (checker-facts.md §3.1). Returns both sks. */
@@ -145,7 +147,7 @@ export class SimKernel extends PerfRing {
     const kc = this.tcpOpen(s, it.client.pid);
     this.emit('set_state_ipv4', s + (c - s) / 2n, { dest: ipv4Raw(cli.remote.ip), src: ipv4Raw(cli.local.ip), dport: cli.remote.port, sport: cli.local.port, sk: kc, tx_rx: TX_RX.connect });
     // accept return: new_sock_created and set_state_ipv4(tx_rx=2) share the ts (B5)
-    const ks = this.allocSk();
+    const ks = this.allocSk('tcp', c);
     this.emit('new_sock_created', c, { pid: it.server.pid, sk: ks });
     this.emit('set_state_ipv4', c, { dest: ipv4Raw(srv.remote.ip), src: ipv4Raw(srv.local.ip), dport: srv.remote.port, sport: srv.local.port, sk: ks, tx_rx: TX_RX.accept });
     const span = e - c;

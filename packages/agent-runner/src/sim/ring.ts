@@ -10,7 +10,21 @@ export class PerfRing {
   private seq = 0;
   readonly out: BpfMsg[] = [];
 
-  allocSk(): bigint { const sk = this.nextSk; this.nextSk += 0x1000n; return sk; }
+  /** Freed `struct sock`s per slab (TCP and UDP socks come from different caches), with the time they were freed. */
+  private freed: Record<'tcp' | 'udp', { sk: bigint; at: bigint }[]> = { tcp: [], udp: [] };
+  /**
+   * A socket's address. Given the slab and the allocation time, the most recently freed one freed before it is handed
+   * back, as the kernel's slab does (a real loopback run reuses the same two `struct sock`s one after another).
+   */
+  allocSk(slab?: 'tcp' | 'udp', ts?: bigint): bigint {
+    if (slab && ts !== undefined) {
+      const list = this.freed[slab];
+      for (let i = list.length - 1; i >= 0; i--) if (list[i].at < ts) return list.splice(i, 1)[0].sk;
+    }
+    const sk = this.nextSk; this.nextSk += 0x1000n; return sk;
+  }
+  /** The socket's last sample is out (close_sock_info, udp_destroy_socket): its address may be reused after `ts`. */
+  freeSk(slab: 'tcp' | 'udp', sk: bigint, ts: bigint): void { this.freed[slab].push({ sk, at: ts }); }
 
   /** Bytes of the samples in the ring, when a size function is given (the watermark after DISABLE_SEND). */
   ringBytes = 0;
