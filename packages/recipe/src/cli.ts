@@ -56,6 +56,18 @@ const json = flag({ long: 'json', type: boolean, description: 'machine output: J
 const jsonOut = flag({ long: 'json', type: boolean, description: 'machine output: one JSON object on stdout' });
 const stateDir = option({ long: 'dir', type: optional(string), description: 'run directory of `recipe up` (default $RECIPE_DIR, else <runs>/current)' });
 
+/**
+ * Every child and server of the run is stopped by the time its verdict is printed. Should a leaked handle (a timer
+ * or socket of an in-process agent) still keep Node alive, `recipe run` exits anyway 2 s later, saying so: a run
+ * never outlives its verdict (issue 12: a crashed simulated agent's reconnect loop once kept it alive for minutes).
+ */
+function exitSoonAfterVerdict(): void {
+  setTimeout(() => {
+    stderr.write(`${BIN}: something the run started still held the process 2 s after its verdict; exiting anyway\n`);
+    process.exit();
+  }, 2000).unref();
+}
+
 function selfCommand(): string[] {
   const script = process.argv[1];
   return (globalThis as { Deno?: unknown }).Deno ? [process.execPath, 'run', '-A', script] : [process.execPath, script];
@@ -162,6 +174,7 @@ const run = command({
     else process.stdout.write(renderSummary(r, { cwd: process.cwd(), color: color && !!process.stdout.isTTY }));
     if (r.error && r.status !== 'failed') stderr.write(`${BIN}: ${(r.error as Error).message ?? String(r.error)}\n`);
     if (rows.length > 1 && !a.json && !a.quiet) process.stdout.write(`\n${renderMatrix(rows)}`);
+    exitSoonAfterVerdict();
     return rows.length > 1 ? Math.max(...rows.map((x) => x.exitCode)) : r.exitCode;
   },
 });
