@@ -45,7 +45,7 @@ recipe down --check`);
 test("the checker README's headline example, pasted after recipe run, writes the report", () => {
   const run = bash('recipe run');
   assert.is(run.status, 0, run.stderr);
-  const block = /```\n(npx @flowmill\/checker [^\n]+)\n```/.exec(readFileSync(README, 'utf8'));
+  const block = /^(npx @flowmill\/checker [^\n]+)$/m.exec(readFileSync(README, 'utf8'));
   assert.ok(block, 'the example is in the README');
   const before = readFileSync(join(cwd, 'runs', 'current', 'check.html'), 'utf8');
   const r = bash(block![1].replace('npx @flowmill/checker', `node ${CHECKER}`));
