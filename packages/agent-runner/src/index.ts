@@ -36,7 +36,6 @@ export { qemuArgv, netdevArg, DEFAULT_MEMORY_MB, DEFAULT_CPUS, KERNEL_APPEND, ty
 export { startVm, prepareVm, type BootOptions, type Vm, type VmExit } from './vm/boot.js';
 export { runVm, vmOutcome, type VmRunResult } from './vm/run-command.js';
 export { chooseAccel, kvmDecision, kvmFacts, probeKvmBoot, KVM_PROBE_TIMEOUT_MS, KVM_PROBE_FILE, type Accel, type AccelRequest, type AccelChoice, type KvmFacts, type KvmProbeResult } from './vm/accel.js';
-export { chooseAccel, kvmDecision, kvmFacts, probeKvmBoot, KVM_PROBE_TIMEOUT_MS, KVM_PROBE_FILE, type Accel, type AccelRequest, type AccelChoice, type KvmFacts, type KvmProbeResult } from './vm/accel.js';
 export { parseMark, type GuestMark } from './vm/console-tail.js';
 export { parseKernelTrace, writeKernelView, compareKernelView, KERNEL_VIEW_FORMAT, type KernelView, type KernelViewItem } from './vm/kernel-view.js';
 export { vmPreflight, type VmCheck, type VmPreflightOptions } from './vm/preflight.js';
