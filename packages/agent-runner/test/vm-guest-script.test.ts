@@ -11,6 +11,7 @@ import { GUEST_EXIT, guestAgentCommand, guestRecordingScript, type GuestRecordin
 import { guestInit, KPROBE_EVENT } from '../src/vm/guest-init.js';
 import { parseMark } from '../src/vm/console-tail.js';
 import { planGuest } from '../src/vm/plan.js';
+import { recorderHooks } from '../src/bpf-real/guest.js';
 
 const syntaxOk = (script: string) => spawnSync('/bin/busybox', ['sh', '-n'], { input: script, encoding: 'utf8' });
 
@@ -96,6 +97,22 @@ test('recording: a failing workload is the script\'s failure, and the agent is s
   const r = runScript({}, { FAKE_WL_RC: '3' });
   assert.is(r.status, GUEST_EXIT.workload);
   assert.ok(r.marks.includes('workload exit 3') && r.marks.includes('agent exit 241'));
+});
+
+test('recording with the real BPF half: the recorder starts once the agent is ready (as the collector loads its probes after connecting) and is stopped (and flushed) before it', () => {
+  const before = join(dir, 'before.sh');
+  writeFileSync(before, `echo recorder-stopped >> ${dir}/order\n`);
+  const after = join(dir, 'after.sh');
+  writeFileSync(after, `echo recorder-started >> ${dir}/order\n`);
+  const r = runScript({ afterReady: [`sh ${after}`], beforeStop: [`sh ${before}`], agent: { kind: 'simulated', node: '/bin/sh', bundle: fakeAgent, bpfFollow: { dump: '/run dir/bpf.raw', render: '/r/ebpf_net.render' } } });
+  assert.is(r.status, 0, r.lines.join('\n'));
+  // the agent's SIGTERM comes after the recorder's stop: its last poll could still read the flushed samples
+  assert.equal(r.order, ['ready', 'recorder-started', 'workload', 'recorder-stopped']);
+  assert.ok(r.lines.some((l) => l === 'agent| term at ready' || /term at ready/.test(l)) && r.marks.includes('agent exit 241'));
+  assert.match(readFileSync(join(dir, 'agent.args'), 'utf8'), /--bpf-follow \/run dir\/bpf\.raw --bpf-render \/r\/ebpf_net\.render/);
+  const hooks = recorderHooks({ build: { dir: '/b', recorder: '/b/bpf-recorder' }, runDir: '/run' });
+  assert.equal(hooks.beforeStop[0], 'kill -TERM $FLOWMILL_BPF; wait $FLOWMILL_BPF');
+  assert.ok(hooks.afterReady.some((l) => l.startsWith('trap ')), 'the EXIT trap still stops a recorder the script did not reach');
 });
 
 test('a real agent binary in the guest: the era\'s environment and flags, pointed at 10.0.2.100 with the CA carried in', () => {

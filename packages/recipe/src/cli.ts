@@ -19,9 +19,9 @@ import { readState, resolveStateDir } from './state.js';
 import { down, envScript, renderStatus, status, up } from './up-down.js';
 import { runRecipe, type RunResult } from './recipe-run.js';
 import { checkDownTarget, liveClouds } from './clouds.js';
-import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow } from './vm.js';
-import { kernelCacheDir, runRealBpfMatrix, REAL_BPF_CHECKER_CHECKS } from '@flowmill/agent-runner';
-import { inputsFromRunDir, renderText, resolveTolerances, runChecks } from '@flowmill/checker';
+import { agentRunnerBundle, kernelMatrix, matrixRow, renderMatrix, resolveVms, vmDryRun, type MatrixRow, type RecipeVm } from './vm.js';
+import { buildBpf } from '@flowmill/agent-runner';
+import { resolveTolerances } from '@flowmill/checker';
 import type { Era } from './types.js';
 import { VERSION } from './version.js';
 
@@ -78,7 +78,7 @@ const run = command({
   description: 'keys, mock-authz, tls-sink, the agent (simulated unless --agent/--docker), the workload, decode, check; one run directory',
   args: {
     era, plain, authzTls, keys, host, intakeName, authzPort, intakePort, runs, json,
-    bpf: option({ long: 'bpf', type: optional(oneOf(['sim', 'real'] as const)), description: 'with --vm: real = the agent\'s own BPF programs (bpf-recorder, attached the collector\'s way) record the workload instead of an agent: real bpf.raw, attach report and kernel view per kernel, decoded and checked (agent-runner bpf-real); sim (default) = the agent chosen' }),
+    bpf: option({ long: 'bpf', type: optional(oneOf(['sim', 'real'] as const)), description: 'with --vm: real = the agent\'s own BPF programs (bpf-recorder, attached the collector\'s way) record in the guest and the simulated agent\'s userspace half follows their dump live, talking to the fake cloud here (OpenTelemetry era): bpf.raw, intake stream and record file all from what the real kernel saw, every check run; sim (default) = the agent chosen. The BPF half alone, without a cloud: agent-runner bpf-real' }),
     bpfSrc: option({ long: 'bpf-src', type: optional(string), description: 'with --bpf real: an opentelemetry-network checkout whose render_bpf.c and render file are built instead of the vendored ones' }),
     agent: option({ long: 'agent', type: optional(string), description: 'path of a real kernel collector binary (run as root, through sudo -n unless root)' }),
     docker: option({ long: 'docker', type: optional(string), description: 'docker image of a real kernel collector' }),
@@ -111,24 +111,15 @@ const run = command({
     if (a.timeScale !== undefined && (a.agent || a.docker)) throw new UsageError('--time-scale applies to the simulated agent only');
     const agent: AgentChoice = a.agent ? { kind: 'binary', path: a.agent, sudo: a.noSudo ? false : undefined } : a.docker ? { kind: 'docker', image: a.docker } : { kind: 'simulated', faults: readFaults(a.faults), timeScale: a.timeScale };
     if (a.preset !== undefined || a.checkConfig !== undefined) await resolveTolerances(a.preset, a.checkConfig); // a bad config is refused before anything starts
+    let bpfReal: RecipeVm['bpfReal'];
     if (a.bpf === 'real' || a.bpfSrc) {
-      // the agent's own BPF programs, alone: no fake cloud and no userspace half (agent-runner bpf/README.md)
+      // the agent's own BPF programs record in the guest and the simulated agent's userspace half follows their dump
+      // live, talking to the fake cloud here (agent-runner bpf/README.md); the OpenTelemetry era, whose BPF code it is
       if (!a.vm || a.bpf !== 'real') throw new UsageError('--bpf real goes with --vm, and --bpf-src with --bpf real');
-      if (a.agent || a.docker || a.faults || a.dryRun) throw new UsageError('--bpf real records the BPF programs alone: no --agent, --docker, --faults or --dry-run');
-      const m = await runRealBpfMatrix({
-        kernels: kernelMatrix(a.kernel), runDir: a.out ?? `${a.runs}/${new Date().toISOString().replace(/[:.]/g, '-')}-bpf-real`, bpfSrc: a.bpfSrc, env: process.env,
-        kernelCacheDir: kernelCacheDir(process.env), node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, force: a.force,
-        progress: (l) => { if (!a.quiet) stderr.write(`${BIN}: ${l}\n`); }, onBuildLog: (l) => { if (!a.quiet) stderr.write(`${l}\n`); }, onKernel: (t) => process.stdout.write(t),
-      });
-      // the checker's BPF→intake checks on each real dump and the record file the simulated userspace derived from it
-      let checked = true;
-      for (const r of m.results) {
-        const rep = await runChecks(inputsFromRunDir(r.runDir), { only: [...REAL_BPF_CHECKER_CHECKS] });
-        process.stdout.write(`checker (${r.summary.kernel}, real dump + derived intake.record):\n${renderText(rep)}`);
-        checked &&= rep.ok;
-      }
-      return m.ok && checked ? ExitCode.ok : ExitCode.checksFailed;
+      if (a.agent || a.docker || a.dryRun) throw new UsageError('--bpf real runs the simulated agent\'s userspace on the real BPF programs: no --agent, --docker or --dry-run');
+      bpfReal = { build: await buildBpf({ bpfSrc: a.bpfSrc, cacheDir: process.env.FLOWMILL_BPF_CACHE, env: process.env, onLog: (l) => { if (!a.quiet) stderr.write(`${l}\n`); } }) };
     }
+    const runEra: Era = bpfReal ? 'otel' : a.era;
     const stop = new AbortController();
     const force = new AbortController();
     let signals = 0;
@@ -146,7 +137,7 @@ const run = command({
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const kernels = a.vm ? kernelMatrix(a.kernel) : [undefined];
-    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : a.dryRun ? 'tcg' : 'auto', after: a.vmAfter, progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
+    const vms = a.vm ? await resolveVms(kernels as string[], { env: process.env, node: process.execPath, bundle: agentRunnerBundle(import.meta.resolve('@flowmill/agent-runner')), memoryMb: a.vmMemory, accel: a.kvm ? 'kvm' : a.dryRun ? 'tcg' : 'auto', after: a.vmAfter, bpfReal, progress: (l) => !a.quiet && stderr.isTTY && stderr.write(`${BIN}: ${l}\n`) }) : [undefined];
     if (a.dryRun) {
       for (const vm of vms) process.stdout.write(await vmDryRun(vm!, agent, { era: a.era, plain: a.plain, keysDir: a.keys, intakeName: a.intakeName, runsDir: a.runs, authzTls: a.agent ? a.authzTls : undefined }));
       return ExitCode.ok;
@@ -156,7 +147,7 @@ const run = command({
     for (const [i, vm] of vms.entries()) {
     r = await runRecipe({
       deps: defaultDeps(),
-      era: a.era, plain: a.plain, authzTls: a.agent || a.docker ? a.authzTls : undefined, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
+      era: runEra, plain: a.plain, authzTls: a.agent || a.docker ? a.authzTls : undefined, agent, out: a.out, runsDir: a.runs, force: a.force, keysDir: a.keys, host: a.host, intakeName: a.intakeName,
       authzPort: a.authzPort, intakePort: a.intakePort, profile: await readProfile(a.profile), keepGoing: a.keepGoing, checkPreset: a.preset, checkConfig: a.checkConfig,
       timeoutMs: a.timeout, readyTimeoutMs: a.readyTimeout, catchUpMs: a.catchUp, durationMs: a.duration, graceMs: a.grace,
       progress: a.quiet ? 'quiet' : a.json ? 'json' : 'human', stderr, color,

@@ -55,6 +55,11 @@ export interface RecipeVm {
   timeoutMs?: number;
   /** Shell commands run in the guest after the recording, before it powers off (their output: vm-console.log). */
   after?: string[];
+  /**
+   * `--bpf real`: the agent's own BPF programs (bpf-recorder) record in the guest and the simulated agent's userspace
+   * half follows their dump live (agent-runner targets/vm.ts bpfReal), talking to the fake cloud here.
+   */
+  bpfReal?: VmTarget['bpfReal'];
 }
 
 /** Profile layers (later wins, per section) merged into the one file the guest's workload reads. */
@@ -76,7 +81,7 @@ export function vmTargetOf(vm: RecipeVm, choice: AgentChoice, o: { timeScale: nu
     // the binary runs in the guest as root (no sudo) from its absolute path, its directory shared read-only
     agent: choice.kind === 'simulated' ? { kind: 'simulated', timeScale: choice.timeScale ?? o.timeScale, faults: choice.faults } : { kind: 'binary', path: resolve(choice.path) },
     workload: { profile: mergeProfiles(o.profiles), dnsPort53: o.dnsPort53 },
-    catchUpMs: o.catchUpMs, durationMs: o.durationMs, onConsoleLine: o.onConsoleLine, hooks: vm.after?.length ? { after: vm.after } : undefined,
+    catchUpMs: o.catchUpMs, durationMs: o.durationMs, onConsoleLine: o.onConsoleLine, hooks: vm.after?.length ? { after: vm.after } : undefined, bpfReal: vm.bpfReal,
   };
 }
 

@@ -66,8 +66,16 @@ export function withRecorder(command: string, o: RecorderGuestOptions): string {
  * waits for its flush when the script ends. The guest must see `build.dir` (recorderGuestNeeds) and the script's
  * agent must not write the BPF dump itself.
  */
-export function recorderHooks(o: RecorderGuestOptions): { before: string[] } {
+export function recorderHooks(o: RecorderGuestOptions): { before: string[]; afterReady: string[]; beforeStop: string[] } {
   const lines = withRecorder('true', o).split('\n');
-  const start = lines.slice(0, lines.indexOf('( true'));
-  return { before: [...start, "trap 'kill -TERM $FLOWMILL_BPF 2>/dev/null; wait $FLOWMILL_BPF' EXIT"] };
+  const start = [...lines.slice(0, lines.indexOf('( true')), "trap 'kill -TERM $FLOWMILL_BPF 2>/dev/null; wait $FLOWMILL_BPF 2>/dev/null' EXIT"];
+  return {
+    before: start,
+    // a live userspace (sim --bpf-follow) starts the recorder where the collector loads its probes: once its intake
+    // session is up (kernel_collector.cc@68f0c23f:271-322), so the walks find its own connection as an existing socket
+    afterReady: start,
+    // a live userspace following the dump (sim --bpf-follow) reads its last samples before it is stopped: the
+    // recorder flushes on SIGTERM, then the agent's 100 ms poll (sim/timing.ts) has half a second to take them
+    beforeStop: ['kill -TERM $FLOWMILL_BPF; wait $FLOWMILL_BPF', 'sleep 0.5'],
+  };
 }

@@ -210,6 +210,8 @@ export class SimUserspace {
         return;
       }
       case 'dns_packet': this.dnsPacket(m); return;
+      // the kernel's own diagnostics, without file/line since renderc's pre-processor went (buffered_poller.cc@68f0c23f:1281-1288)
+      case 'bpf_log': this.w('bpf_log', m.ts, { filename: 'TODO', line: 0, code: d.code, arg0: d.arg0, arg1: d.arg1, arg2: d.arg2 }); return;
       case 'existing_cgroup_probe': // OpenTelemetry main: buffered_poller.cc:1246-1252
         this.w('cgroup_create', m.ts, { cgroup: d.cgroup, cgroup_parent: d.cgroup_parent, name: d.name });
         return;

@@ -9,6 +9,10 @@
  * to the agent inside through the run share), then powers it off; `kill()` kills qemu.
  */
 import { describeAgentExit, DEFAULT_KEY_ID, isCleanStop } from '../real/exit-status.js';
+import { BPF_GUEST_MODULES, recorderHooks } from '../bpf-real/guest.js';
+import type { BpfBuild } from '../bpf-real/build.js';
+import { UsageError } from '../errors.js';
+import { runLayout } from '../run-layout.js';
 import { HOST_ALIAS } from '../vm/guest-init.js';
 import { writeKernelView } from '../vm/kernel-view.js';
 import type { CachedKernel } from '../vm/kernels.js';
@@ -40,6 +44,12 @@ export interface VmTarget {
   modules?: readonly string[];
   hooks?: GuestOptions['hooks'];
   root?: GuestOptions['root'];
+  /**
+   * The real BPF half under the simulated agent: bpf-recorder runs the agent's own BPF programs in the guest from
+   * before the agent starts until the guest script ends (bpf-real/guest.ts recorderHooks), writing the run's BPF
+   * dump, and the simulated agent's userspace half follows that dump live instead of simulating a kernel.
+   */
+  bpfReal?: { build: Pick<BpfBuild, 'dir' | 'recorder' | 'info'> };
   /** Every console line that is not the agent's (kernel, init marks, the workload as `workload| …`). */
   onConsoleLine?: (line: string) => void;
 }
@@ -78,13 +88,19 @@ export function vmRecordingOptions(t: VmTarget, o: StartAgentOptions): VmRecordi
   const cloud = cloudOf(o);
   const tls = o.era === 'flowmill' ? o.intake.tls !== false : false;
   const scale = t.agent.kind === 'simulated' ? (t.agent.timeScale ?? 1) : 1;
+  if (t.bpfReal && t.agent.kind !== 'simulated') throw new UsageError('the real BPF half goes with the simulated agent (a real agent loads its own BPF programs)');
+  const real = t.bpfReal && { build: t.bpfReal.build, hooks: recorderHooks({ build: t.bpfReal.build, runDir: o.runDir }) };
+  const hooks = t.hooks;
   return {
     kernel: t.kernel, ports: cloud.ports, cloudNames: cloud.names, caFile: o.caFile,
     setup: { era: o.era, runDir: o.runDir, intakePort: o.intake.port, tls, intakeName: o.intake.name, authzUrl: cloud.authzUrl, keyId: o.authz?.keyId ?? DEFAULT_KEY_ID, secret: o.authz?.secret, ca: !!o.caFile },
-    agent: t.agent.kind === 'simulated' ? { kind: 'simulated', node: t.node, bundle: t.bundle, timeScale: t.agent.timeScale, faults: t.agent.faults } : { ...t.agent },
-    workload: { node: t.node, bundle: t.bundle, profile: t.workload?.profile, dnsPort53: t.workload?.dnsPort53 },
+    agent: t.agent.kind === 'simulated'
+      ? { kind: 'simulated', node: t.node, bundle: t.bundle, timeScale: t.agent.timeScale, faults: t.agent.faults, bpfFollow: real && { dump: runLayout(o.runDir).path('bpf'), render: real.build.info.render } }
+      : { ...t.agent },
+    workload: { node: t.node, bundle: t.bundle, profile: t.workload?.profile, dnsPort53: t.workload?.dnsPort53 || !!real },
     readyTimeoutMs: o.readyTimeoutMs ?? 120_000, catchUpMs: t.catchUpMs ?? 3000, durationMs: t.durationMs ?? Math.round(6 * 2000 * scale),
-    timeoutMs: t.timeoutMs ?? 300_000, memoryMb: t.memoryMb, cpus: t.cpus, accel: t.accel, modules: t.modules, hooks: t.hooks, root: t.root,
+    timeoutMs: t.timeoutMs ?? 300_000, memoryMb: t.memoryMb, cpus: t.cpus, accel: t.accel, root: t.root, hooks, afterReady: real?.hooks.afterReady, beforeStop: real?.hooks.beforeStop,
+    modules: real ? [...new Set([...(t.modules ?? []), ...BPF_GUEST_MODULES])] : t.modules, readOnly: real ? [real.build.dir, real.build.info.render] : undefined,
   };
 }
 

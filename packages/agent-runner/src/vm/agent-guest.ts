@@ -46,7 +46,11 @@ export interface GuestAgentSetup {
 }
 
 export type GuestAgent =
-  | { kind: 'simulated'; node: string; bundle: string; timeScale?: number; faults?: unknown; /** default 0: connect once the token is there */ connectDelayMs?: number }
+  | {
+    kind: 'simulated'; node: string; bundle: string; timeScale?: number; faults?: unknown; /** default 0: connect once the token is there */ connectDelayMs?: number;
+    /** A real kernel's samples instead of the simulated ones: bpf-recorder's dump in the guest and its render file (sim --bpf-follow). */
+    bpfFollow?: { dump: string; render: string };
+  }
   | { kind: 'binary'; path: string; extraArgs?: string[]; extraEnv?: Record<string, string> };
 
 export interface GuestWorkload {
@@ -67,6 +71,10 @@ export interface GuestRecordingOptions {
   catchUpMs: number;
   /** At least this long from readiness to SIGTERM. */
   durationMs: number;
+  /** Shell lines run once the agent is ready, before the workload (e.g. start bpf-recorder: bpf-real/guest.ts). */
+  afterReady?: string[];
+  /** Shell lines run after the catch-up, right before the agent's SIGTERM (e.g. stop bpf-recorder). */
+  beforeStop?: string[];
 }
 
 /** The agent's argv and environment inside the guest. */
@@ -81,6 +89,7 @@ export function guestAgentCommand(s: GuestAgentSetup, a: GuestAgent): { argv: st
     // the agent connects as soon as it has its token; its 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
     argv.push('--connect-delay', `${a.connectDelayMs ?? 0}ms`);
     if (a.faults !== undefined) argv.push('--faults', JSON.stringify(a.faults));
+    if (a.bpfFollow) argv.push('--bpf-follow', a.bpfFollow.dump, '--bpf-render', a.bpfFollow.render);
     return { argv, env: s.secret ? { FLOWMILL_AUTH_SECRET: s.secret } : {} };
   }
   const c = buildAgentCommand({
@@ -117,12 +126,14 @@ export function guestRecordingScript(o: GuestRecordingOptions): string {
     'done',
     "READY=$(cut -d' ' -f1 /proc/uptime)",
     mark('agent ready'),
+    ...(o.afterReady ?? []),
     // the workload's reader starts only now: a reader blocked on a fifo nobody opens would outlive the script
     `( sed -u 's/^/${WORKLOAD_PREFIX}/' < $T/workload.out ) &`,
     `${wl.map(sq).join(' ')} > $T/workload.out 2>&1 < /dev/null; WL=$?`,
     mark('workload exit $WL'),
     `sleep ${secs(o.catchUpMs)}`,
     `while [ "$(awk -v r=$READY -v d=${secs(o.durationMs)} '{ print ($1 < r + d) }' /proc/uptime)" = 1 ]; do sleep 0.1; done`,
+    ...(o.beforeStop ?? []),
     'kill -TERM $AGENT; wait $AGENT; RC=$?',
     mark('agent exit $RC'),
     'sleep 0.2',

@@ -30,6 +30,8 @@ export interface VmRecordingOptions extends Omit<GuestRecordingOptions, 'workloa
   accel?: 'tcg' | 'kvm';
   timeoutMs: number;
   modules?: readonly string[];
+  /** More host paths shared read-only at the same path (e.g. the BPF build directory). */
+  readOnly?: readonly string[];
   hooks?: GuestOptions['hooks'];
   root?: GuestOptions['root'];
   signal?: AbortSignal;
@@ -62,7 +64,7 @@ export function planVmRecording(o: VmRecordingOptions): BootOptions {
   // a bundle in a package's dist/ is shared through its package directory: a rebuild replaces dist/ (a new inode),
   // which a share of dist/ itself would no longer see in the middle of a run
   const bundleShare = (b: string) => (basename(dirname(b)) === 'dist' ? dirname(dirname(b)) : b);
-  const readOnly = [bundleShare(o.workload.bundle), ...(o.agent.kind === 'binary' ? [o.agent.path] : [bundleShare(o.agent.bundle)])];
+  const readOnly = [bundleShare(o.workload.bundle), ...(o.agent.kind === 'binary' ? [o.agent.path] : [bundleShare(o.agent.bundle)]), ...(o.readOnly ?? [])];
   const plan = planGuest({
     runDir: o.setup.runDir, command, root: o.root, readOnly, modules: o.modules, hooks: o.hooks, files,
     hosts: Object.fromEntries(o.cloudNames.map((n) => [n, HOST_ALIAS])),
