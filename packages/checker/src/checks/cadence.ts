@@ -28,7 +28,7 @@ const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
 export const cadence: CheckDef = {
   id: 'cadence',
-  title: 'heartbeats as the agent times them: none during the probe load, the first right after collector_health, the second max(0, 2 s − load) later, then every 2 s within tolerance',
+  title: 'heartbeats as the agent times them: none during the probe load, the first right after collector_health, the second max(0, 2 s − load) later, then every heartbeat period (2 s unscaled; the report gives the period used) within tolerance',
   needs: ['intake'],
   create(ctx) {
     const t = ctx.tol.cadence;
@@ -104,7 +104,7 @@ export const cadence: CheckDef = {
         const usage = [...usageGaps].sort((a, b) => a - b);
         const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 1000) / 1000);
         const figures = {
-          heartbeats: beats, gaps: gaps.length, minGapMs: round(sorted[0]), medianGapMs: round(sorted[Math.floor(sorted.length / 2)]), maxGapMs: round(sorted[sorted.length - 1]),
+          heartbeatPeriodMs: P, heartbeats: beats, gaps: gaps.length, minGapMs: round(sorted[0]), medianGapMs: round(sorted[Math.floor(sorted.length / 2)]), maxGapMs: round(sorted[sorted.length - 1]),
           // What the real agent does and this check allows (kernel_collector.cc@3598385a:271-322): per session.
           loadMs: loads, heartbeat1AfterHealthMs: hb1Delays.map(round), shortGapAfterLoadMs: afterLoad.map(round), heartbeatsDuringLoad: duringLoad,
           resourceUsageMedianGapMs: usage.length ? Math.round(usage[Math.floor(usage.length / 2)]) : undefined,

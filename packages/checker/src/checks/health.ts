@@ -16,6 +16,7 @@ export const health: CheckDef = {
     let bpfLogIntake = 0;
     let bpfLogDump = 0;
     let errors = 0;
+    let intakeRecords = 0;
     let seg = -1;
     let telemetry = false;
     const lostEv: unknown[] = [];
@@ -30,6 +31,7 @@ export const health: CheckDef = {
         }
       },
       intake(r) {
+        intakeRecords++;
         if (r.segment !== seg) { seg = r.segment; telemetry = false; }
         if (r.name === 'begin_telemetry') telemetry = true;
         else if (r.name === 'bpf_lost_samples') {
@@ -48,6 +50,8 @@ export const health: CheckDef = {
         }
       },
       finish() {
+        // Nothing to judge: an empty intake is not a healthy agent (decode and startup-order say why it is empty).
+        if (intakeRecords === 0) return { status: 'not-run', reason: 'the intake holds no records' };
         const reconnects = Math.max(0, ctx.segments.length - 1);
         const reasons: string[] = [];
         if (lost > BigInt(t.maxLostSamples)) { reasons.push(`${lost} perf samples lost`); lostEv.forEach((e) => ev.add(e)); }

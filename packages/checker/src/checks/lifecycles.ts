@@ -137,12 +137,14 @@ export const lifecycles: CheckDef = {
     };
     const intakeBy = index(intake), bpfBy = index(bpf);
     let seg = -1;
+    let intakeRecords = 0;
     return {
       bpf(r) {
         const trs = bpfBy.get(r.name);
         if (trs) for (const tr of trs) tr.see(r);
       },
       intake(r) {
+        intakeRecords++;
         if (r.segment !== seg) {
           // A new session runs on a new BPF module (kernel_collector.cc@3598385a:245-247,536-539 drop the old one on
           // close, :290 builds one per connection): its tables start empty and its scan sends pid_info again for
@@ -162,6 +164,7 @@ export const lifecycles: CheckDef = {
         if (trs) for (const tr of trs) tr.see(r);
       },
       finish() {
+        if (intakeRecords === 0) return { status: 'not-run', reason: 'the intake holds no records' };
         for (const tr of [...intake, ...bpf]) { tr.reset(); counts[`${tr.label}OpenAtEnd`] = tr.stillOpenAtEnd; }
         return verdict(ev, (n) => `${plural(n, 'lifecycle violation')}`, { ...counts });
       },
