@@ -5,7 +5,7 @@
  * stderr, compiler errors with file:line included, is handed to `onLog` line by line and kept in the error.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentRunnerError, MissingInputError, UsageError } from '../errors.js';
@@ -48,7 +48,12 @@ export class BpfToolsMissingError extends AgentRunnerError {
 /** packages/agent-runner/bpf, found from this module's place (src/bpf-real, dist/lib/bpf-real, or the dist bundle). */
 export function bpfDir(): string {
   let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, d = dirname(d)) if (existsSync(join(d, 'bpf', 'build.sh')) && existsSync(join(d, 'package.json'))) return join(d, 'bpf');
+  // this package's own tree, or (bundled into another package's bin, e.g. recipe's) agent-runner beside it in node_modules
+  for (let i = 0; i < 5; i++, d = dirname(d)) {
+    for (const pkg of [d, join(d, 'node_modules', '@flowmill', 'agent-runner'), join(d, '@flowmill', 'agent-runner')]) {
+      if (existsSync(join(pkg, 'bpf', 'build.sh')) && existsSync(join(pkg, 'package.json'))) return realpathSync(join(pkg, 'bpf'));
+    }
+  }
   throw new MissingInputError('bpf/build.sh', 'not beside this agent-runner (run it from a clone of the repository)');
 }
 
