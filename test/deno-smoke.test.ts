@@ -112,10 +112,10 @@ test('tls-sink --plain under deno writes what a client sent, byte for byte', asy
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('raw-codec under deno decodes an intake capture built from wire-format.md worked examples and the lz4 CLI', () => {
+test('raw-codec under deno decodes an intake capture built from docs/wire-format.md worked examples and the lz4 CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deno-codec-'));
   try {
-    // wire-format.md (b), examples 1 and 2, timestamp 0x16b8000000000001; the frame is made by the lz4 CLI.
+    // docs/wire-format.md (b), examples 1 and 2, timestamp 0x16b8000000000001; the frame is made by the lz4 CLI.
     const ts = '01 00 00 00 00 00 b8 16';
     const hex = (h: string) => Uint8Array.from(h.trim().split(/\s+/), (x) => parseInt(x, 16));
     const versionInfo = hex(`${ts} 36 01 00 00 00 00 00 00 09 00 00 00 e1 10 00 00`);

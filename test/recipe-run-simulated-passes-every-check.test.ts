@@ -41,7 +41,7 @@ test('Flowmill era (TLS, mock-authz): every check passes, exit 0, files as run.j
   for (const f of ['intake/conn-0001.raw', 'intake.record', 'bpf.raw', 'manifest.json', 'authz.jsonl', 'agent.log', 'intake.ndjson', 'record.ndjson', 'bpf.ndjson', 'check.json', 'check.html']) {
     assert.ok(out.files[f]?.bytes > 0, `${f} is there and not empty`);
   }
-  // the real lz4 CLI inflates the capture (after its 24 raw version_info bytes, agent-protocol.md §2.5) into the
+  // the real lz4 CLI inflates the capture (after its 24 raw version_info bytes, docs/agent-protocol.md §2.5) into the
   // agent's plaintext record file (§2.9), which starts with the same version_info
   const wire = readFileSync(join(dir, 'intake', 'conn-0001.raw'));
   const record = readFileSync(join(dir, 'intake.record'));

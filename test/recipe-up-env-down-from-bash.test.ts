@@ -33,7 +33,7 @@ test('up in one shell, the agent\'s side from env in a second, down in a third',
   const agent = bash(`
 eval "$(recipe env)"
 authz=$(printf '%s\\n' $RECIPE_AGENT_ARGS | sed -n 's/^--authz-server=//p')
-# the agent's token fetch (agent-protocol.md §1.2): plain http by default (--cacert applies to https only)
+# the agent's token fetch (docs/agent-protocol.md §1.2): plain http by default (--cacert applies to https only)
 curl -sS --fail --cacert "$SSL_CERT_FILE" -H "Authorization: Bearer $FLOWMILL_AUTH_SECRET" "$authz/api/v1/auth/keys/$FLOWMILL_AUTH_KEY_ID"
 echo
 # the agent's intake connection: TLS to the exported host/port, verifying the exported name

@@ -1,6 +1,6 @@
 // @flowmill/agent-runner figures, each against a peer measured in the same run (BENCHMARKS.md):
 //   startup:   simulated agent, start → "Telemetry is flowing!" with the agent's real timers (time scale 1, no
-//              connect delay), against the agent's own floor: the 2 s probe hold-off (agent-protocol.md §2.4); the
+//              connect delay), against the agent's own floor: the 2 s probe hold-off (docs/agent-protocol.md §2.4); the
 //              sim also models the load time T the hold-off callback blocks for (TIMERS.compileMs + probeLoadMs).
 //   records/s: intake records the sim produces (workload items → BPF model → userspace translation → encode →
 //              LZ4 per 16 KiB flush → TCP sink), against raw-codec's bare RecordEncoder + LZ4 framing of the same

@@ -1,7 +1,7 @@
 // Token endpoint throughput, @flowmill/mock-authz against the recipe's peer measured in the same run (BENCHMARKS.md):
 //   ours: the built bin `node packages/mock-authz/dist/mock-authz.js` (HTTPS, NDJSON log to a file)
 //   peer: the recipe's shape: a Python http.server answering the token JSON, behind stunnel for TLS
-//         (mock_authz_server.py + stunnel-authz.conf, recorder-recipe.md), with the same certificate
+//         (mock_authz_server.py + stunnel-authz.conf, docs/recorder-recipe.md), with the same certificate
 // Client: a small Node https client in this process, CONC requests in flight, for SECONDS per measurement, two ways:
 //   keep-alive (one TLS session per worker, reused) and a new TCP + full TLS handshake per request (no session
 //   resumption), which is what the agent does (one curl handle per fetch). Only 127.0.0.1. Figures: requests/s and

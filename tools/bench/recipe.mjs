@@ -3,7 +3,7 @@
 //   ours:  `recipe run` (simulated agent, defaults) from a fresh directory: ready = its "[2/9] ✓" progress line
 //          (keys exist, mock-authz and tls-sink listen); total = its exit; peak RSS from /usr/bin/time -v.
 //          `recipe up` the same way: ready = its return (cloud.json written), RSS = the background server's VmHWM.
-//   peer:  the original recipe's fake cloud (recorder-recipe.md): openssl CA + leaf (cold only), Python token
+//   peer:  the original recipe's fake cloud (docs/recorder-recipe.md): openssl CA + leaf (cold only), Python token
 //          server, two stunnels (authz 8001→8000, telemetry 7001→7000) and `nc -k -l` to a file; ready = all four
 //          ports accept; RSS = the sum of the four processes' VmHWM.
 // Cold = no keys yet (both create them), warm = keys present. Medians of ROUNDS rounds.

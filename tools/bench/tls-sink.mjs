@@ -86,7 +86,7 @@ const wchar = (pid) => Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`
 const rssKb = (pid, field = 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 const SOCAT_CLIENT_TLS = {
-  '1.2': 'openssl-max-proto-version=TLS1.2,cipher=ECDHE-RSA-AES256-GCM-SHA384', // the agent's only TLS 1.2 suite (agent-protocol.md §2.3)
+  '1.2': 'openssl-max-proto-version=TLS1.2,cipher=ECDHE-RSA-AES256-GCM-SHA384', // the agent's only TLS 1.2 suite (docs/agent-protocol.md §2.3)
   '1.3': 'openssl-min-proto-version=TLS1.3',
 };
 const socatListen = (port, to) => start('socat', ['-u', '-b', '131072', `OPENSSL-LISTEN:${port},bind=127.0.0.1,reuseaddr,cert=${CERT},key=${KEY},verify=0`, to]);

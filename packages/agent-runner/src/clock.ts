@@ -1,7 +1,7 @@
 import type { ClockInfo } from './manifest.js';
 
 /**
- * The agent's clock construction (wire-format.md (e); checker-facts.md §0 "Clock"): CLOCK_MONOTONIC ns plus
+ * The agent's clock construction (docs/wire-format.md (e); docs/checker-facts.md §0 "Clock"): CLOCK_MONOTONIC ns plus
  * REALTIME − MONOTONIC sampled once at start. Node's process.hrtime.bigint() is CLOCK_MONOTONIC on Linux.
  */
 export class AgentClock {

@@ -41,7 +41,7 @@ export class UnreachableError extends AgentRunnerError {
   }
 }
 
-/** The authz server's answer is not one the agent accepts (agent-protocol.md §1.4). */
+/** The authz server's answer is not one the agent accepts (docs/agent-protocol.md §1.4). */
 export class AuthzRejectedError extends AgentRunnerError {
   constructor(readonly url: string, why: string, options?: { cause?: unknown }) {
     super('ERR_UNREACHABLE', `authz token rejected: ${url}: ${why}`, options);

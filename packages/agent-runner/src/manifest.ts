@@ -1,11 +1,11 @@
 /**
  * The workload manifest: what `agent-runner workload` did, measured from the workload's own side. It is the
- * checker's oracle for the "workload" checks (checker-facts.md §8 items 9-13) and is written to `manifest.json` in
+ * checker's oracle for the "workload" checks (docs/checker-facts.md §8 items 9-13) and is written to `manifest.json` in
  * a run directory (CONTRACTS.md). Also the simulated agent's fault switches, because a checker test needs both.
  *
  * Conventions (all of them chosen so the checker can match items in the recordings without guessing):
  * - Timestamps are `NsString`: decimal nanoseconds, Unix epoch, built exactly like the agent's own clock
- *   (wire-format.md (e), checker-facts.md §0 "Clock"): `CLOCK_MONOTONIC + adjustment`, where the adjustment
+ *   (docs/wire-format.md (e), docs/checker-facts.md §0 "Clock"): `CLOCK_MONOTONIC + adjustment`, where the adjustment
  *   (REALTIME − MONOTONIC) is sampled once when the workload starts and recorded in `clock`. The agent samples its
  *   own adjustment at *its* start, so both differ by at most the sampling error (~1 ms) plus NTP slew since then.
  *   To compare exactly, convert with `monotonic = ts − clock.adjustmentNs` and the agent's adjustment.
@@ -14,7 +14,7 @@
  *   offset: allow a tolerance of a few ms.
  * - Addresses are dotted IPv4 strings (the workload only uses 127.0.0.1); ports are host-order numbers. In the
  *   intake, `set_state_ipv4.dest/src` are raw u32 in network byte order and `dport/sport` host order
- *   (checker-facts.md §1).
+ *   (docs/checker-facts.md §1).
  * - Byte counts are what the sockets reported (`bytesWritten`/`bytesRead`), i.e. application payload, not headers.
  * - `comm` is what the kernel shows in /proc/<pid>/comm and in BPF `comm[16]` fields: at most 15 bytes.
  */
@@ -79,7 +79,7 @@ import type { WorkloadProfile } from './workload/profile-types.js';
 // Items (output). Each array is in the order the items were done.
 
 /**
- * One TCP connection to the workload's TCP server (checker-facts.md §3.1). Expect per connection: a client
+ * One TCP connection to the workload's TCP server (docs/checker-facts.md §3.1). Expect per connection: a client
  * lifetime (new_sock_info, set_state_ipv4 tx_rx=1, dport=server.port) and an accepted lifetime (tx_rx=2,
  * sport=server.port), paired by 4-tuple (client local port = server remote port); client tx and server rx byte
  * totals ∈ {clientSentBytes, +1}, server tx and client rx ∈ {serverSentBytes, +1}.
@@ -101,7 +101,7 @@ export interface TcpItem extends TimeSpan {
 
 /**
  * One UDP client socket that sent `datagrams` datagrams of `bytesPerDatagram` bytes to the receiver
- * (checker-facts.md §3.2). BPF tx Σ packets for that socket = sentDatagrams; intake udp_new_socket lport =
+ * (docs/checker-facts.md §3.2). BPF tx Σ packets for that socket = sentDatagrams; intake udp_new_socket lport =
  * client.tuple.local.port; the first udp_stats_addr_changed_v4 raddr/rport = receiver. Bytes per packet at the
  * hook may include IP+UDP headers (+28): calibrate, don't assert the exact per-packet figure.
  */
@@ -124,7 +124,7 @@ export interface DnsAnswer {
 }
 
 /**
- * One A lookup against the bundled responder (checker-facts.md §3.3). Each lookup yields four dns_packets in BPF
+ * One A lookup against the bundled responder (docs/checker-facts.md §3.3). Each lookup yields four dns_packets in BPF
  * (client send, server receive, server send, client receive) and — because the matcher ignores direction (§7 Q1)
  * — two dns_response with client_server=1 on the *server's* socket. Visible to the real agent only when
  * `server.port` is 53 (`visibleToAgent`).
@@ -150,7 +150,7 @@ export interface DnsItem extends TimeSpan {
 }
 
 /**
- * One child process (checker-facts.md §3.4): pid_info with parent_pid = parent.pid and comm = parent.comm (the
+ * One child process (docs/checker-facts.md §3.4): pid_info with parent_pid = parent.pid and comm = parent.comm (the
  * fork happens before exec, §7 Q8), then pid_set_comm(pid, command[:15]) and pid_close(pid, command[:15]).
  */
 export interface ProcessItem extends TimeSpan {
@@ -168,7 +168,7 @@ export interface ProcessItem extends TimeSpan {
 }
 
 /**
- * One HTTP/1.1 exchange on its own TCP connection (checker-facts.md §3.5): http_response cs=0 on the client sk
+ * One HTTP/1.1 exchange on its own TCP connection (docs/checker-facts.md §3.5): http_response cs=0 on the client sk
  * and cs=1 on the server sk, code = status. These connections also show as TCP lifetimes (dport = server port).
  */
 export interface HttpItem extends TimeSpan {

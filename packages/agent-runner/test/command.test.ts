@@ -1,4 +1,4 @@
-// buildAgentCommand / `run --dry-run` checked field by field against eras.md §2.1, §2.5, agent-protocol.md §4,
+// buildAgentCommand / `run --dry-run` checked field by field against docs/eras.md §2.1, §2.5, docs/agent-protocol.md §4,
 // §5.4 and the recorder recipe (expected values typed in from those documents).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ test('Flowmill plain intake: FLOWMILL_INTAKE_DISABLE_TLS=true and no intake name
   assert.ok(c.argv.includes('--authz-server=http://127.0.0.1:8000'));
 });
 
-test('Flowmill docker: eras.md §2.5 privileges and volumes under /var/run/flowmill/host, env by name only', () => {
+test('Flowmill docker: docs/eras.md §2.5 privileges and volumes under /var/run/flowmill/host, env by name only', () => {
   const c = buildAgentCommand({ era: 'flowmill', docker: 'kernel-collector', runDir, intake: { host: 'localhost', port: 7001, name: 'localhost' }, authz: flowmillAuthz, caFile: '/keys/ca.pem', containerName: 'kc', path: '/usr/bin' });
   assert.is(c.mode, 'docker');
   assert.equal(c.argv.slice(0, 5), ['docker', 'run', '--rm', '--name', 'kc']);
@@ -76,7 +76,7 @@ test('OpenTelemetry binary: EBPF_NET_* env, no authz, no TLS, no --disable-crash
   assert.throws(() => buildAgentCommand({ era: 'otel', agent: '/a', runDir, intake: { host: 'h', port: 1 }, authz: flowmillAuthz }), /no authz/);
 });
 
-test('OpenTelemetry docker: /hostfs volumes and EBPF_NET_HOST_DIR=/hostfs (eras.md §2.5)', () => {
+test('OpenTelemetry docker: /hostfs volumes and EBPF_NET_HOST_DIR=/hostfs (docs/eras.md §2.5)', () => {
   const c = buildAgentCommand({ era: 'otel', docker: 'otel/opentelemetry-ebpf-kernel-collector:v0.11.0', runDir, intake: { host: '127.0.0.1', port: 8000 } });
   assert.equal(pairs(c.argv, '--volume'), ['/var/run/docker.sock:/var/run/docker.sock', '/sys/fs/cgroup:/hostfs/sys/fs/cgroup', '/etc:/hostfs/etc', '/var/cache:/hostfs/cache', '/usr/src:/hostfs/usr/src', '/lib/modules:/hostfs/lib/modules', '/srv/run1:/trace']);
   assert.is(c.env.EBPF_NET_HOST_DIR, '/hostfs');

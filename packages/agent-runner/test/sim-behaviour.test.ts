@@ -121,14 +121,14 @@ test('reconnect after the server closes: a new session with its own raw version_
   try {
     sim = await runSimAgent({ era: 'otel', intake: { host: '127.0.0.1', port }, ...fast, log: (l) => lines.push(l) });
     await sim.ready;
-    conns[0].sock.end(); // EOF from the server = error → reconnect (agent-protocol.md §2.7)
+    conns[0].sock.end(); // EOF from the server = error → reconnect (docs/agent-protocol.md §2.7)
     await until('a second connection with telemetry flowing', () => conns.length === 2 && lines.filter((l) => l.endsWith('Telemetry is flowing!')).length === 2);
     assert.ok(lines.some((l) => l.endsWith('disconnected from upstream, attempting to reconnect...')));
     assert.is(sim.stats.sessions, 2);
     // both connections begin with the raw 24-byte version_info (rpc 310)
     for (const c of conns.slice(0, 2)) await until('a version_info on each connection', () => Buffer.concat(c.data).length >= 24);
     for (const c of conns.slice(0, 2)) assert.is(Buffer.concat(c.data).readUInt16LE(8), 310);
-    // DISABLE_SEND, big-endian command word (wire-format.md (f))
+    // DISABLE_SEND, big-endian command word (docs/wire-format.md (f))
     conns[1].sock.write(Buffer.from('e5c94272c6a3028f', 'hex'));
     await until('DISABLE_SEND taking effect', () => sim!.stats.disabled);
     const before = { ...sim.stats.intake };
@@ -158,7 +158,7 @@ test('authz like the agent: exact URL and headers; numeric timestamps or a missi
     assert.is(t.intake, 'localhost');
     assert.equal(seen.map((s) => s.path), Array(3).fill('/api/v1/auth/keys/KFIIVU75RGHY7EC7JABW'));
     assert.ok(seen.every((s) => s.agentId === base.agentId));
-    assert.equal(sleeps, [200, 400], 'agent back-off: 200 ms, doubling (agent-protocol.md §1.5)');
+    assert.equal(sleeps, [200, 400], 'agent back-off: 200 ms, doubling (docs/agent-protocol.md §1.5)');
     sleeps.length = 0;
     await fetchToken({ ...base, server: numeric.url, attempts: 3 }).then(() => assert.unreachable('numbers must be rejected'), (e) => assert.match(e.message, /missing metadata/));
     assert.equal(sleeps, [200, 400]);
@@ -189,7 +189,7 @@ test('TLS like the agent: against openssl s_server -tls1_2 the only suite is ECD
     const page = await new Promise<string>((res) => { let b = ''; t.on('data', (d) => { b += d; }); t.on('end', () => res(b)); t.write('GET / HTTP/1.0\r\n\r\n'); });
     t.destroy();
     const common = /Ciphers common between both SSL end points:\n([\s\S]*?)\nSignature Algorithms/.exec(page)?.[1].split(/\s+/).filter(Boolean).sort();
-    // TLS 1.3: OpenSSL's default suites (agent-protocol.md §2.3 [I]); TLS 1.2: exactly the agent's one suite
+    // TLS 1.3: OpenSSL's default suites (docs/agent-protocol.md §2.3 [I]); TLS 1.2: exactly the agent's one suite
     assert.equal(common, ['ECDHE-RSA-AES256-GCM-SHA384', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
     await connectIntake({ host: '127.0.0.1', port, tls: true, name: 'intake.example', ca }).then(() => assert.unreachable('wrong name'), (e) => assert.match(e.message, /Could not validate any of the hostnames/));
   } finally { srv.kill(); }

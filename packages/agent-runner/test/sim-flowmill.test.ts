@@ -81,7 +81,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   for await (const r of decode([cap], { kind: 'intake', schema: 'auto' })) viaCodec[r.name] = (viaCodec[r.name] ?? 0) + 1;
   assert.equal(viaCodec, sim.stats.intake);
 
-  // session prologue (checker-facts.md §5 O1) and the token mock-authz issued
+  // session prologue (docs/checker-facts.md §5 O1) and the token mock-authz issued
   assert.equal(recs.slice(0, 3).map((r) => r.name), ['version_info', 'authz_authenticate', 'os_info']);
   assert.is(text(recs[1].data.token), authz.issued[0].token);
   assert.match(authz.issued[0].agentId ?? '', /^FAID[A-Z0-9]{32}$/);
@@ -89,7 +89,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
   const idx = order.map((n) => recs.findIndex((r) => r.name === n));
   assert.ok(idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1])), `prologue order ${idx}`);
 
-  // against the manifest (checker-facts.md §3): children, HTTP, DNS, TCP
+  // against the manifest (docs/checker-facts.md §3): children, HTTP, DNS, TCP
   assert.ok(m);
   const setComm = recs.filter((r) => r.name === 'pid_set_comm' && text(r.data.comm) === 'fm-wl-child');
   assert.equal(setComm.map((r) => r.data.pid), m.processes.map((p) => p.pid));
@@ -115,7 +115,7 @@ test('sim (Flowmill era) against the real mock-authz and tls-sink: handshake, by
     const sent = recs.slice(from, to + 1).filter((r) => r.name === 'socket_stats' && r.data.sk === c.data.sk && r.data.is_rx === 0).reduce((a, r) => a + (r.data.diff_bytes as bigint), 0n);
     assert.is(sent, 4096n);
   }
-  // every http_response lies inside its socket's lifetime (new_sock_info … close_sock_info: checker-facts.md §5 L1)
+  // every http_response lies inside its socket's lifetime (new_sock_info … close_sock_info: docs/checker-facts.md §5 L1)
   for (const h of http) {
     const at = recs.indexOf(h);
     const open = recs.slice(0, at).reverse().find((r) => r.name === 'new_sock_info' && r.data.sk === h.data.sk)!;

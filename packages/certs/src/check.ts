@@ -18,7 +18,7 @@ export interface CertCheckItem {
 }
 export interface CertCheckReport { ok: boolean; dir: string; items: CertCheckItem[] }
 
-/** Warn this long before a certificate expires (the seed's expired unnoticed, agent-protocol.md §0.5). */
+/** Warn this long before a certificate expires (the seed's expired unnoticed, docs/agent-protocol.md §0.5). */
 const EXPIRY_WARN_DAYS = 30;
 /** The longest leaf validity Apple platforms accept; our leaves stay under it. */
 const MAX_LEAF_DAYS = 825;
@@ -26,7 +26,7 @@ const MAX_LEAF_DAYS = 825;
 /**
  * Checks a certs directory: the CA (`ca.pem`/`ca-key.pem`, or minica's `minica.pem`/`minica-key.pem`) and every
  * `<dir>/<name>/cert.pem` + `key.pem`: presence, parse, key/cert match, expiry, chain to the CA, names as the agent
- * checks them (CN first, then DNS SANs, agent-protocol.md §2.3), key file modes. Never writes.
+ * checks them (CN first, then DNS SANs, docs/agent-protocol.md §2.3), key file modes. Never writes.
  */
 export async function checkCerts(opts: { dir?: string; now?: Date } = {}): Promise<CertCheckReport> {
   const dir = resolve(opts.dir ?? 'keys');

@@ -16,7 +16,7 @@ export interface NameConstraints {
 /** The local names a constrained CA permits unless the first run asks for others. */
 export const LOCAL_CONSTRAINTS: NameConstraints = {
   dns: [
-    'localhost', // RFC 6761 §6.3: always the loopback host; the agent's default intake name (agent-protocol.md §4.3)
+    'localhost', // RFC 6761 §6.3: always the loopback host; the agent's default intake name (docs/agent-protocol.md §4.3)
     'test', 'example', 'invalid', // RFC 2606/6761 reserved names, never delegated
     'local', // RFC 6762 multicast DNS
     'internal', // ICANN's private-use TLD (2024)

@@ -2,11 +2,11 @@ import { isIP } from 'node:net';
 import { BadNameError } from './errors.js';
 
 /** A name a leaf certificate is issued for: a DNS name (case kept: the agent compares names case-sensitively,
- * agent-protocol.md §2.3) or an IP address (as its 4 or 16 bytes). */
+ * docs/agent-protocol.md §2.3) or an IP address (as its 4 or 16 bytes). */
 export type CertName = { kind: 'dns'; value: string } | { kind: 'ip'; value: string; bytes: Uint8Array };
 
 // RFC 1035/1123 host names: labels of letters, digits and hyphens, 1-63 bytes, 253 in all. An optional leading
-// `*.` wildcard, which the agent's matcher understands (one label, agent-protocol.md §2.3).
+// `*.` wildcard, which the agent's matcher understands (one label, docs/agent-protocol.md §2.3).
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** Parses one name given on the command line or to ensureCerts; throws BadNameError. */

@@ -1,7 +1,7 @@
 /**
  * How to make the agent (and curl, Node) trust the CA, as text for stderr. One truth, the same in every README:
  * - The agent's intake TLS uses OpenSSL's default verify paths, which SSL_CERT_FILE/SSL_CERT_DIR override
- *   (agent-protocol.md §2.3, channel/internal/ssl_context.cc@3598385a); checked with openssl s_client in the tests.
+ *   (docs/agent-protocol.md §2.3, channel/internal/ssl_context.cc@3598385a); checked with openssl s_client in the tests.
  * - Its authz fetch goes through libcurl with no CA option set (util/restful.inl@3598385a:47-63), so the CA store
  *   compiled into its curl applies: Debian's curl 7.88 ignores SSL_CERT_FILE (tested), `--cacert` works for curl
  *   itself only. So a real agent gets plain-http authz by default (recipe, agent-runner); `--authz-tls` opts into

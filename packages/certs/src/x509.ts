@@ -7,7 +7,7 @@ import type { CertName } from './names.js';
 const { pki } = forge;
 
 /** RSA-2048: the agent's TLS 1.2 allows only ECDHE-RSA-AES256-GCM-SHA384, which needs an RSA server key
- * (agent-protocol.md §2.3); 2048 bits is what minica/mkcert leaves use and what OpenSSL's security level 2 wants. */
+ * (docs/agent-protocol.md §2.3); 2048 bits is what minica/mkcert leaves use and what OpenSSL's security level 2 wants. */
 export const RSA_BITS = 2048;
 /** Leaf validity: under 825 days, the longest Apple platforms accept for a TLS server certificate (and what mkcert
  * stays within); long enough that a local setup does not expire mid-project like the seed's 2022 certificate. */
@@ -64,7 +64,7 @@ export function makeCaCert(key: KeyPair, opts: { now: Date; cn: string; constrai
   return cert;
 }
 
-/** A TLS server leaf: CN = the first name (the agent compares CN before SANs, agent-protocol.md §2.3), every name in
+/** A TLS server leaf: CN = the first name (the agent compares CN before SANs, docs/agent-protocol.md §2.3), every name in
  * the SANs (what other clients check), digitalSignature + keyEncipherment, EKU serverAuth, CA:FALSE. */
 export function makeLeafCert(key: KeyPair, ca: { cert: forge.pki.Certificate; keyPem: string }, names: CertName[], now: Date): forge.pki.Certificate {
   const cert = pki.createCertificate();

@@ -26,7 +26,7 @@ const cmd = command({
     failFirst: option({ long: 'fail-first', type: Count, defaultValue: () => 0, defaultValueIsSerializable: true, description: 'fail the first N token requests (see --fail-mode)' }),
     failMode: option({ long: 'fail-mode', type: oneOf(['status', 'delay', 'hang', 'close'] as const), defaultValue: () => 'status' as const, defaultValueIsSerializable: true, description: 'status: --fail-status, empty body; delay: answer after --delay; hang: never answer; close: drop the connection' }),
     failStatus: option({ long: 'fail-status', type: Count, defaultValue: () => 503, defaultValueIsSerializable: true, description: 'status for --fail-mode status' }),
-    failBody: flag({ long: 'fail-body', type: boolean, description: 'give injected errors a body (poisons the agent\'s later attempts: agent-protocol.md §1.5)' }),
+    failBody: flag({ long: 'fail-body', type: boolean, description: 'give injected errors a body (poisons the agent\'s later attempts: docs/agent-protocol.md §1.5)' }),
     delay: option({ long: 'delay', type: Duration, defaultValue: () => 2000, defaultValueIsSerializable: true, description: 'delay for --fail-mode delay (500ms, 2s, ...)' }),
     numericTimestamps: flag({ long: 'numeric-timestamps', type: boolean, description: 'serve issuedAtS/expirationS as JSON numbers (the agent rejects them)' }),
     omitIntake: flag({ long: 'omit-intake', type: boolean, description: 'leave out "intake" (the agent rejects it)' }),

@@ -1,5 +1,5 @@
 /**
- * What the agent sends and what its real backend checks (agent-protocol.md §1.1, §1.2); `--strict` applies these.
+ * What the agent sends and what its real backend checks (docs/agent-protocol.md §1.1, §1.2); `--strict` applies these.
  */
 
 /** The agent asks `GET <authz-server>/api/v1/auth/keys/<key-id>` (util/authz_fetcher.cc, §1.2). */

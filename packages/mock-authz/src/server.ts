@@ -8,10 +8,10 @@ import { AuthzUsageError, ListenError, TlsMaterialError } from './errors.js';
 import { AGENT_ID_HEADER, keyIdOf, strictRefusal } from './rules.js';
 import type { AuthzFaults, AuthzLogEntry, AuthzOptions, AuthzServer } from './types.js';
 
-/** The recipe's agent command uses `--authz-server=https://localhost:8001` (recorder-recipe.md, local.sh). */
+/** The recipe's agent command uses `--authz-server=https://localhost:8001` (docs/recorder-recipe.md, local.sh). */
 export const DEFAULT_PORT = 8001;
 export const DEFAULT_HOST = '127.0.0.1';
-/** An hour: a future expiry keeps the agent's refresh timer away from its unsigned-jitter wrap (agent-protocol.md §1.6). */
+/** An hour: a future expiry keeps the agent's refresh timer away from its unsigned-jitter wrap (docs/agent-protocol.md §1.6). */
 export const DEFAULT_TTL_S = 3600;
 /** The agent's default intake TLS name in local runs (local.sh: FLOWMILL_INTAKE_NAME=localhost). */
 export const DEFAULT_INTAKE = 'localhost';
@@ -146,7 +146,7 @@ export async function startAuthz(opts: AuthzOptions = {}): Promise<AuthzServer> 
   let server: Server;
   if (tls) {
     tlsContext(tls as TlsInput);
-    // TLS 1.2 minimum, like the agent's own client (agent-protocol.md §2.3); libcurl negotiates 1.3 when it can.
+    // TLS 1.2 minimum, like the agent's own client (docs/agent-protocol.md §2.3); libcurl negotiates 1.3 when it can.
     server = createHttpsServer({ cert: pemOf(tls.cert), key: pemOf(tls.key), minVersion: 'TLSv1.2' }, handle);
   } else {
     server = createHttpServer(handle);

@@ -1,4 +1,4 @@
-/** Ways to make the first requests fail, to exercise the agent's retry paths (agent-protocol.md §1.5, §1.6). */
+/** Ways to make the first requests fail, to exercise the agent's retry paths (docs/agent-protocol.md §1.5, §1.6). */
 export interface AuthzFaults {
   /** How many requests (counted from server start, token requests only) get `failMode`; default 0. */
   failFirst?: number;
@@ -8,7 +8,7 @@ export interface AuthzFaults {
   /** Status for `status` mode; default 503. */
   failStatus?: number;
   /** Give the `status` errors a JSON body. The agent keeps ONE response buffer for all attempts of its initial
-   * fetch, so after a body, every later attempt fails to parse (agent-protocol.md §1.5): this makes the agent die
+   * fetch, so after a body, every later attempt fails to parse (docs/agent-protocol.md §1.5): this makes the agent die
    * after 10 attempts even though later answers are good. Default false. */
   failBody?: boolean;
   /** Delay for `delay` mode, ms; default 2000. */

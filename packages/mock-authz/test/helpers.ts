@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { ensureCerts } from '@flowmill/certs';
 
 export const BUNDLE = new URL('../dist/mock-authz.js', import.meta.url).pathname;
-export const KEY_ID = 'KFIIVU75RGHY7EC7JABW'; // the recipe's example key (recorder-recipe.md)
-export const AGENT_ID = 'FAID0123456789ABCDEFGHIJKLMNOPQRSTUV'; // FAID + 32 of [A-Z0-9] (agent-protocol.md §1.2)
+export const KEY_ID = 'KFIIVU75RGHY7EC7JABW'; // the recipe's example key (docs/recorder-recipe.md)
+export const AGENT_ID = 'FAID0123456789ABCDEFGHIJKLMNOPQRSTUV'; // FAID + 32 of [A-Z0-9] (docs/agent-protocol.md §1.2)
 export const agentHeaders = (secret = 'KFIIVU75RGHY7EC7JABW', agentId = AGENT_ID) => ({ authorization: `Bearer ${secret}`, 'grpc-metadata-agent-id': agentId });
 
 export function tempDir(): { dir: string; done(): void } {

@@ -102,7 +102,7 @@ test("--strict: KFIA is an API key (the agent's wording), other prefixes invalid
     const at = (key: string, headers: Record<string, string>) => get(`${s.url}/api/v1/auth/keys/${key}`, { ca: tls.ca, headers });
     const api = await at('KFIAVU75RGHY7EC7JABW', agentHeaders());
     assert.is(api.status, 401);
-    // the agent's wording (agent-protocol.md §1.1): KFIA "looks like an API key", any other prefix
+    // the agent's wording (docs/agent-protocol.md §1.1): KFIA "looks like an API key", any other prefix
     // "doesn't look like a valid agent key"
     const apiError = JSON.parse(api.body).error;
     assert.match(apiError, /API key/);
@@ -116,7 +116,7 @@ test("--strict: KFIA is an API key (the agent's wording), other prefixes invalid
     assert.is((await at(KEY_ID, agentHeaders('s', 'FAID0123'))).status, 400);
     assert.is((await at(KEY_ID, agentHeaders('s', AGENT_ID.toLowerCase()))).status, 400);
     assert.is((await at(KEY_ID, agentHeaders('s'))).status, 200);
-    // the recipe's key id and a 4-char one: only the prefix is checked (agent-protocol.md §1.1)
+    // the recipe's key id and a 4-char one: only the prefix is checked (docs/agent-protocol.md §1.1)
     assert.is((await at('KFII', agentHeaders('s'))).status, 200);
     assert.is((await get(`${s.url}/prefix${tokenPath}`, { ca: tls.ca, headers: agentHeaders() })).status, 404);
     assert.is(log[0].reason, apiError, 'the log says why, in the words the client got');

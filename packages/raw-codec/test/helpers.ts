@@ -10,7 +10,7 @@ export const vendorDir = join(pkgDir, 'vendor');
 export const bin = join(pkgDir, 'dist', 'raw-codec.js');
 if (!existsSync(vendorDir)) throw new Error(`vendored inputs missing: ${vendorDir}`);
 
-/** Bytes from hex text as written in wire-format.md: spaces and `|` separators ignored, `00×6` repeats a byte. */
+/** Bytes from hex text as written in docs/wire-format.md: spaces and `|` separators ignored, `00×6` repeats a byte. */
 export function hex(text: string): Uint8Array {
   const expanded = text.replace(/([0-9a-fA-F]{2})\s*×\s*(\d+)/g, (_, b: string, n: string) => ` ${b}`.repeat(Number(n)));
   const clean = expanded.replace(/[\s|]/g, '');

@@ -21,7 +21,7 @@ test('the library entry bundles for the browser, with no static node: import and
 
 test('loadSchema reads a .render path under Node and takes an injected reader elsewhere', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rc-load-'));
-  // renderc's rule (wire-format.md (a) 1): declared number 3 in the range 10-19 is rpc id 13
+  // renderc's rule (docs/wire-format.md (a) 1): declared number 3 in the range 10-19 is rpc id 13
   const text = 'package t\nnamespace {\n  ingest: 10-19\n}\napp ingest {\n  span s {\n    3: log hello { 1: u32 n }\n  }\n}\n';
   try {
     writeFileSync(join(dir, 'mini.render'), text);

@@ -96,7 +96,7 @@ test('xxh32 matches the published test vectors', () => {
 
 test('xxh32 gives the header checksums the lz4 1.9.4 CLI and the agent write', () => {
   // 60 40 → 82 (lz4 CLI, one independent block), 64 40 → a7 (with content checksum), 40 40 → c0 (the agent's frame):
-  // wire-format.md (d) and what `lz4` writes (see lz4-interop.test.ts).
+  // docs/wire-format.md (d) and what `lz4` writes (see lz4-interop.test.ts).
   assert.is((xxh32(new Uint8Array([0x60, 0x40]), 0) >>> 8) & 0xff, 0x82);
   assert.is((xxh32(new Uint8Array([0x64, 0x40]), 0) >>> 8) & 0xff, 0xa7);
   assert.is((xxh32(new Uint8Array([0x40, 0x40]), 0) >>> 8) & 0xff, 0xc0);
@@ -120,14 +120,14 @@ test('streaming Xxh32 equals one-shot xxh32 for any split and seed', () => {
 });
 
 // --- encoder defaults ----------------------------------------------------------------------------------------------
-test('default frame header is the agent one: 04 22 4D 18 40 40 C0 (wire-format.md (d))', () => {
+test('default frame header is the agent one: 04 22 4D 18 40 40 C0 (docs/wire-format.md (d))', () => {
   const f = lz4EncodeFrame(new TextEncoder().encode('hello hello hello hello hello'));
   assert.is(hex(f.subarray(0, 7)), '04 22 4d 18 40 40 c0');
   assert.is(hex(f.subarray(f.length - 4)), '00 00 00 00');
   assert.is(LZ4_FRAME_MAGIC, 0x184d2204);
 });
 
-test('a 10-byte flush is the 25-byte stored-block frame of wire-format.md (d)', () => {
+test('a 10-byte flush is the 25-byte stored-block frame of docs/wire-format.md (d)', () => {
   const rec = new Uint8Array([1, 0, 0, 0, 0, 0, 0xb8, 0x16, 0x2c, 0x01]);
   const f = lz4EncodeFrame(rec);
   assert.is(f.length, 25);

@@ -105,7 +105,7 @@ test('synthesized fields: _start gets the index key fields then _ref; msg gets _
   const start = app.byName.get('s_start')!;
   assert.equal(start.type, 'start');
   assert.equal(start.fields.map((f) => [f.name, f.type, f.number, f.synthesized]), [['ip', 'u128', 1, 'index-key'], ['_ref', 'u64', 0, 'ref']]);
-  // pos 2: 16∤2, 8∤2 → smallest 8 → _ref@8; pos 16 → ip@16 (wire-format.md example 4's rule).
+  // pos 2: 16∤2, 8∤2 → smallest 8 → _ref@8; pos 16 → ip@16 (docs/wire-format.md example 4's rule).
   assert.equal(start.fields.map((f) => f.offset), [16, 8]);
   assert.equal(start.wireSize, 32);
   assert.equal(start.refField, '_ref');
@@ -212,7 +212,7 @@ for (const name of ['flowmill', 'ebpf_net'] as const) {
   });
 }
 
-test('eras collide: 544 is report_task_io_wait in flowmill and cgroup_create in ebpf_net (eras.md §2.4)', () => {
+test('eras collide: 544 is report_task_io_wait in flowmill and cgroup_create in ebpf_net (docs/eras.md §2.4)', () => {
   assert.equal(builtinSchema('flowmill').apps.ingest.byId.get(544)!.name, 'report_task_io_wait');
   assert.equal(builtinSchema('ebpf_net').apps.ingest.byId.get(544)!.name, 'cgroup_create');
   assert.equal(builtinSchema('flowmill').apps.ingest.byId.get(404)!.name, 'authz_authenticate');

@@ -1,4 +1,4 @@
-// The worked examples of wire-format.md (b) and (d), with the hex copied from the document (not made by our encoder).
+// The worked examples of docs/wire-format.md (b) and (d), with the hex copied from the document (not made by our encoder).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtinSchema, decodeBytes, toJsonLine, RecordEncoder, type DecodedRecord } from '../src/index.js';

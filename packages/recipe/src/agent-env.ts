@@ -2,7 +2,7 @@ import { agentCommandFor, shellQuote, type AgentSetup } from '@flowmill/agent-ru
 
 /**
  * The agent's variables and flags alone (what `recipe env` exports), without PATH: agent-runner's command for a
- * binary (one source of truth for the agent's environment, eras.md §2.1 and agent-protocol.md §4).
+ * binary (one source of truth for the agent's environment, docs/eras.md §2.1 and docs/agent-protocol.md §4).
  */
 export function agentEnvironment(s: AgentSetup): { env: Record<string, string>; args: string[] } {
   const cmd = agentCommandFor({ kind: 'binary', path: 'agent' }, s);

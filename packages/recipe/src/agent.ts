@@ -91,7 +91,7 @@ function targetOf(o: StartAgentOptions): AgentTarget {
   const c = o.choice;
   if (c.kind === 'binary') return { kind: 'binary', path: c.path, sudo: c.sudo ?? (o.uid ?? 0) !== 0 };
   if (c.kind === 'docker') return { kind: 'docker', image: c.image, containerName: o.containerName ?? `flowmill-recipe-${process.pid}` };
-  // the agent connects as soon as it has its token; the 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
+  // the agent connects as soon as it has its token; the 5 s + jitter is the reconnect delay (docs/agent-protocol.md §2.8)
   return { kind: 'simulated', faults: c.faults, timeScale: c.timeScale ?? SIM_TIME_SCALE, connectDelayMs: 0, run: o.deps.runSimAgent };
 }
 

@@ -109,7 +109,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const host = o.host ?? '127.0.0.1';
   const intakeName = o.intakeName ?? 'localhost';
   // Port 0 for the simulated agent (parallel CI runs never collide); the recipe's fixed ports for a real agent
-  // (its command line in recorder-recipe.md, and what people type).
+  // (its command line in docs/recorder-recipe.md, and what people type).
   const authzPort = o.authzPort ?? (simulated ? 0 : undefined);
   const intakePort = o.intakePort ?? (simulated ? 0 : undefined);
   const stderr = o.stderr;
@@ -234,7 +234,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
         signal,
       }),
     );
-    // Real agent: one 1 s slow poll plus a 2 s heartbeat flush (agent-protocol.md §2.4 steps 7, 9) and margin.
+    // Real agent: one 1 s slow poll plus a 2 s heartbeat flush (docs/agent-protocol.md §2.4 steps 7, 9) and margin.
     // Simulated: until it says every workload item is recorded, then one (scaled) slow poll.
     // Then at least `durationMs` of telemetry in all, so the checker sees a cadence (six heartbeats by default).
     const catchUpMs = o.catchUpMs ?? (simulated ? Math.round(1000 * timeScale) : 3000);

@@ -1,6 +1,6 @@
 /**
  * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
- * (agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale. The gap window is half a period below and
+ * (docs/agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale. The gap window is half a period below and
  * three quarters above: room for the event loop the in-process agent shares with the workload (375 ms at the
  * default scale, on a loaded 2-core box), still short of the two periods a skipped heartbeat leaves.
  */

@@ -17,7 +17,7 @@ export function udpPortFree(host: string, port: number): Promise<boolean> {
 
 /**
  * The workload profiles for a run: a real agent run as root gets its DNS lookups on port 53 when that is free (the
- * agent's DNS probe only sees port 53, checker-facts.md §3.3), unless the user's profile says otherwise.
+ * agent's DNS probe only sees port 53, docs/checker-facts.md §3.3), unless the user's profile says otherwise.
  */
 export async function workloadProfiles(o: { simulated: boolean; uid?: number; host: string; profile?: ProfileInput }): Promise<{ profiles: ProfileInput[]; dnsPort53: boolean }> {
   const profiles: ProfileInput[] = [];

@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { agentEnvironment, exportLines } from '../src/agent-env.js';
 
-test('Flowmill era: the recipe\'s agent command (recorder-recipe.md) with the spec\'s additions', () => {
+test('Flowmill era: the recipe\'s agent command (docs/recorder-recipe.md) with the spec\'s additions', () => {
   const { env, args } = agentEnvironment({ era: 'flowmill', runDir: '/r', intake: { host: '127.0.0.1', port: 7001, tls: true, name: 'localhost' }, authz: { server: 'http://localhost:8001' }, caFile: '/k/ca.pem' });
-  // values from recorder-recipe.md "Running the agent"
+  // values from docs/recorder-recipe.md "Running the agent"
   // the recipe said localhost; the listen address instead, because the agent takes the first getaddrinfo answer
-  // (agent-protocol.md §2.1), ::1 on many hosts, and verifies the name given separately
+  // (docs/agent-protocol.md §2.1), ::1 on many hosts, and verifies the name given separately
   assert.is(env.FLOWMILL_INTAKE_HOST, '127.0.0.1');
   assert.is(env.FLOWMILL_INTAKE_PORT, '7001');
   assert.is(env.FLOWMILL_INTAKE_NAME, 'localhost');
@@ -16,7 +16,7 @@ test('Flowmill era: the recipe\'s agent command (recorder-recipe.md) with the sp
   assert.ok(args.includes('--log-console'));
   assert.ok(args.includes('--authz-server=http://localhost:8001'));
   assert.ok(args.includes('--bpf-dump-file=/r/bpf.raw'));
-  // agent-protocol.md §2.9, §2.3
+  // docs/agent-protocol.md §2.9, §2.3
   assert.is(env.FLOWMILL_RECORD_INTAKE_OUTPUT_PATH, '/r/intake.record');
   assert.is(env.SSL_CERT_FILE, '/k/ca.pem');
   assert.is(env.FLOWMILL_INTAKE_DISABLE_TLS, 'false');
@@ -30,7 +30,7 @@ test('Flowmill --plain disables TLS; OTel era uses EBPF_NET_* and no authz or cr
   assert.is(env.EBPF_NET_INTAKE_PORT, '8000');
   assert.is(env.EBPF_NET_RECORD_INTAKE_OUTPUT_PATH, '/r/intake.record');
   assert.not.ok(Object.keys(env).some((k) => k.startsWith('FLOWMILL_')));
-  assert.not.ok(args.some((a) => a.startsWith('--authz-server') || a === '--disable-crash-report'), 'eras.md: the flag is a parse error in OTel');
+  assert.not.ok(args.some((a) => a.startsWith('--authz-server') || a === '--disable-crash-report'), 'docs/eras.md: the flag is a parse error in OTel');
 });
 
 test('exports survive a real shell: eval in bash gives back every value byte for byte', () => {

@@ -45,7 +45,7 @@ test('hashRunFiles: sha256 of every file, .partial and named files marked incomp
 test('scaled cadence tolerances: one skipped heartbeat (two periods) is out, a late one by a quarter period is in', () => {
   for (const scale of [0.1, 0.25, 0.5, 1]) {
     const c = (scaledTolerances(scale) as { cadence: { heartbeatMs: number; heartbeatMinGapMs: number; heartbeatMaxGapMs: number } }).cadence;
-    assert.is(c.heartbeatMs, 2000 * scale, 'agent-protocol.md §2.4: 2 s heartbeat');
+    assert.is(c.heartbeatMs, 2000 * scale, 'docs/agent-protocol.md §2.4: 2 s heartbeat');
     assert.ok(2 * c.heartbeatMs > c.heartbeatMaxGapMs, `scale ${scale}: a skipped heartbeat fails`);
     assert.ok(1.25 * c.heartbeatMs <= c.heartbeatMaxGapMs && 0.75 * c.heartbeatMs >= c.heartbeatMinGapMs);
   }

@@ -12,13 +12,13 @@ import type { ConnectionInfo, Sink, SinkEvent, SinkOptions } from './types.js';
 
 /**
  * The server → agent command word that makes a binary-encoder agent stop polling: 0xe5c94272c6a3028f sent as 8
- * bytes, most significant first (agent-protocol.md §2.7; wire-format.md (f); agent collector/server_command.h).
+ * bytes, most significant first (docs/agent-protocol.md §2.7; docs/wire-format.md (f); agent collector/server_command.h).
  */
 export const DISABLE_SEND = Uint8Array.of(0xe5, 0xc9, 0x42, 0x72, 0xc6, 0xa3, 0x02, 0x8f);
 
-/** The recipe's TLS intake port (recorder-recipe.md: stunnel on 7001). */
+/** The recipe's TLS intake port (docs/recorder-recipe.md: stunnel on 7001). */
 export const DEFAULT_TLS_PORT = 7001;
-/** The OpenTelemetry-era intake default, plain TCP (eras.md: reducer default 8000). */
+/** The OpenTelemetry-era intake default, plain TCP (docs/eras.md: reducer default 8000). */
 export const DEFAULT_PLAIN_PORT = 8000;
 /** Memory for connections waiting for their turn on a shared output; past it they spool to temp files. */
 export const DEFAULT_SPOOL_MEMORY = 64 << 20;
@@ -80,7 +80,7 @@ function peerOf(sock: Socket): string {
 
 /**
  * Listens for agent connections and writes each connection's decrypted bytes unchanged. Never writes to the agent
- * unless a fault asks for it (the agent needs no acks, agent-protocol.md §2.7), never pauses a connection unless a
+ * unless a fault asks for it (the agent needs no acks, docs/agent-protocol.md §2.7), never pauses a connection unless a
  * fault asks for it.
  */
 export async function startSink(opts: SinkOptions): Promise<Sink> {
@@ -99,7 +99,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   const keys = useTls ? loadKeyMaterial(opts.tls as { cert: string | Uint8Array; key: string | Uint8Array }) : null;
 
   const server: Server = keys
-    ? // TLS 1.2 minimum, as the agent asks (agent-protocol.md §2.3); Node's default suites include the agent's only
+    ? // TLS 1.2 minimum, as the agent asks (docs/agent-protocol.md §2.3); Node's default suites include the agent's only
       // TLS 1.2 suite, ECDHE-RSA-AES256-GCM-SHA384, and TLS 1.3 is offered, which the agent then uses.
       createTlsServer({ cert: keys.cert, key: keys.key, minVersion: 'TLSv1.2' })
     : createTcpServer();

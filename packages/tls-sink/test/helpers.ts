@@ -87,7 +87,7 @@ export function waitReady(p: Proc): Promise<string> {
 
 export const portOf = (url: string) => Number(/:(\d+)$/.exec(url)![1]);
 
-/** The bytes of the DISABLE_SEND command word as the spec writes them (wire-format.md (f)), not from our source. */
+/** The bytes of the DISABLE_SEND command word as the spec writes them (docs/wire-format.md (f)), not from our source. */
 export const DISABLE_SEND_WIRE = Buffer.from('e5c94272c6a3028f', 'hex');
 
 import type { ConnectionInfo, SinkEvent } from '../src/index.js';

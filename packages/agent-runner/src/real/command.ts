@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { RUN_FILES, runLayout } from '../run-layout.js';
 import type { Era } from '../sim/encoding.js';
 
-/** Where the run directory is mounted inside the container (the recorder README used /trace, eras.md §2.5). */
+/** Where the run directory is mounted inside the container (the recorder README used /trace, docs/eras.md §2.5). */
 export const CONTAINER_RUN_DIR = '/trace';
 /** Where the CA file is mounted inside the container; SSL_CERT_FILE points at it. */
 export const CONTAINER_CA_FILE = '/var/run/agent-runner/ca.pem';
@@ -29,14 +29,14 @@ export interface RealAgentOptions {
    * (see authzTrustSteps).
    */
   authz?: { server: string; keyId: string; secret: string };
-  /** CA certificate file the agent must trust for intake TLS and https authz (SSL_CERT_FILE: agent-protocol.md §2.3). */
+  /** CA certificate file the agent must trust for intake TLS and https authz (SSL_CERT_FILE: docs/agent-protocol.md §2.3). */
   caFile?: string;
   /** PATH for the agent's environment (binary mode) or for the docker CLI. */
   path?: string;
   /** docker mode: the docker CLI (default `docker`) and a container name. */
   dockerCli?: string;
   containerName?: string;
-  /** Flowmill only: pass --disable-crash-report (default true: no minidump upload offline, agent-protocol.md §4.1). */
+  /** Flowmill only: pass --disable-crash-report (default true: no minidump upload offline, docs/agent-protocol.md §4.1). */
   disableCrashReport?: boolean;
   /** docker mode: the docker CLI's own variables (HOME, DOCKER_HOST, DOCKER_CONFIG, DOCKER_CONTEXT); they are not
    * passed into the container (only the `--env NAME` ones are). */
@@ -65,9 +65,9 @@ const SECRET_VARS = new Set(['FLOWMILL_AUTH_SECRET']);
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * The exact command line and environment for the real agent (issue #4; eras.md §2.1 and §2.5; agent-protocol.md
+ * The exact command line and environment for the real agent (issue #4; docs/eras.md §2.1 and §2.5; docs/agent-protocol.md
  * §4). The environment is built from scratch — no FLOWMILL_ or EBPF_NET_ or proxy variables leak in from ours —
- * and proxies are disabled (`no_proxy=*`, agent-protocol.md §1.2).
+ * and proxies are disabled (`no_proxy=*`, docs/agent-protocol.md §1.2).
  */
 export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
   if (!!o.agent === !!o.docker) throw new UsageError('agent command: give exactly one of an agent binary or a docker image');
@@ -75,37 +75,37 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
   if (!Number.isInteger(o.intake.port) || o.intake.port <= 0 || o.intake.port > 65535) throw new UsageError(`agent command: bad intake port: ${o.intake.port}`);
   const mode = o.agent ? 'binary' : 'docker';
   const docker = mode === 'docker';
-  const P = o.era === 'flowmill' ? 'FLOWMILL_' : 'EBPF_NET_'; // eras.md §2.1 env prefix
+  const P = o.era === 'flowmill' ? 'FLOWMILL_' : 'EBPF_NET_'; // docs/eras.md §2.1 env prefix
   const inDir = (f: string) => (docker ? `${CONTAINER_RUN_DIR}/${f}` : join(o.runDir, f));
   const layout = runLayout(o.runDir);
   const files = { bpf: layout.path('bpf'), record: layout.path('record'), log: layout.path('agentLog') };
 
   // the agent's own variables
   const agentEnv: Record<string, string> = {};
-  agentEnv[`${P}INTAKE_HOST`] = o.intake.host; // required in the Flowmill era (agent-protocol.md §2.1)
+  agentEnv[`${P}INTAKE_HOST`] = o.intake.host; // required in the Flowmill era (docs/agent-protocol.md §2.1)
   agentEnv[`${P}INTAKE_PORT`] = String(o.intake.port);
-  agentEnv[`${P}RECORD_INTAKE_OUTPUT_PATH`] = inDir(RUN_FILES.record); // the plaintext copy (agent-protocol.md §2.9)
-  const args = ['--log-console', '--no-log-file']; // eras.md §2.1: always console, never the rotating file
-  args.push(`--bpf-dump-file=${inDir(RUN_FILES.bpf)}`); // agent-protocol.md §3 (the runner deletes it first: append mode)
+  agentEnv[`${P}RECORD_INTAKE_OUTPUT_PATH`] = inDir(RUN_FILES.record); // the plaintext copy (docs/agent-protocol.md §2.9)
+  const args = ['--log-console', '--no-log-file']; // docs/eras.md §2.1: always console, never the rotating file
+  args.push(`--bpf-dump-file=${inDir(RUN_FILES.bpf)}`); // docs/agent-protocol.md §3 (the runner deletes it first: append mode)
   if (o.era === 'flowmill') {
     if (!o.authz) throw new UsageError('agent command: the Flowmill era needs --authz-server, a key id and a secret');
-    if (!o.authz.keyId.startsWith('KFII')) throw new UsageError(`agent command: key id must start with KFII (agent-protocol.md §1.1): ${o.authz.keyId}`);
-    if (!o.authz.secret) throw new UsageError('agent command: the secret must be non-empty (the agent aborts otherwise, agent-protocol.md §1.1)');
+    if (!o.authz.keyId.startsWith('KFII')) throw new UsageError(`agent command: key id must start with KFII (docs/agent-protocol.md §1.1): ${o.authz.keyId}`);
+    if (!o.authz.secret) throw new UsageError('agent command: the secret must be non-empty (the agent aborts otherwise, docs/agent-protocol.md §1.1)');
     const tls = o.intake.tls !== false;
-    agentEnv.FLOWMILL_INTAKE_DISABLE_TLS = tls ? 'false' : 'true'; // agent-protocol.md §4.2 bool spelling
+    agentEnv.FLOWMILL_INTAKE_DISABLE_TLS = tls ? 'false' : 'true'; // docs/agent-protocol.md §4.2 bool spelling
     if (tls && o.intake.name !== undefined) agentEnv.FLOWMILL_INTAKE_NAME = o.intake.name; // SNI/verify name (§2.1)
     agentEnv.FLOWMILL_AUTH_KEY_ID = o.authz.keyId;
     agentEnv.FLOWMILL_AUTH_SECRET = o.authz.secret;
     agentEnv.FLOWMILL_AUTHZ_SERVER = o.authz.server;
     args.push(`--authz-server=${o.authz.server}`);
-    if (o.disableCrashReport !== false) args.push('--disable-crash-report'); // Flowmill only: OTel has no breakpad (eras.md §2.1)
+    if (o.disableCrashReport !== false) args.push('--disable-crash-report'); // Flowmill only: OTel has no breakpad (docs/eras.md §2.1)
   } else {
-    if (o.authz) throw new UsageError('agent command: the OpenTelemetry era has no authz (eras.md §2.1)');
-    if (o.intake.tls) throw new UsageError('agent command: the OpenTelemetry era only speaks plain TCP (eras.md §2.2)');
-    if (docker) agentEnv.EBPF_NET_HOST_DIR = '/hostfs'; // eras.md §2.5: CI's minimal working set
+    if (o.authz) throw new UsageError('agent command: the OpenTelemetry era has no authz (docs/eras.md §2.1)');
+    if (o.intake.tls) throw new UsageError('agent command: the OpenTelemetry era only speaks plain TCP (docs/eras.md §2.2)');
+    if (docker) agentEnv.EBPF_NET_HOST_DIR = '/hostfs'; // docs/eras.md §2.5: CI's minimal working set
   }
   if (o.caFile) agentEnv.SSL_CERT_FILE = docker ? CONTAINER_CA_FILE : o.caFile; // OpenSSL default verify paths (§2.3)
-  // libcurl honours proxy variables (agent-protocol.md §1.2): make sure none applies to the local fake cloud
+  // libcurl honours proxy variables (docs/agent-protocol.md §1.2): make sure none applies to the local fake cloud
   agentEnv.no_proxy = '*';
   agentEnv.NO_PROXY = '*';
   Object.assign(agentEnv, o.extraEnv ?? {});
@@ -122,9 +122,9 @@ export function buildAgentCommand(o: RealAgentOptions): AgentCommand {
   } else {
     if (o.sudo) throw new UsageError('agent command: sudo applies to a binary (docker runs through its daemon)');
     containerName = o.containerName ?? `agent-runner-${o.era}-${process.pid}`;
-    const hostDir = o.era === 'flowmill' ? '/var/run/flowmill/host' : '/hostfs'; // eras.md §2.1 host dir
+    const hostDir = o.era === 'flowmill' ? '/var/run/flowmill/host' : '/hostfs'; // docs/eras.md §2.1 host dir
     argv = [o.dockerCli ?? 'docker', 'run', '--rm', '--name', containerName,
-      // eras.md §2.5: the era's documented privileges
+      // docs/eras.md §2.5: the era's documented privileges
       '--privileged', '--pid', 'host', '--network', 'host'];
     // values travel in the docker CLI's environment, not on its command line (`--env NAME`: secrets stay out of ps)
     for (const k of Object.keys(agentEnv).sort()) argv.push('--env', k);

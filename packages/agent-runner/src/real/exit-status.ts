@@ -25,12 +25,12 @@ export const AGENT_EXIT = {
 export const AGENT_SIGTERM_EXIT = AGENT_EXIT.sigterm;
 
 /**
- * The recipe's example agent key: the agent only checks the 4-character `KFII` prefix (agent-protocol.md §1.1);
+ * The recipe's example agent key: the agent only checks the 4-character `KFII` prefix (docs/agent-protocol.md §1.1);
  * mock-authz never checks the secret, so the secret defaults to the key id too.
  */
 export const DEFAULT_KEY_ID = 'KFIIVU75RGHY7EC7JABW';
 
-/** The fake cloud's conventional ports: the recipe's agent command line, and the reducer's plain intake (eras.md §2.2). */
+/** The fake cloud's conventional ports: the recipe's agent command line, and the reducer's plain intake (docs/eras.md §2.2). */
 export const DEFAULT_PORTS = {
   /** mock-authz (`--authz-server=http://localhost:8001`). */
   authz: 8001,

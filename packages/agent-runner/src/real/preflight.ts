@@ -34,8 +34,8 @@ function reach(host: string, port: number, ms: number): Promise<string | undefin
 
 /**
  * Checks, before anything starts, that this machine can run the real agent (issue #4 "Preflight"): root, the
- * kernel interface the era needs (Flowmill: debugfs + kernel headers, bcc; OTel: BTF, libbpf CO-RE: eras.md §2.1),
- * the agent binary or the docker socket, the CA where the agent looks (agent-protocol.md §1.3, §2.3) and the fake
+ * kernel interface the era needs (Flowmill: debugfs + kernel headers, bcc; OTel: BTF, libbpf CO-RE: docs/eras.md §2.1),
+ * the agent binary or the docker socket, the CA where the agent looks (docs/agent-protocol.md §1.3, §2.3) and the fake
  * cloud being reachable.
  */
 export async function preflight(o: PreflightOptions): Promise<PreflightReport> {

@@ -61,7 +61,7 @@ export async function runRealAgent(o: RunRealOptions): Promise<RealAgent> {
 
 /**
  * Guesses the era of a kernel collector binary from the environment variable names compiled into it
- * (FLOWMILL_INTAKE_HOST vs EBPF_NET_INTAKE_HOST, eras.md §2.1), or of an image from its name. Undefined = unknown.
+ * (FLOWMILL_INTAKE_HOST vs EBPF_NET_INTAKE_HOST, docs/eras.md §2.1), or of an image from its name. Undefined = unknown.
  */
 export async function detectEra(o: { agent?: string; docker?: string }): Promise<Era | undefined> {
   if (o.docker) {

@@ -114,7 +114,7 @@ export async function simulateRun(o: SimulateRunOptions): Promise<SimulatedRun> 
     }
     if (k === 0 && o.disableSendAtMs !== undefined) {
       const word = new Uint8Array(8);
-      new DataView(word.buffer).setBigUint64(0, DISABLE_SEND); // big-endian on the wire (wire-format.md (f))
+      new DataView(word.buffer).setBigUint64(0, DISABLE_SEND); // big-endian on the wire (docs/wire-format.md (f))
       sched.after(o.disableSendAtMs, () => capture.send(word));
     }
     sched.run(t0 + share);

@@ -24,14 +24,14 @@ export type { SimAgent, SimOptions, SimStats } from './types.js';
 
 type Level = 'info' | 'warning' | 'error' | 'critical';
 
-/** The agent's log format: YYYY-MM-DD HH:MM:SS.ffffff+ZZZZ <level> [p:PID t:TID] <msg> (agent-protocol.md §5.3). */
+/** The agent's log format: YYYY-MM-DD HH:MM:SS.ffffff+ZZZZ <level> [p:PID t:TID] <msg> (docs/agent-protocol.md §5.3). */
 export function agentLogLine(level: Level, msg: string, d = new Date(), pid = process.pid): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const ts = `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000+0000`;
   return `${ts} ${level} [p:${pid} t:${pid}] ${msg}`;
 }
 
-/** The Flowmill era's key material, checked as the agent checks it before anything else (agent-protocol.md §1.1). */
+/** The Flowmill era's key material, checked as the agent checks it before anything else (docs/agent-protocol.md §1.1). */
 export function checkAuthzKeys(era: Era, authz: SimOptions['authz']): void {
   if (era !== 'flowmill') return;
   if (!authz) throw new UsageError('sim: the Flowmill era needs authz (server, keyId, secret)');

@@ -3,10 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AuthzRejectedError, UnreachableError } from '../errors.js';
 
-/** A token as the agent keeps it (agent-protocol.md §1.4). */
+/** A token as the agent keeps it (docs/agent-protocol.md §1.4). */
 export interface AuthzToken { token: string; issuedAtS: number; expirationS: number; intake: string; raw: string }
 
-/** `FAID` + 32 chars of [A-Z0-9], new per process start (agent-protocol.md §1.2, util/agent_id.cc). */
+/** `FAID` + 32 chars of [A-Z0-9], new per process start (docs/agent-protocol.md §1.2, util/agent_id.cc). */
 export function makeAgentId(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
   let s = 'FAID';
@@ -15,7 +15,7 @@ export function makeAgentId(): string {
 }
 
 /**
- * The agent's URL rule (agent-protocol.md §1.2): `https://` prepended only when there is no `://`, a `/` appended
+ * The agent's URL rule (docs/agent-protocol.md §1.2): `https://` prepended only when there is no `://`, a `/` appended
  * when missing, then `api/v1/auth/keys/<key id>` with the key id not escaped.
  */
 export function authzUrl(server: string, keyId: string): string {
@@ -32,7 +32,7 @@ function strtoll(s: string): number {
 }
 
 /**
- * Validates a response body exactly like util/authz_token.cc (agent-protocol.md §1.4): a JSON object with string
+ * Validates a response body exactly like util/authz_token.cc (docs/agent-protocol.md §1.4): a JSON object with string
  * `token`, **string** `issuedAtS` and `expirationS` (numbers are rejected), expiration ≥ issued, and a string
  * `intake` (required). Expiry is not compared with now.
  */
@@ -71,7 +71,7 @@ function get(url: string, headers: Record<string, string>, ca: string | Uint8Arr
   const u = new URL(url);
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     method: 'GET', headers, timeout: timeoutMs, agent: false,
-    // libcurl default: verify peer and host (agent-protocol.md §1.3)
+    // libcurl default: verify peer and host (docs/agent-protocol.md §1.3)
     ...(u.protocol === 'https:' ? { ca: ca ? Buffer.from(ca as Uint8Array) : undefined, rejectUnauthorized: true } : {}),
   });
   return new Promise((resolve, reject) => {
@@ -88,7 +88,7 @@ function get(url: string, headers: Record<string, string>, ca: string | Uint8Arr
 }
 
 /**
- * Fetches the initial token the way the agent does (agent-protocol.md §1.2-§1.5): GET with exactly
+ * Fetches the initial token the way the agent does (docs/agent-protocol.md §1.2-§1.5): GET with exactly
  * `Authorization: Bearer <secret>` and `Grpc-Metadata-Agent-ID: <agent id>`, status must be exactly 200 (no
  * redirects), up to 10 attempts with 200 ms ×2 back-off capped at 60 s (scaled by timeScale).
  * Not reproduced: the agent's shared-body-buffer bug (§1.5), which makes every retry after a bodied failure fail.

@@ -3,11 +3,11 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { UnreachableError } from '../errors.js';
 
-/** TLS 1.2 cipher list of the agent (agent-protocol.md §2.3): only ECDHE-RSA-AES256-GCM-SHA384; TLS 1.3 default suites. */
+/** TLS 1.2 cipher list of the agent (docs/agent-protocol.md §2.3): only ECDHE-RSA-AES256-GCM-SHA384; TLS 1.3 default suites. */
 export const AGENT_TLS12_CIPHERS = 'ECDHE-RSA-AES256-GCM-SHA384';
 
 /**
- * The agent's name check (agent-protocol.md §2.3): the leaf's CN first, then its DNS SANs; exact case-sensitive
+ * The agent's name check (docs/agent-protocol.md §2.3): the leaf's CN first, then its DNS SANs; exact case-sensitive
  * comparison or one leading `*.` wildcard whose rest equals everything after the name's first dot; IP SANs are
  * ignored. Returns the reason on failure.
  */
@@ -40,7 +40,7 @@ export interface IntakeConnectOptions {
 }
 
 /**
- * Connects like the agent (agent-protocol.md §2.3): TCP with TCP_NODELAY, then a TLS client handshake with
+ * Connects like the agent (docs/agent-protocol.md §2.3): TCP with TCP_NODELAY, then a TLS client handshake with
  * minimum TLS 1.2, the TLS 1.2 suite restricted to ECDHE-RSA-AES256-GCM-SHA384, SNI = name (if non-empty), no
  * client certificate, no ALPN, chain verified against `ca`, then the CN-then-DNS-SAN check.
  */
@@ -53,7 +53,7 @@ export async function connectIntake(o: IntakeConnectOptions): Promise<Socket | T
     await wait(sock, 'connect', timeout, where);
     return sock;
   }
-  // TCP first (TCP_NODELAY, "TCP connected"), then the TLS handshake over it (agent-protocol.md §2.3)
+  // TCP first (TCP_NODELAY, "TCP connected"), then the TLS handshake over it (docs/agent-protocol.md §2.3)
   const tcp = netConnect({ host: o.host, port: o.port, noDelay: true });
   await wait(tcp, 'connect', timeout, where);
   const t = tlsConnect({

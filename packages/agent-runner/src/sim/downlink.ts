@@ -1,4 +1,4 @@
-/** DISABLE_SEND command word, big-endian on the wire (wire-format.md (f), collector/server_command.h). */
+/** DISABLE_SEND command word, big-endian on the wire (docs/wire-format.md (f), collector/server_command.h). */
 export const DISABLE_SEND = 0xe5c94272c6a3028fn;
 
 /**

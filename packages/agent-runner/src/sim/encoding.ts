@@ -9,7 +9,7 @@ export class SimCodec {
   private readonly ie: RecordEncoder;
   private readonly be: RecordEncoder;
   constructor(readonly era: Era) {
-    // eras.md §2.4: Flowmill = render package `flowmill`, OpenTelemetry = `ebpf_net`
+    // docs/eras.md §2.4: Flowmill = render package `flowmill`, OpenTelemetry = `ebpf_net`
     const s = builtinSchema(era === 'flowmill' ? 'flowmill' : 'ebpf_net');
     this.ingest = s.apps.ingest;
     this.bpf = s.apps.agent_internal;

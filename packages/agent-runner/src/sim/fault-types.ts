@@ -30,11 +30,11 @@ export interface SimFaults {
   corrupt?: MessageSelector[];
   /**
    * Lose BPF samples like a full perf ring: the selected agent_internal messages are written neither to the dump
-   * nor translated, and the next slot rollover sends `bpf_lost_samples(count)` (checker-facts.md §1 last row).
+   * nor translated, and the next slot rollover sends `bpf_lost_samples(count)` (docs/checker-facts.md §1 last row).
    * `name` is the agent_internal name, `stream` is ignored.
    */
   loseBpf?: MessageSelector[];
-  /** Skip these heartbeats (1-based occurrence), leaving a ~4 s gap (checker-facts.md §4). */
+  /** Skip these heartbeats (1-based occurrence), leaving a ~4 s gap (docs/checker-facts.md §4). */
   skipHeartbeat?: number[];
   /**
    * Send this token in authz_authenticate instead of the one mock-authz issued (for the checker's authz check).

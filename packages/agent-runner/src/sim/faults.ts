@@ -6,7 +6,7 @@ export interface Rec { name: string; ts: bigint; bytes: Uint8Array }
 
 /**
  * rpc_id written over a corrupted record: 0 is in no app's namespace ranges in either era (ingest starts at 301,
- * agent_internal at 331: wire-format.md (a) 1). Not 0xFFFF: OpenTelemetry-lineage renderc adds `pulse` = 65535.
+ * agent_internal at 331: docs/wire-format.md (a) 1). Not 0xFFFF: OpenTelemetry-lineage renderc adds `pulse` = 65535.
  */
 export const CORRUPT_RPC_ID = 0;
 

@@ -3,14 +3,14 @@ import type { Lz4FrameEncoder } from '@flowmill/raw-codec';
 import type { IntakeConn } from './conn.js';
 import type { FaultStream, Rec } from './faults.js';
 
-/** The agent's BufferedWriter size (agent-protocol.md §2.6, collector/constants.h: WRITE_BUFFER_SIZE = 16 KiB). */
+/** The agent's BufferedWriter size (docs/agent-protocol.md §2.6, collector/constants.h: WRITE_BUFFER_SIZE = 16 KiB). */
 export const WRITE_BUFFER_SIZE = 16384;
 
 export interface WriterStats { intake: Record<string, number>; records: number; frames: number; plainBytes: number; wireBytes: number }
 
 /**
  * One connection's writer: `version_info` raw, then records buffered up to 16 KiB, each flush one LZ4 frame
- * (agent-protocol.md §2.4-§2.6), and the same plaintext appended to the record file after the network send
+ * (docs/agent-protocol.md §2.4-§2.6), and the same plaintext appended to the record file after the network send
  * (§2.9). Faults act on records before they enter the buffer.
  */
 export class IntakeWriter {
@@ -24,7 +24,7 @@ export class IntakeWriter {
 
   private count(name: string): void { this.stats.intake[name] = (this.stats.intake[name] ?? 0) + 1; this.stats.records++; }
 
-  /** The first record of a connection, uncompressed, flushed alone (wire-format.md (d)). */
+  /** The first record of a connection, uncompressed, flushed alone (docs/wire-format.md (d)). */
   writeRaw(r: Rec): void {
     for (const x of this.faults.apply(r)) {
       this.send(x.bytes, false);
@@ -57,7 +57,7 @@ export class IntakeWriter {
   /** Bytes written but not yet flushed. */
   get pending(): number { return this.len; }
 
-  /** connect()/close() discard pending data (agent-protocol.md §2.6, §5.1). */
+  /** connect()/close() discard pending data (docs/agent-protocol.md §2.6, §5.1). */
   discard(): number { const n = this.names.length; this.len = 0; this.names = []; return n; }
 
   /** Records held by a reorder fault when the run ends are sent last. */

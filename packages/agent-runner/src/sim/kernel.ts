@@ -1,6 +1,6 @@
 /**
  * The simulated kernel side: turns workload items into the BPF messages (render app `agent_internal`) the agent's
- * probes would emit, with plausible timestamps inside each item's [startNs, endNs] (checker-facts.md §3).
+ * probes would emit, with plausible timestamps inside each item's [startNs, endNs] (docs/checker-facts.md §3).
  * Field values follow the agent's conventions: IPv4 `dest/src` as raw u32 in network byte order, ports host order,
  * UDP addresses v4-mapped (::ffff:a.b.c.d), comm 16 bytes NUL-padded.
  */
@@ -14,11 +14,11 @@ import { PerfRing, type BpfMsg } from './ring.js';
 
 export type { BpfMsg };
 
-/** AF_INET on Linux: the `changed_af` value of an IPv4 address change (checker-facts.md §3.2). */
+/** AF_INET on Linux: the `changed_af` value of an IPv4 address change (docs/checker-facts.md §3.2). */
 const AF_INET = 2;
-/** tx_rx values of set_state_* (checker-facts.md §1): 0 unknown/existing, 1 connect, 2 listen/accept. */
+/** tx_rx values of set_state_* (docs/checker-facts.md §1): 0 unknown/existing, 1 connect, 2 listen/accept. */
 export const TX_RX = { existing: 0, connect: 1, accept: 2 } as const;
-/** IPv4 + UDP header bytes counted at udp_send_skb for TX (checker-facts.md §3.2, inferred). */
+/** IPv4 + UDP header bytes counted at udp_send_skb for TX (docs/checker-facts.md §3.2, inferred). */
 const UDP_TX_OVERHEAD = 28;
 /** Loopback MSS-ish segment size used to make packet counts believable. */
 const SEG = 32768;
@@ -41,7 +41,7 @@ export class SimKernel extends PerfRing {
   private intake?: { sk: bigint; sent: number; received: number };
 
 
-  // --- initial scan (checker-facts.md §2 6b, 6f)
+  // --- initial scan (docs/checker-facts.md §2 6b, 6f)
   /**
    * OpenTelemetry era: the existing cgroup v2 directories, one `existing_cgroup_probe` each, parents first
    * (cgroup_prober.cc in main walks the tree and triggers the probe per directory; buffered_poller.cc:111 turns each
@@ -84,7 +84,7 @@ export class SimKernel extends PerfRing {
   }
 
   // --- UDP model: first packet per direction announces the address (packets=0, changed_af), the rest is held and
-  //     flushed at destroy (all within FILTER_NS of each other in a quick workload): checker-facts.md §3.2
+  //     flushed at destroy (all within FILTER_NS of each other in a quick workload): docs/checker-facts.md §3.2
   udpOpen(ts: bigint, pid: number, laddr: string, lport: number): UdpSock {
     const s: UdpSock = { sk: this.allocSk('udp', ts), pid, laddr, lport, dirs: [{ count: 0, bytes: 0, changed: false }, { count: 0, bytes: 0, changed: false }] };
     this.emit('udp_new_socket', ts, { pid, sk: s.sk, laddr: v4Mapped(laddr), lport });
@@ -125,7 +125,7 @@ export class SimKernel extends PerfRing {
     return sk;
   }
   private rtt(ts: bigint, sk: bigint, acked: number, received: number, final: boolean): void {
-    // the final report clears the low 2 bits of both byte counters (checker-facts.md §7 Q3, render_bpf.c:722-728)
+    // the final report clears the low 2 bits of both byte counters (docs/checker-facts.md §7 Q3, render_bpf.c:722-728)
     const a = final ? acked & ~3 : acked, r = final ? received & ~3 : received;
     this.emit('rtt_estimator', ts, {
       srtt: 80 << 3, snd_cwnd: 10, bytes_acked: BigInt(a), ca_state: 0, sk, packets_in_flight: 0,
@@ -139,7 +139,7 @@ export class SimKernel extends PerfRing {
     this.freeSk('tcp', sk, ts);
   }
 
-  /** One client connection + its accepted socket (checker-facts.md §3.1). Returns both sks. */
+  /** One client connection + its accepted socket (docs/checker-facts.md §3.1). Returns both sks. */
   tcpExchange(it: { startNs: string; endNs: string; client: TcpItem['client']; server: TcpItem['server'] }, connectedNs: bigint, cBytes: number, sBytes: number, extra?: (kc: bigint, ks: bigint) => void, closes?: { server: bigint; client: bigint }): { kc: bigint; ks: bigint } {
     const s = this.toAgentNs(BigInt(it.startNs)), e = this.toAgentNs(BigInt(it.endNs));
     const c = connectedNs > s ? connectedNs : s + 2000n;
@@ -167,7 +167,7 @@ export class SimKernel extends PerfRing {
     this.dnsLookups = m.profile?.dns?.lookups ?? 0;
     const pid = m.workload.pid;
     if (!this.knownPids.has(pid)) this.scanProcess(t - 4000n, pid, m.workload.comm, parentPid);
-    // listeners opened after steady state: new_sock_created + set_state(tx_rx=2, dport=0) (checker-facts.md §3.1)
+    // listeners opened after steady state: new_sock_created + set_state(tx_rx=2, dport=0) (docs/checker-facts.md §3.1)
     for (const [kind, ep] of [['tcp', m.servers.tcp], ['http', m.servers.http]] as const) {
       const sk = this.tcpOpen(t - 3000n, pid);
       this.emit('set_state_ipv4', t - 3000n, { dest: 0, src: ipv4Raw(ep.ip), dport: 0, sport: ep.port, sk, tx_rx: TX_RX.accept });
@@ -262,7 +262,7 @@ export class SimKernel extends PerfRing {
     }
     const q = (e - s) / 4n;
     this.knownPids.add(it.pid);
-    // fork: the child's comm is still the parent's (checker-facts.md §7 Q8); exec sets X; exit closes with X
+    // fork: the child's comm is still the parent's (docs/checker-facts.md §7 Q8); exec sets X; exit closes with X
     this.emit('pid_info', s + q, { pid: it.pid, comm: comm16(it.parent.comm), cgroup: this.cgroup, parent_pid: it.parent.pid });
     this.emit('pid_set_comm', s + 2n * q, { pid: it.pid, comm: comm16(it.comm) });
     this.emit('pid_close', e - q, { pid: it.pid, comm: comm16(it.comm) });
@@ -274,11 +274,11 @@ export class SimKernel extends PerfRing {
     const recv = this.toAgentNs(BigInt(it.serverReceivedNs)), resp = this.toAgentNs(BigInt(it.serverRespondedNs)), cresp = this.toAgentNs(BigInt(it.clientResponseNs));
     const connected = start + (recv - start) / 2n;
     const end = this.toAgentNs(BigInt(it.endNs));
-    // each side closes after its http_response (the sk must still be open: checker-facts.md §3.5, L1)
+    // each side closes after its http_response (the sk must still be open: docs/checker-facts.md §3.5, L1)
     const after = (t: bigint) => (end > t + 1n ? t + (end - t) / 2n : t + 1n);
     const closes = { server: after(resp), client: after(cresp) };
     this.tcpExchange(it, connected, it.requestBytes, it.responseBytes, (kc, ks) => {
-      // server side: request received then response sent (cs=1); client side: round trip (cs=0) (checker-facts.md §3.5)
+      // server side: request received then response sent (cs=1); client side: round trip (cs=0) (docs/checker-facts.md §3.5)
       this.emit('http_response', resp, { sk: ks, pid: it.server.pid, code: it.status, latency_ns: resp - recv, client_server: 1 });
       this.emit('http_response', cresp, { sk: kc, pid: it.client.pid, code: it.status, latency_ns: cresp - start, client_server: 0 });
     }, closes);

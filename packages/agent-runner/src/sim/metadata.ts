@@ -66,7 +66,7 @@ export function sendMetadata(io: SessionIO, o: MetadataOptions, ipv4: boolean): 
   io.w('set_node_info', { az: '', role: '', instance_id: o.host.hostname, instance_type: '' });
   io.w('metadata_complete', { time: 0n });
   if (o.era === 'flowmill' && ipv4) {
-    // the agent's ips blob holds 4 bytes of a pointer, not the address (wire-format.md (c)); any 4 bytes do
+    // the agent's ips blob holds 4 bytes of a pointer, not the address (docs/wire-format.md (c)); any 4 bytes do
     io.w('dns_response_fake', { total_dn_len: 8, ips: new Uint8Array([0x10, 0x20, 0x30, 0x40]), domain_name: 'flowmill' });
   }
   io.flush();

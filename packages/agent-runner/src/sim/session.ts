@@ -97,7 +97,7 @@ export class SimCore {
     if (this.era !== 'flowmill') { this.started(); return; }
     later(this.env.fetchToken(), (t) => { this.token = t; this.stats.token = t.token; this.started(); }, (err) => {
       this.o.log('error', (err as Error).message);
-      this.finish(255, err as Error); // uncaught in the agent: breakpad then exit(-1) (agent-protocol.md §1.5)
+      this.finish(255, err as Error); // uncaught in the agent: breakpad then exit(-1) (docs/agent-protocol.md §1.5)
     });
   }
   private started(): void {
@@ -111,7 +111,7 @@ export class SimCore {
     if (this.stopping) return;
     if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(AGENT_EXIT.sigterm); return; }
     this.state = 'connecting';
-    const name = this.o.intakeName ?? this.token?.intake ?? ''; // FLOWMILL_INTAKE_NAME wins, else the token's (agent-protocol.md §2.1)
+    const name = this.o.intakeName ?? this.token?.intake ?? ''; // FLOWMILL_INTAKE_NAME wins, else the token's (docs/agent-protocol.md §2.1)
     this.o.log('info', `connecting to ${name} @ ${this.o.where} (${this.o.tls ? 'tls' : 'tcp'} binary)...`);
     const missed = this.feed.dropItems();
     if (missed) this.o.log('info', `${missed} workload items happened while no probes were loaded`);
@@ -227,7 +227,7 @@ export class SimCore {
     this.s = undefined;
     this.gen++;
     this.state = 'disconnected';
-    this.feed.release(); // what was not polled before the disconnect never will be (agent-protocol.md §2.8)
+    this.feed.release(); // what was not polled before the disconnect never will be (docs/agent-protocol.md §2.8)
     this.o.log('error', why);
     if (wasFlowing) this.o.log('info', 'disconnected from upstream, attempting to reconnect...');
     if (this.o.maxSessions !== undefined && this.stats.sessions >= this.o.maxSessions) { this.finish(AGENT_EXIT.sigterm); return; }
@@ -281,7 +281,7 @@ export class SimCore {
     this.resolveExit(code);
   }
 
-  /** SIGTERM: probes detached, the unflushed buffer discarded, close_notify then TCP close (agent-protocol.md §5.1). */
+  /** SIGTERM: probes detached, the unflushed buffer discarded, close_notify then TCP close (docs/agent-protocol.md §5.1). */
   async stop(): Promise<number> {
     if (this.finished) return this.exited;
     this.stopping = true;

@@ -12,7 +12,7 @@ export interface SimOptions {
   era?: Era;
   /** Intake endpoint. `tls` defaults to true for Flowmill, and is always false for the OTel era. */
   intake: { host: string; port: number; tls?: boolean; name?: string; ca?: string | Uint8Array };
-  /** Flowmill era: authz server and key material (FLOWMILL_AUTH_KEY_ID must start with KFII: agent-protocol.md §1.1). */
+  /** Flowmill era: authz server and key material (FLOWMILL_AUTH_KEY_ID must start with KFII: docs/agent-protocol.md §1.1). */
   authz?: { server: string; keyId: string; secret: string; ca?: string | Uint8Array };
   recordFile?: string;
   bpfDumpFile?: string;

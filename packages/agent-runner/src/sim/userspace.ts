@@ -1,6 +1,6 @@
 /**
  * The simulated agent's userspace: translates BPF messages into intake messages exactly as the agent's
- * BufferedPoller does (checker-facts.md §1 table): socket table, rtt aggregation into socket_stats, the UDP sk_id
+ * BufferedPoller does (docs/checker-facts.md §1 table): socket table, rtt aggregation into socket_stats, the UDP sk_id
  * pool (LIFO reuse), the DNS matcher (key = qid,type,name; direction ignored: §7 Q1), the process table with
  * tracked_process refs, and slot flushes.
  */
@@ -9,7 +9,7 @@ import { swap16, type BpfMsg } from './kernel.js';
 
 export interface IntakeMsg { name: string; ts: bigint; data: Record<string, unknown> }
 
-/** DNS requests time out after 10 s (checker-facts.md §3.3, BP:49). */
+/** DNS requests time out after 10 s (docs/checker-facts.md §3.3, BP:49). */
 const DNS_TIMEOUT_NS = 10_000_000_000n;
 /**
  * Stats slots: Flowmill ≈ 1 s, slot k starts at k·2^48/281474 ns (tslot_(1e9, 16): buffered_poller.cc@3598385a:75,

@@ -7,7 +7,7 @@ import type { AgentExit, AgentKind, RunningAgent, StartAgentOptions } from './ty
 
 /**
  * A real agent as a supervised process (binary, docker, and any target that runs one): the stale BPF dump removed
- * first (the agent opens it for append, agent-protocol.md §3.1), readiness from its log line, the exit in the agent's
+ * first (the agent opens it for append, docs/agent-protocol.md §3.1), readiness from its log line, the exit in the agent's
  * terms. `stopHow` lets a target replace "SIGTERM to the process group" (docker signals the collector itself).
  */
 export async function startAgentProcess(

@@ -16,7 +16,7 @@ export function authzOf(s: AgentSetup): { server: string; keyId: string; secret:
 export function agentCommandFor(t: BinaryTarget | DockerTarget, s: AgentSetup): AgentCommand {
   const common = {
     era: s.era, runDir: s.runDir, authz: authzOf(s), caFile: s.caFile, path: t.envPath, extraArgs: t.extraArgs, extraEnv: t.extraEnv,
-    // the OpenTelemetry era has no TLS and no intake name (eras.md §2.2)
+    // the OpenTelemetry era has no TLS and no intake name (docs/eras.md §2.2)
     intake: { host: s.intake.host, port: s.intake.port, ...(s.era === 'flowmill' ? { tls: s.intake.tls, name: s.intake.name } : {}) },
   };
   return t.kind === 'binary'

@@ -10,7 +10,7 @@ export interface AgentSetup {
   runDir: string;
   /**
    * The intake. `host` is an address, not `localhost`: the agent uses the first getaddrinfo answer
-   * (agent-protocol.md §2.1), ::1 on many hosts. `name` is the TLS name it verifies (Flowmill only); `tls` defaults
+   * (docs/agent-protocol.md §2.1), ::1 on many hosts. `name` is the TLS name it verifies (Flowmill only); `tls` defaults
    * to true in the Flowmill era and is always false in the OpenTelemetry era.
    */
   intake: { host: string; port: number; tls?: boolean; name?: string };

@@ -10,7 +10,7 @@ import { AGENT_EXIT, DEFAULT_KEY_ID } from '../real/exit-status.js';
 import type { Era } from '../sim/encoding.js';
 import { GUEST_MARK, HOST_ALIAS, sq } from './guest-init.js';
 
-/** The agent's readiness line (agent-protocol.md §5.3); the simulated agent says the same. */
+/** The agent's readiness line (docs/agent-protocol.md §5.3); the simulated agent says the same. */
 export const GUEST_READY_TEXT = 'Telemetry is flowing!';
 /** Console prefixes of the agent's and the workload's lines. */
 export const AGENT_PREFIX = 'agent| ';
@@ -86,7 +86,7 @@ export function guestAgentCommand(s: GuestAgentSetup, a: GuestAgent): { argv: st
     if (s.ca) argv.push('--ca', GUEST_CA_FILE);
     if (s.era === 'flowmill' && s.authzUrl) argv.push('--authz-server', s.authzUrl, '--key-id', s.keyId ?? DEFAULT_KEY_ID);
     if (a.timeScale !== undefined) argv.push('--time-scale', String(a.timeScale));
-    // the agent connects as soon as it has its token; its 5 s + jitter is the reconnect delay (agent-protocol.md §2.8)
+    // the agent connects as soon as it has its token; its 5 s + jitter is the reconnect delay (docs/agent-protocol.md §2.8)
     argv.push('--connect-delay', `${a.connectDelayMs ?? 0}ms`);
     if (a.faults !== undefined) argv.push('--faults', JSON.stringify(a.faults));
     if (a.bpfFollow) argv.push('--bpf-follow', a.bpfFollow.dump, '--bpf-render', a.bpfFollow.render);

@@ -1,6 +1,6 @@
 /**
  * The workload profile (input): sizes and counts; `agent-runner workload` resolves it (profile.ts) and echoes the
- * resolved profile into the manifest (manifest.ts). References to checker-facts.md are to the docs' numbering.
+ * resolved profile into the manifest (manifest.ts). References to docs/checker-facts.md are to the docs' numbering.
  */
 export interface WorkloadProfile {
   /** Label for reports, e.g. "default" or the profile file's base name. */
@@ -8,7 +8,7 @@ export interface WorkloadProfile {
   tcp: {
     /** N connections, one after another (or `concurrency` at a time). */
     connections: number;
-    /** C: bytes the client sends on each connection. Must be a multiple of 4 (checker-facts.md §7 Q3). */
+    /** C: bytes the client sends on each connection. Must be a multiple of 4 (docs/checker-facts.md §7 Q3). */
     clientBytes: number;
     /** S: bytes the server replies after it has read all C bytes. Must be a multiple of 4 (§7 Q3). */
     serverBytes: number;
@@ -28,11 +28,11 @@ export interface WorkloadProfile {
     lookups: number;
     /** Test domain the bundled responder is authoritative for, e.g. "flowmill.test". */
     domain: string;
-    /** Responder port. The agent only sees DNS on port 53 (checker-facts.md §3.3), which needs root; 0 = any. */
+    /** Responder port. The agent only sees DNS on port 53 (docs/checker-facts.md §3.3), which needs root; 0 = any. */
     port: number;
   };
   processes: {
-    /** P short-lived single-threaded children (single-threaded: checker-facts.md §7 Q2). */
+    /** P short-lived single-threaded children (single-threaded: docs/checker-facts.md §7 Q2). */
     count: number;
     /** Command name X the children exec (a copy of a tiny single-threaded binary under that name); ≤ 15 bytes. */
     command: string;

@@ -4,7 +4,7 @@ import { MissingInputError, UsageError } from '../errors.js';
 import type { WorkloadProfile } from '../manifest.js';
 import { PROFILE_SHAPE, shapeProblem } from '../input-schema.js';
 
-/** Defaults: small, quick, and every byte count a multiple of 4 (checker-facts.md §7 Q3). */
+/** Defaults: small, quick, and every byte count a multiple of 4 (docs/checker-facts.md §7 Q3). */
 export const DEFAULT_PROFILE: WorkloadProfile = {
   name: 'default',
   tcp: { connections: 8, clientBytes: 4096, serverBytes: 8192, port: 0 },
@@ -65,8 +65,8 @@ function count(where: string, n: unknown, max = 1_000_000): void {
 }
 function port(where: string, n: unknown): void { count(where, n, 65535); }
 function mult4(where: string, n: number): void {
-  // checker-facts.md §7 Q3: the kernel's final TCP report clears the low 2 bits of byte counts
-  if (n % 4 !== 0) throw new UsageError(`bad workload profile: ${where}: ${n} is not a multiple of 4 (checker-facts.md §7 Q3)`);
+  // docs/checker-facts.md §7 Q3: the kernel's final TCP report clears the low 2 bits of byte counts
+  if (n % 4 !== 0) throw new UsageError(`bad workload profile: ${where}: ${n} is not a multiple of 4 (docs/checker-facts.md §7 Q3)`);
 }
 
 export function validateProfile(p: WorkloadProfile): void {

@@ -274,7 +274,7 @@ async function httpExchange(index: number, host: string, srv: Awaited<ReturnType
     sock.on('end', () => resolve());
     sock.on('error', reject);
   });
-  // the first send starts with the verb: the agent's HTTP detection looks at the first chunk (checker-facts.md §3.5)
+  // the first send starts with the verb: the agent's HTTP detection looks at the first chunk (docs/checker-facts.md §3.5)
   sock.write(`${method} ${path} HTTP/1.1\r\nHost: ${host}:${srv.port}\r\nConnection: close\r\n\r\n`);
   await done;
   sock.end();

@@ -18,7 +18,7 @@ async function listen(s: Server | HttpServer, host: string, port: number): Promi
 
 /**
  * TCP server: reads exactly `clientBytes` from each connection, then replies `serverBytes` (an application-level
- * reply, so the client's data is acknowledged before close: checker-facts.md §3.1) and ends.
+ * reply, so the client's data is acknowledged before close: docs/checker-facts.md §3.1) and ends.
  */
 export async function startTcpServer(o: { host: string; port: number; clientBytes: number; serverBytes: number; clock: AgentClock }) {
   const conns: TcpServerConn[] = [];

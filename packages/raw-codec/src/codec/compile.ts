@@ -1,5 +1,5 @@
 // Per-message decoders compiled once per schema: each message gets straight-line JavaScript that reads its fields
-// at fixed offsets with DataView (little-endian, wire-format.md (a) 13) and builds either the data object or the
+// at fixed offsets with DataView (little-endian, docs/wire-format.md (a) 13) and builds either the data object or the
 // NDJSON line directly, so the hot loop does no per-field dispatch. Names in the generated code come from the
 // parsed IDL, whose lexer admits only [A-Za-z0-9_] identifiers, and are emitted through JSON.stringify.
 import type { AppSchema, FieldSchema, MessageSchema } from '../schema/types.js';

@@ -9,10 +9,10 @@ import { compileApp } from './compile.js';
 export type InputKind = 'intake' | 'record' | 'bpf';
 export type Confidence = 'given' | 'high' | 'low';
 
-/** version_info: rpc 310, 16-byte wire struct, so the raw record is 24 bytes (wire-format.md (b) example 1, (d)). */
+/** version_info: rpc 310, 16-byte wire struct, so the raw record is 24 bytes (docs/wire-format.md (b) example 1, (d)). */
 export const VERSION_INFO_ID = 310;
 export const VERSION_INFO_RECORD = 24;
-/** Second record of a connection: authz_authenticate (404) in the Flowmill era, connect (548) in OTel (eras.md §2.3). */
+/** Second record of a connection: authz_authenticate (404) in the Flowmill era, connect (548) in OTel (docs/eras.md §2.3). */
 const FLOWMILL_SECOND = 404;
 const OTEL_SECOND = 548;
 
@@ -78,7 +78,7 @@ export function guessBpfSchema(b: Uint8Array): { schema: Schema; confidence: Con
   const f = splitsTo(b, fm);
   const o = splitsTo(b, ot);
   if (o.at === f.at && o.clean === f.clean) {
-    // A tie. When every id met names the same message in both eras (ids 331-364, 366-375 mostly do: eras.md §2.4),
+    // A tie. When every id met names the same message in both eras (ids 331-364, 366-375 mostly do: docs/eras.md §2.4),
     // the records read the same either way and only the label is a guess; the Flowmill era, this toolkit's first
     // subject, is the label then. Ids whose meaning differs between eras make it a real guess.
     const differ = [...f.ids].filter((id) => fm.apps.agent_internal.byId.get(id)?.name !== ot.apps.agent_internal.byId.get(id)?.name);

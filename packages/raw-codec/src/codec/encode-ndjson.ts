@@ -49,7 +49,7 @@ async function* lines(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8
 /**
  * NDJSON records (decode's output, possibly edited) → the same kind of recording, as chunks of bytes.
  * intake: per segment, its first record (version_info) raw, then the rest in LZ4 frames of ≤ flushSize plaintext
- * bytes (records never split, as the agent's BufferedWriter does: wire-format.md (d)); record: records back to
+ * bytes (records never split, as the agent's BufferedWriter does: docs/wire-format.md (d)); record: records back to
  * back; bpf: agent_internal records back to back. Blank lines are skipped. Frame boundaries of the original are
  * not kept (they carry no meaning).
  */
@@ -79,7 +79,7 @@ export async function* encodeRecording(input: AsyncIterable<Uint8Array | string>
       if (r.segment !== segment) {
         if (n > 0) yield frame();
         segment = r.segment;
-        if (r.name !== 'version_info') throw new EncodeError(`segment ${segment} must start with version_info (it is sent raw, before LZ4: wire-format.md (d))`, { line: lineNo, message: r.name });
+        if (r.name !== 'version_info') throw new EncodeError(`segment ${segment} must start with version_info (it is sent raw, before LZ4: docs/wire-format.md (d))`, { line: lineNo, message: r.name });
         yield rec;
         continue;
       }

@@ -1,10 +1,10 @@
 import { Lz4FrameEncoder } from '../lz4/index.js';
 
-/** The agent's BufferedWriter flushes at 16 KiB (agent-protocol.md §2.6, collector/constants.h:23). */
+/** The agent's BufferedWriter flushes at 16 KiB (docs/agent-protocol.md §2.6, collector/constants.h:23). */
 export const FLUSH_SIZE = 16384;
 
 /**
- * An intake wire capture: the raw version_info record, then one LZ4 frame per flush (wire-format.md (d)).
+ * An intake wire capture: the raw version_info record, then one LZ4 frame per flush (docs/wire-format.md (d)).
  * `flushes` gives the records of each flush; a flush with no bytes is skipped, as the agent never sends one.
  * One encoder for the whole capture, as the agent keeps one liblz4 context for its process (lz4_channel.cc, a member
  * of its single UpstreamConnection): the frames are then byte for byte what the agent writes, not only equivalent.

@@ -2,7 +2,7 @@ import { EncodeError } from '../errors.js';
 import type { AppSchema, FieldSchema, MessageSchema } from '../schema/types.js';
 
 const enc = new TextEncoder();
-/** The userspace encoder refuses `_len > 0xffff` (wire-format.md (a) 8: u16 `_len`). */
+/** The userspace encoder refuses `_len > 0xffff` (docs/wire-format.md (a) 8: u16 `_len`). */
 const MAX_LEN = 0xffff;
 
 const ranges: Record<string, [bigint, bigint]> = {
@@ -46,7 +46,7 @@ function writeInt(dv: DataView, at: number, type: string, b: bigint): void {
 }
 
 /**
- * Encodes records of one app: `u64 timestamp | wire struct | string bytes` (wire-format.md (a) 8), padding zero.
+ * Encodes records of one app: `u64 timestamp | wire struct | string bytes` (docs/wire-format.md (a) 8), padding zero.
  * Values take the decoder's forms (numbers, bigints or decimal strings for integers; strings or `{hex}` for strings).
  */
 export class RecordEncoder {
@@ -94,7 +94,7 @@ export class RecordEncoder {
   private write(m: MessageSchema, ts: bigint, data: Record<string, unknown>, strs: Uint8Array[], buf: Uint8Array, pos: number): void {
     const dv = new DataView(buf.buffer, buf.byteOffset + pos, buf.length - pos);
     if (typeof ts !== 'bigint' || ts < 0n || ts >= 1n << 64n) throw new EncodeError(`timestamp must be a u64 bigint`, { message: m.name });
-    buf.fill(0, pos, pos + 8 + m.wireSize); // padding is zero, like the Flowmill C++ encoder (wire-format.md (a) 6)
+    buf.fill(0, pos, pos + 8 + m.wireSize); // padding is zero, like the Flowmill C++ encoder (docs/wire-format.md (a) 6)
     dv.setBigUint64(0, ts, true);
     dv.setUint16(8, m.rpcId, true);
     const total = m.wireSize + strs.reduce((a, s) => a + s.length, 0);

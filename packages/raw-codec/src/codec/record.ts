@@ -2,7 +2,7 @@
 export interface DecodedRecord {
   name: string;
   rpc_id: number;
-  /** u64 nanoseconds (≈ Unix epoch: CLOCK_MONOTONIC + boot-time adjustment, wire-format.md (e)). */
+  /** u64 nanoseconds (≈ Unix epoch: CLOCK_MONOTONIC + boot-time adjustment, docs/wire-format.md (e)). */
   timestamp: bigint;
   /** Value of the message's reference field (`ref pid` or the synthesized `_ref`), when it has one. */
   ref?: bigint;

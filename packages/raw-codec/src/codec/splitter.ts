@@ -10,11 +10,11 @@ export interface RecordSink {
   record(m: CompiledMessage, dv: DataView, u8: Uint8Array, off: number, size: number, segment: number, offset: number, frame: number): void;
 }
 
-/** The smallest record: u64 timestamp + u16 rpc_id (wire-format.md (a) 2, 10). */
+/** The smallest record: u64 timestamp + u16 rpc_id (docs/wire-format.md (a) 2, 10). */
 const MIN_RECORD = 10;
 
 /**
- * Splits a plaintext record stream (`u64 ts | u16 rpc_id | [u16 _len] | …`, wire-format.md (a) 10) into records,
+ * Splits a plaintext record stream (`u64 ts | u16 rpc_id | [u16 _len] | …`, docs/wire-format.md (a) 10) into records,
  * across chunks of any size. Record length: `8 + _len` for dynamic messages, `8 + wire_size` otherwise. Bytes of a
  * record cut by a chunk boundary wait in a carry buffer (at most one record, < 64 KiB), so memory stays flat.
  */
@@ -35,7 +35,7 @@ export class RecordSplitter {
   private readonly sink: RecordSink;
   /** A counting sink (Stats): the walk updates its arrays itself, with no call per record. */
   private readonly tally: Tally | null;
-  /** Record files: each version_info after the first starts a new segment (agent-protocol.md §2.9). */
+  /** Record files: each version_info after the first starts a new segment (docs/agent-protocol.md §2.9). */
   private readonly segmentOnVersionInfo: boolean;
   /** Offsets restart at 0 with each segment (intake plaintext) or run on (files). */
   private readonly fileOffsets: boolean;

@@ -3,7 +3,7 @@
 // Output goes into a window buffer (64 KB of history for linked blocks + room for the next blocks) and leaves as one
 // copied Uint8Array per block, so memory stays at about 2 × block max + 64 KB whatever the stream length.
 // push() stops right after a frame's end so the caller can look at what follows (the intake stream puts a raw
-// version_info record between connections' frames: wire-format.md (d)).
+// version_info record between connections' frames: docs/wire-format.md (d)).
 
 import { blockFailure, decodeBlockInto } from './block-decode.js';
 import { wasmBlockDecoderAvailable, wasmDecodeBlockInto, wasmWindow, type WasmWindowOwner } from './block-wasm.js';

@@ -1,6 +1,6 @@
 // LZ4 frame encoder (lz4_Frame_format.md). Defaults give the frame the Flowmill agent sends for every flush:
 // LZ4F_compressBegin/Update/End with NULL preferences → header 04 22 4D 18 40 40 C0 (linked blocks, 64 KB blocks,
-// no checksums, no content size; wire-format.md (d), agent-protocol.md §2.5), blocks compressed like
+// no checksums, no content size; docs/wire-format.md (d), docs/agent-protocol.md §2.5), blocks compressed like
 // LZ4_compress_fast_continue, and a block stored raw when compression does not make it smaller (lz4frame.c
 // LZ4F_makeBlock).
 

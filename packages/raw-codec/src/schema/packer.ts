@@ -2,12 +2,12 @@ import { SchemaError } from '../errors.js';
 import type { AstDocument, AstField, AstMessage } from './render-ast.js';
 import { intSize, isIntType, makeApp, type AppSchema, type FieldSchema, type FieldType, type MessageSchema, type Schema } from './types.js';
 
-/** Declared numbers above this are used verbatim as rpc ids (otel renderc: AppPacker.rpcIdRangeMax; wire-format.md (a) 14). */
+/** Declared numbers above this are used verbatim as rpc ids (otel renderc: AppPacker.rpcIdRangeMax; docs/wire-format.md (a) 14). */
 const RPC_ID_RANGE_MAX = 32767;
-/** otel renderc appends span `__pulsar` with `pulse` (log, pipeline_only) to every app, rpc 65535 (wire-format.md (a) 14). */
+/** otel renderc appends span `__pulsar` with `pulse` (log, pipeline_only) to every app, rpc 65535 (docs/wire-format.md (a) 14). */
 const PULSE_RPC_ID = 65535;
 
-/** Size and alignment of one field in the wire struct (wire-format.md (a) 3-4: string slot 2/2, string<N> N/1). */
+/** Size and alignment of one field in the wire struct (docs/wire-format.md (a) 3-4: string slot 2/2, string<N> N/1). */
 function sizeAlign(f: AstField): { size: number; align: number } {
   const n = f.arrayLength ?? 1;
   if (f.type === 'string') return { size: 2 * n, align: 2 };
@@ -17,7 +17,7 @@ function sizeAlign(f: AstField): { size: number; align: number } {
   throw new Error(`unreachable: type ${f.type}`);
 }
 
-/** rpc id from the app's namespace ranges (wire-format.md (a) 1: the declared number indexes the ranges' concatenation). */
+/** rpc id from the app's namespace ranges (docs/wire-format.md (a) 1: the declared number indexes the ranges' concatenation). */
 export function rpcIdFor(declared: number, ranges: [number, number][] | undefined): number | undefined {
   if (declared > RPC_ID_RANGE_MAX) return declared;
   if (!ranges) return undefined;
@@ -30,7 +30,7 @@ export function rpcIdFor(declared: number, ranges: [number, number][] | undefine
   return undefined;
 }
 
-/** Lays out one message with renderc's packing rule (wire-format.md (a) 2-6, 8). `fields` is in declaration order. */
+/** Lays out one message with renderc's packing rule (docs/wire-format.md (a) 2-6, 8). `fields` is in declaration order. */
 export function packMessage(fields: { ast: AstField; synthesized?: FieldSchema['synthesized'] }[]): { dynamic: boolean; wireSize: number; fields: FieldSchema[] } {
   let lastString = -1;
   fields.forEach((f, i) => { if (f.ast.type === 'string') lastString = i; });
@@ -68,7 +68,7 @@ export function packMessage(fields: { ast: AstField; synthesized?: FieldSchema['
   return { dynamic, wireSize: pos, fields: out };
 }
 
-/** Applies renderc's message rewrites (wire-format.md (a) 11) and packs every message of every app. */
+/** Applies renderc's message rewrites (docs/wire-format.md (a) 11) and packs every message of every app. */
 export function packDocument(doc: AstDocument, opts: { source: string; lineage?: 'flowmill' | 'otel' }): Schema {
   const lineage = opts.lineage ?? (doc.package === 'flowmill' ? 'flowmill' : 'otel');
   const apps: Record<string, AppSchema> = {};
@@ -131,7 +131,7 @@ function packOne(app: string, span: AstDocument['apps'][number]['spans'][number]
     names.add(f.ast.name);
   }
   const packed = packMessage(fields);
-  // No agent can send a bigger static part: `_len` is a u16 (wire-format.md (a) 8) and records fit a 16 KiB buffer (§2.6).
+  // No agent can send a bigger static part: `_len` is a u16 (docs/wire-format.md (a) 8) and records fit a 16 KiB buffer (§2.6).
   if (packed.wireSize > 0xffff) throw new SchemaError(source, m.line, `message ${name}: fixed part of ${packed.wireSize} bytes exceeds 65535`);
   const out: MessageSchema = { name, rpcId, declaredId: m.declaredId, dynamic: packed.dynamic, wireSize: packed.wireSize, fields: packed.fields, span: span.name, type, app };
   if (refField !== undefined) out.refField = refField;

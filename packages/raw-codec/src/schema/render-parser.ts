@@ -58,7 +58,7 @@ export function parseRenderAst(text: string, source = '<render>'): AstDocument {
     let arrayLength: number | null = null;
     if (accept('[')) {
       arrayLength = int('array size');
-      // A wire struct is at most 0xffff bytes (u16 `_len`, wire-format.md (a) 8), so larger arrays cannot be real.
+      // A wire struct is at most 0xffff bytes (u16 `_len`, docs/wire-format.md (a) 8), so larger arrays cannot be real.
       if (arrayLength < 1 || arrayLength > 0xffff) fail(`array size ${arrayLength} outside 1..65535`, toks[p - 1]);
       expect(']');
     }

@@ -1,4 +1,4 @@
-/** Integer field types of the render IDL (little-endian on the wire; the agent is x86-64 only, wire-format.md (a) 13). */
+/** Integer field types of the render IDL (little-endian on the wire; the agent is x86-64 only, docs/wire-format.md (a) 13). */
 export type IntType = 'u8' | 's8' | 'u16' | 's16' | 'u32' | 's32' | 'u64' | 's64' | 'u128' | 's128';
 /** `string` is variable length (u16 slot or rest of `_len`); `string<N>` is a fixed N-byte char array. */
 export type FieldType = IntType | 'string' | `string<${number}>`;
