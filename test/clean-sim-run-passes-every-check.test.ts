@@ -1,6 +1,6 @@
 // A clean simulated run, assembled from the pieces themselves (no recipe): mock-authz (TLS, strict, its request log),
 // tls-sink (--out-dir), agent-runner's simulated agent (record file, BPF dump) and its real workload (manifest), in a
-// run directory with the CONTRACTS.md names. The checker's bundled bin, pointed at that directory, passes every check
+// run directory with the run-layout.ts names. The checker's bundled bin, pointed at that directory, passes every check
 // (the upstream preset's thresholds are not run by default and say so), exits 0, and writes a self-contained HTML
 // page. The OpenTelemetry era (plain intake, no authz) passes every check that applies.
 import { test } from 'uvu';
@@ -68,7 +68,7 @@ test('Flowmill era through mock-authz and tls-sink: every check passes, exit 0, 
   // not run, with nothing to check: no preset, no DISABLE_SEND, no socket outliving a stats slot in so short a run
   const idle = ['upstream-thresholds', 'socket-stats-live', 'disable-send'];
   for (const c of rep.checks) assert.is(c.status, idle.includes(c.id) ? 'not-run' : 'pass', c.id);
-  // Every input was found by its CONTRACTS.md name and read whole.
+  // Every input was found by its run-layout.ts name and read whole.
   assert.equal(rep.inputs.map((i: { kind: string }) => i.kind).sort(), ['authzLog', 'bpf', 'manifest', 'record', 'wire']);
   assert.ok(rep.inputs.every((i: { error?: string }) => !i.error));
   // The workload really showed: every manifest item matched.

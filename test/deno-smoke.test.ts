@@ -101,7 +101,7 @@ test('tls-sink --plain under deno writes what a client sent, byte for byte', asy
     await new Promise<void>((resolve, reject) => {
       const c = connect(s.port, '127.0.0.1', () => c.end(data));
       c.on('error', reject);
-      c.resume(); // drain, then close cleanly (TOOLCHAIN.md #15)
+      c.resume(); // drain, then close cleanly (docs/development.md #15)
       c.on('close', () => resolve());
     });
   } finally {

@@ -1,4 +1,4 @@
-// @flowmill/agent-runner figures, each against a peer measured in the same run (BENCHMARKS.md):
+// @flowmill/agent-runner figures, each against a peer measured in the same run (docs/development.md "Benchmarks"):
 //   startup:   simulated agent, start → "Telemetry is flowing!" with the agent's real timers (time scale 1, no
 //              connect delay), against the agent's own floor: the 2 s probe hold-off (docs/agent-protocol.md §2.4); the
 //              sim also models the load time T the hold-off callback blocks for (TIMERS.compileMs + probeLoadMs).

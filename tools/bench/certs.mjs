@@ -1,4 +1,4 @@
-// CA + leaf creation, whole process, @flowmill/certs against its peers measured in the same run (BENCHMARKS.md):
+// CA + leaf creation, whole process, @flowmill/certs against its peers measured in the same run (docs/development.md "Benchmarks"):
 //   ours:    `node packages/certs/dist/certs.js -q` in a fresh temp dir (CA + localhost leaf, RSA-2048 each)
 //   mkcert:  `CAROOT=<tmp>/ca mkcert localhost` in a fresh temp dir (CA + leaf; mkcert's CA is RSA-3072)
 //   openssl: `openssl req -x509 …` (CA) + `openssl req -newkey …` + `openssl x509 -req …` (leaf), three processes

@@ -1,4 +1,4 @@
-// Checker throughput and peak memory on synthetic runs of 1 and 10 simulated minutes (BENCHMARKS.md: ratios against
+// Checker throughput and peak memory on synthetic runs of 1 and 10 simulated minutes (docs/development.md "Benchmarks": ratios against
 // peers measured in the same run):
 //   checker:  `node packages/checker/dist/checker.js --run-dir DIR --json` (all checks, all five inputs), whole process
 //   decode:   the same three recordings only decoded with @flowmill/raw-codec (the floor: every check reads this)

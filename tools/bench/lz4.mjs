@@ -1,4 +1,4 @@
-// LZ4 frame codec of @flowmill/raw-codec against its peers, measured in the same run (BENCHMARKS.md):
+// LZ4 frame codec of @flowmill/raw-codec against its peers, measured in the same run (docs/development.md "Benchmarks"):
 //   decode: ours (streaming Lz4FrameDecoder, 64 KiB pushes; output 'copy' (default) and 'view'; blocks by liblz4
 //           built to WebAssembly (default; with `wasmWindow`, as the intake demux runs it: output decoded in place)
 //           and by our TypeScript block decoder (the fallback)) vs

@@ -1,4 +1,4 @@
-// Token endpoint throughput, @flowmill/mock-authz against the recipe's peer measured in the same run (BENCHMARKS.md):
+// Token endpoint throughput, @flowmill/mock-authz against the recipe's peer measured in the same run (docs/development.md "Benchmarks"):
 //   ours: the built bin `node packages/mock-authz/dist/mock-authz.js` (HTTPS, NDJSON log to a file)
 //   peer: the recipe's shape: a Python http.server answering the token JSON, behind stunnel for TLS
 //         (mock_authz_server.py + stunnel-authz.conf, docs/recorder-recipe.md), with the same certificate

@@ -1,4 +1,4 @@
-// @flowmill/recipe: time to "ready", total time of the default run, peak memory (BENCHMARKS.md: ratios against a
+// @flowmill/recipe: time to "ready", total time of the default run, peak memory (docs/development.md "Benchmarks": ratios against a
 // peer measured in the same run).
 //   ours:  `recipe run` (simulated agent, defaults) from a fresh directory: ready = its "[2/9] ✓" progress line
 //          (keys exist, mock-authz and tls-sink listen); total = its exit; peak RSS from /usr/bin/time -v.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: builds everything, then runs every tools/bench/*.mjs (or the ones named: `npm run bench -- lz4`)
 // one after another (benchmarks share 2 cores: never in parallel), each with its output kept in tools/bench/out/.
-// Every script reports its figures as ratios against a peer measured in the same run (BENCHMARKS.md).
+// Every script reports its figures as ratios against a peer measured in the same run (docs/development.md "Benchmarks").
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // recipe run --vm: boot-to-ready and whole-run time per kernel under software emulation (TCG), and the guest's
-// memory (BENCHMARKS.md: ratios against a peer measured in the same run).
+// memory (docs/development.md "Benchmarks": ratios against a peer measured in the same run).
 //   ours:  `recipe run --vm --kernel K` (simulated agent and workload in the guest, fake cloud here, --duration 6s):
 //          ready = run.json's `telemetry` milestone (the agent in the guest said "Telemetry is flowing!"); total = its
 //          exit; qemu's peak RSS (VmHWM, polled from /proc while it runs).

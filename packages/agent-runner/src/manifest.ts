@@ -1,7 +1,7 @@
 /**
  * The workload manifest: what `agent-runner workload` did, measured from the workload's own side. It is the
  * checker's oracle for the "workload" checks (docs/checker-facts.md §8 items 9-13) and is written to `manifest.json` in
- * a run directory (CONTRACTS.md). Also the simulated agent's fault switches, because a checker test needs both.
+ * a run directory (run-layout.ts). Also the simulated agent's fault switches, because a checker test needs both.
  *
  * Conventions (all of them chosen so the checker can match items in the recordings without guessing):
  * - Timestamps are `NsString`: decimal nanoseconds, Unix epoch, built exactly like the agent's own clock
@@ -26,7 +26,7 @@ export type NsString = string;
 export const MANIFEST_FORMAT = 'flowmill-workload-manifest';
 export const MANIFEST_VERSION = 1;
 
-/** File names inside a run directory (CONTRACTS.md fixes `manifest.json`; the event log is ours). */
+/** File names inside a run directory (run-layout.ts fixes `manifest.json`; the event log is ours). */
 export const MANIFEST_FILE = 'manifest.json';
 /**
  * NDJSON event log the workload appends to while it runs (one `WorkloadEvent` per line, flushed per item), so the

@@ -3,7 +3,7 @@ import { dirname, basename, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyDirError, LockTimeoutError, WouldOverwriteError } from './errors.js';
 
-/** Mode of every private key we write: readable by its owner only (STYLE.md §8, like minica and mkcert). */
+/** Mode of every private key we write: readable by its owner only (docs/development.md §8, like minica and mkcert). */
 export const KEY_MODE = 0o600;
 /** Certificates are public. */
 export const CERT_MODE = 0o644;

@@ -21,7 +21,7 @@ export function scaledTolerances(scale = TIME_SCALE, maxGapPeriods = 2.5): objec
 export interface SimRunFiles { dir: string; wire: string; record: string; bpf: string; manifest: string; authzLog: string; faults: unknown[] }
 
 /**
- * One simulated run through the real peers (CONTRACTS.md run-directory names): mock-authz (TLS, strict, its request
+ * One simulated run through the real peers (run-layout.ts names): mock-authz (TLS, strict, its request
  * log as authz.jsonl), tls-sink (--out-dir intake/), agent-runner's simulated agent (record file, BPF dump) and its
  * workload (manifest.json).
  */

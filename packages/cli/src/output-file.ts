@@ -8,7 +8,7 @@ export interface OutputOptions {
   force?: boolean;
   /** Continue an existing file (only for `openOutput`; never together with `force`). */
   append?: boolean;
-  /** Mode of a created file; default 0600 (recordings, logs with tokens, keys: STYLE.md §8). */
+  /** Mode of a created file; default 0600 (recordings, logs with tokens, keys: docs/development.md §8). */
   mode?: number;
   /** What the refusal suggests, default `--force replaces it`. */
   hint?: string;

@@ -51,7 +51,7 @@ export class StepTimeoutError extends RecipeError {
 
 /**
  * Ctrl-C / SIGTERM during `recipe run`: not every check passed, so not 0; the conventional 130/143 instead (a
- * daemon such as `recipe serve` exits 0 on SIGTERM, STYLE.md §6).
+ * daemon such as `recipe serve` exits 0 on SIGTERM, docs/development.md §6).
  */
 export class InterruptedError extends RecipeError {
   /** The shell's status for death by that signal (128 + signo): 130 for SIGINT, 143 for SIGTERM. */

@@ -17,7 +17,7 @@ export interface CloudConfig {
    * (util/url.cc@3598385a:19-25). The simulated agent takes the CA directly, so it keeps https.
    */
   authzTls?: boolean;
-  /** Listen address (127.0.0.1 by default, STYLE.md §8). */
+  /** Listen address (127.0.0.1 by default, docs/development.md §8). */
   host: string;
   /** The name the agent connects to and verifies: the leaf certificate's name and the token's `intake`. */
   intakeName: string;

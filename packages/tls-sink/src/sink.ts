@@ -48,7 +48,7 @@ function openOutputUnwrapped(out: SinkOptions['out'], budget: SpoolBudget, onErr
   if ('stream' in out) target = new StreamTarget(out.stream);
   else if ('fd' in out) target = new FdTarget(out.fd, out.name ?? `fd ${out.fd}`, false, { onError });
   else {
-    // Recordings are created exclusively, 0600; --append continues a file, --force replaces it (STYLE.md §8).
+    // Recordings are created exclusively, 0600; --append continues a file, --force replaces it (docs/development.md §8).
     const fd = openSync(out.file, out.append ? 'a' : out.force ? 'w' : 'wx', 0o600);
     const t = new FdTarget(fd, out.file, true, { onError });
     t.position = fstatSync(fd).size;

@@ -21,7 +21,7 @@ const MAX_IOV = 1024;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * A file descriptor written with fs.writevSync (TOOLCHAIN.md #14: a write stream is ~4× slower here; #13: Deno's
+ * A file descriptor written with fs.writevSync (docs/development.md #14: a write stream is ~4× slower here; #13: Deno's
  * node:tls needs the socket never paused, which synchronous writes guarantee). Chunks (TLS records are at most
  * 16 KiB) are held by reference, not copied, and written with one writev(2) when they reach the batch size or at the
  * end of the current event-loop turn, so the process never holds more than one turn's bytes; sync() and close() write

@@ -1,6 +1,6 @@
 // Real peers against the sink: openssl s_client (TLS 1.2 with the agent's only suite, and TLS 1.3), socat and nc
 // (plain TCP). Expected bytes are the random input files; the DISABLE_SEND word tells the client that the sink has
-// everything, so no client closes early (TOOLCHAIN.md #15) and no test sleeps.
+// everything, so no client closes early (docs/development.md #15) and no test sleeps.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';

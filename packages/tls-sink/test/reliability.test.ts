@@ -21,7 +21,7 @@ interface Sent {
   reset: boolean;
 }
 
-/** One client: sends its bytes, then either closes cleanly (draining what the server sends, TOOLCHAIN.md #15) or
+/** One client: sends its bytes, then either closes cleanly (draining what the server sends, docs/development.md #15) or
  * resets the connection half way. Resolves with what it sent once its socket has closed. */
 function client(port: number, useTls: boolean, size: number, reset: boolean): Promise<Sent> {
   return new Promise((resolve, reject) => {

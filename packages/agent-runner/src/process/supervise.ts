@@ -1,6 +1,6 @@
 /**
  * One supervised child process: its own process group, its output split into lines, its exit recorded, and an
- * orderly stop (STYLE.md §10): ask it to end (SIGTERM to the whole group unless told another way), SIGKILL the group
+ * orderly stop (docs/development.md §10): ask it to end (SIGTERM to the whole group unless told another way), SIGKILL the group
  * after a grace period, then SIGKILL whatever of the group outlived its leader. Every agent target that runs a
  * process (binary, docker, and a VM runner's) goes through here, so a stop means the same thing for all of them.
  */

@@ -10,7 +10,7 @@ export interface WaitOptions {
 }
 
 /**
- * Readiness is a contract, not a sleep (STYLE.md §9): waits for `ready` (a server's listen promise, the agent's
+ * Readiness is a contract, not a sleep (docs/development.md §9): waits for `ready` (a server's listen promise, the agent's
  * "Telemetry is flowing!" line), racing a timeout and the flow's abort signal.
  */
 export function waitReady<T>(what: string, ready: Promise<T>, opts: WaitOptions): Promise<T> {
