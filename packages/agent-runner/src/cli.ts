@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // agent-runner: the bin. Thin wiring of flags onto the library; the one place that reads argv/env and exits.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath, join } from 'node:path';
 import { array, command, flag, multioption, number, oneOf, option, optional, string, subcommands } from 'cmd-ts';
 import { Count, Duration, Port, onStopSignal, runMain, writeOutput } from '@flowmill/cli';
@@ -10,7 +10,7 @@ import {
 } from './index.js';
 import { vmCommand } from './vm/commands.js';
 import { bpfRealCommand } from './bpf-real/command.js';
-import { RUN_FILES } from './run-layout.js';
+import { ensureRunDir, RUN_FILES } from './run-layout.js';
 import { scaledCadence } from './sim-tolerances.js';
 import { loadSchema } from '@flowmill/raw-codec';
 
@@ -34,7 +34,6 @@ function writeScaledTolerances(runDir: string, scale: number): void {
     log(`kept ${f} (your tolerances; --time-scale ${scale} would scale the cadence ones)`);
     return;
   }
-  if (!existsSync(runDir)) try { mkdirSync(runDir); } catch { /* writeOutput says why, in one line */ }
   writeOutput(f, `${JSON.stringify(scaledCadence(scale), null, 2)}\n`);
   log(`wrote ${f}: cadence tolerances for --time-scale ${scale} (checker --run-dir reads it)`);
 }
@@ -94,6 +93,7 @@ const workload = command({
       http: { requests: a.http, statuses: a.statuses ? a.statuses.split(',').map((s) => Number(s.trim())) : undefined },
       pauseMs: a.pause,
     };
+    if (a.runDir) ensureRunDir(a.runDir); // a new run directory is made, as tls-sink --out-dir makes its own
     const manifestPath = a.manifest ?? (a.runDir ? join(a.runDir, MANIFEST_FILE) : undefined);
     const eventsPath = a.events ?? (a.runDir ? join(a.runDir, MANIFEST_EVENTS_FILE) : undefined);
     const m = await runWorkload({ profile: [file ?? {}, flags], manifestPath, eventsPath, force: a.force, agent: { kind: a.agent ?? 'none', era: a.era }, log });
@@ -127,6 +127,7 @@ const sim = command({
     const { intake, authz } = intakeOf(a, a.era, 'https');
     const ca = a.ca ? readFileSync(a.ca) : undefined;
     const faults = a.faults === undefined ? undefined : checkFaults(jsonArg(a.faults, '--faults'), (why) => { throw new UsageError(`bad --faults: ${why}`); });
+    if (a.runDir) ensureRunDir(a.runDir);
     const recordFile = a.record ?? (a.runDir ? join(a.runDir, RUN_FILES.record) : undefined);
     if (!a.bpfFollow !== !a.bpfRender || (a.bpfFollow && a.bpfDump)) throw new UsageError('--bpf-follow and --bpf-render go together, without --bpf-dump-file');
     const bpfFollow = a.bpfFollow && a.bpfRender ? { dump: a.bpfFollow, schema: await loadSchema(a.bpfRender) } : undefined;

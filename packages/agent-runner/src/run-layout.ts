@@ -5,7 +5,7 @@
  * (`@flowmill/agent-runner/run-layout`); the README's "Run directory" section documents the same table for scripts.
  */
 import { join, resolve } from 'node:path';
-import { connFileName, JOURNAL } from '@flowmill/tls-sink';
+import { connFileName, JOURNAL, makeDirs } from '@flowmill/tls-sink';
 
 /** File and directory names inside a run directory, by role. */
 export const RUN_FILES = {
@@ -89,4 +89,13 @@ export function runLayout(dir: string): RunLayout {
     intakeCapture: (id) => join(abs, RUN_FILES.intakeDir, intakeCaptureName(id)),
     intakeIndex: () => join(abs, RUN_FILES.intakeDir, INTAKE_INDEX),
   };
+}
+
+/**
+ * Creates a run directory (and its parents) owner-only, one path component at a time: Node 20's `recursive: true`
+ * loops forever under a path like `/proc/x`, so a mistyped `--run-dir` would hang instead of failing (tls-sink's
+ * `makeDirs`, which its `--out-dir` uses for the same reason). Throws Node's own mkdir error otherwise.
+ */
+export function ensureRunDir(dir: string): void {
+  makeDirs(dir, 0o700);
 }

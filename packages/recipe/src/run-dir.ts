@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PARTIAL, RUN_FILES, runLayout, type RunLayout } from '@flowmill/agent-runner/run-layout';
+import { ensureRunDir, PARTIAL, RUN_FILES, runLayout, type RunLayout } from '@flowmill/agent-runner/run-layout';
 import { RunDirExistsError } from './errors.js';
 
 /** A run directory: agent-runner's run layout (the one place its file names are spelled). */
@@ -26,11 +26,11 @@ export function createRunDir(opts: { out?: string; base?: string; force?: boolea
     const held = existsSync(l.path('runJson')) || existsSync(l.path('state'));
     if (held && !opts.force) throw new RunDirExistsError(dir);
     if (held && existsSync(l.path('state'))) throw new RunDirExistsError(dir, true); // a live `recipe up`: never
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensureRunDir(dir);
     if (held) clearRunFiles(dir);
   } else {
     const base = resolve(opts.base ?? 'runs');
-    mkdirSync(base, { recursive: true });
+    ensureRunDir(base);
     const name = timestampName(opts.now ?? new Date());
     dir = join(base, name);
     for (let i = 2; ; i++) {

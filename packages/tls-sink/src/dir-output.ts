@@ -21,7 +21,7 @@ export function connFileName(id: number): string {
  * `mkdir -p`, one component at a time: Node's `recursive: true` loops forever where mkdir answers ENOENT under an
  * existing parent (`--out-dir /proc/x`, seen with Node 20); here that is an ENOENT like any other.
  */
-function makeDirs(dir: string, mode: number): void {
+export function makeDirs(dir: string, mode: number): void {
   const parts = dir.split(sep).filter(Boolean); // as given, so an error names the path the user typed
   for (let i = 1; i <= parts.length; i++) {
     try {
