@@ -117,7 +117,20 @@ export const workload: CheckDef = {
       },
       finish() {
         const fig: Record<string, unknown> = {};
-        const fail = (kind: string, index: number, note: string, extra: Record<string, unknown> = {}) => ev.add({ kind, index, note, ...extra });
+        // An item that happened while no session had its probes loaded (before bpf_compiled, between sessions, after the
+        // last record) is invisible to any agent (docs/checker-facts.md §2): say so as the cause, not only the symptom.
+        const windows = ctx.segments.map((s) => [s.telemetryTs ?? s.firstTs, s.lastTs] as const);
+        const items = new Map<string, { startNs: string; endNs: string }>();
+        for (const [kind, list] of [['process', m.processes], ['tcp', m.tcp], ['http', m.http], ['udp', m.udp], ['dns', m.dns]] as const) {
+          for (const it of (list ?? []) as { index: number; startNs?: string; endNs?: string }[]) if (it.startNs && it.endNs) items.set(`${kind}:${it.index}`, { startNs: it.startNs, endNs: it.endNs });
+        }
+        let unrecorded = 0;
+        const fail = (kind: string, index: number, note: string, extra: Record<string, unknown> = {}) => {
+          const it = items.get(`${kind}:${index}`);
+          const seen = !it || windows.some(([a, b]) => big(it.startNs) >= a && big(it.endNs) <= b);
+          if (!seen) unrecorded++;
+          ev.add({ kind, index, note, ...(seen ? {} : { cause: 'it happened while the agent was not recording (before its probes were loaded, or between sessions)' }), ...extra });
+        };
 
         // Processes (§3.4, §8.9): one pid_info_create with parent_pid = parent, comm = parent's (Q8); one pid_set_comm and one pid_close_info with X[:15].
         const ps = m.processes ?? [];
@@ -212,7 +225,8 @@ export const workload: CheckDef = {
         fig.kernelView = kv.status === 'not-run' ? { notRun: kv.reason } : { status: kv.status, ...kv.figures };
         if (kv.status === 'fail') for (const e of kv.evidence ?? []) fail('kernel-view', -1, String((e as { note: string }).note), e as Record<string, unknown>);
         if (ev.empty) return { status: 'pass', figures: fig };
-        return { status: 'fail', reason: `${plural(ev.total, 'workload item problem')}`, evidence: ev.items, figures: { ...fig, findings: ev.total } };
+        const cause = unrecorded ? `; ${unrecorded} of them while the agent was not recording: start the workload after "Telemetry is flowing!"` : '';
+        return { status: 'fail', reason: `${plural(ev.total, 'workload item problem')}${cause}`, evidence: ev.items, figures: { ...fig, findings: ev.total, whileNotRecording: unrecorded } };
       },
     };
   },
