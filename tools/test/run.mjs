@@ -24,18 +24,25 @@ if (setup.status !== 0) {
   process.exit(1);
 }
 // `tools` (the runner's own tests) needs no build; every other name builds that package (`scenarios`: all of them).
-const toBuild = only.filter((s) => s !== 'tools');
+const toBuild = only.filter((s) => s !== 'tools').map((s) => (s.startsWith('scenarios/') ? 'scenarios' : s));
 const build = only.length > 0 && toBuild.length === 0 ? { status: 0 } : spawnSync(process.execPath, ['tools/build-all.mjs', ...toBuild], { stdio: ['ignore', 2, 2] });
 if (build.status !== 0) {
   console.log(closingLine({ passed: 0, failed: 1 }));
   process.exit(1);
 }
 
+// Each root scenario is a suite of its own, so the per-suite timeout bounds one scenario and the two lanes share them.
+// The ones that boot a VM go first, together: their guests (software-emulated CPUs) then have the machine to
+// themselves, and the timer-sensitive suites after them run on two quiet cores.
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const scenarios = existsSync('test') ? readdirSync('test').filter((f) => f.endsWith('.test.ts')).sort() : [];
+const bootsVm = (f) => /(^|-)vm(-|\.)/.test(f);
 const suites = [
+  ...scenarios.filter(bootsVm).map((f) => ({ name: `scenarios/${f}`, dir: 'test', pattern: `^${escape(f)}$` })),
   ...readdirSync('packages').filter((p) => existsSync(join('packages', p, 'test'))).map((p) => ({ name: p, dir: join('packages', p, 'test') })),
-  ...(existsSync('test') ? [{ name: 'scenarios', dir: 'test' }] : []),
+  ...scenarios.filter((f) => !bootsVm(f)).map((f) => ({ name: `scenarios/${f}`, dir: 'test', pattern: `^${escape(f)}$` })),
   { name: 'tools', dir: 'tools/test', pattern: '\\.test\\.mjs$' },
-].filter((s) => only.length === 0 || only.includes(s.name));
+].filter((s) => only.length === 0 || only.includes(s.name) || (s.name.startsWith('scenarios/') && only.includes('scenarios')));
 
 let passed = 0, failed = 0, skipped = 0;
 const queue = [...suites];
