@@ -12,6 +12,7 @@ import {
 } from './index.js';
 import { readFileChunks, readStreamChunks } from './node.js';
 import { renderStatsTable } from './stats-table.js';
+import { prettifier } from './pretty.js';
 import { genCmd } from './bpf-headers/gen-command.js';
 import { runSchemaDiff, schemaDiffArgs } from './schema-diff/command.js';
 
@@ -72,22 +73,31 @@ const decodeCmd = command({
     ...common,
     names: multioption({ long: 'name', type: array(string), description: 'only records of this message (repeatable)' }),
     follow: flag({ long: 'follow', short: 'f', description: 'keep reading as FILE grows (like tail -f) until SIGINT/SIGTERM' }),
+    pretty: flag({ long: 'pretty', description: 'add "pretty":{…} after "segment": text of u8 name arrays (comm…), addresses as IPv4/IPv6 text' }),
   },
   handler: async (a) => {
     const kind = kindOf(a.kind);
     const schema = await schemaOf(a.schema);
     const ac = new AbortController();
     const off = a.follow ? onStopSignal(() => ac.abort()) : () => {};
+    const out = stdoutWriter();
+    let pretty: ((b: Uint8Array) => Uint8Array) | undefined;
+    let d: StreamDecoder | undefined;
+    // Records per --name, to say so when a name the app has matched nothing (rather than print nothing at all).
+    const seen = a.names.length ? new Map(a.names.map((n) => [`{"name":"${n}"`, 0])) : undefined;
+    const count = (b: Uint8Array) => { for (const l of new TextDecoder().decode(b).split('\n')) { const k = l.slice(0, l.indexOf('",') + 1); if (seen!.has(k)) seen!.set(k, seen!.get(k)! + 1); } };
     try {
-      await decodeNdjson(input(a.file, a.follow, ac.signal), {
-        kind, schema, names: a.names.length ? a.names : undefined, write: stdoutWriter(),
+      d = await decodeNdjson(input(a.file, a.follow, ac.signal), {
+        kind, schema, names: a.names.length ? a.names : undefined, write: (b) => { if (seen) count(b); return out(pretty ? pretty(b) : b); },
         onCut: a.allowCut ? (e) => process.stderr.write(cutLine(e)) : undefined,
         onInfo: (i) => {
           if (!a.quiet) process.stderr.write(infoLine(i));
           // A --name the schema does not know is a typo, not an empty result.
-          const app = (schema === 'auto' ? builtinSchema(i.schema as 'flowmill' | 'ebpf_net') : schema).apps[i.kind === 'bpf' ? 'agent_internal' : 'ingest'];
+          const sch = schema === 'auto' ? builtinSchema(i.schema as 'flowmill' | 'ebpf_net') : schema;
+          const app = sch.apps[i.kind === 'bpf' ? 'agent_internal' : 'ingest'];
           const unknown = a.names.filter((n) => !app?.byName.has(n));
-          if (unknown.length) throw new CliUsageError(`bad flags: --name ${unknown.join(', ')}: no such message in ${i.schema}.${app?.name ?? '?'}`);
+          if (unknown.length) throw new CliUsageError(`bad flags: --name ${unknown.map((n) => `${n}${elsewhere(sch, n)}`).join(', ')}: no such message in ${i.schema}.${app?.name ?? '?'}, the app of ${i.kind === 'bpf' ? 'a BPF dump' : 'an intake capture or record file'}`);
+          if (a.pretty && app) pretty = prettifier(app);
         },
       });
     } catch (e) {
@@ -97,9 +107,30 @@ const decodeCmd = command({
     } finally {
       off();
     }
+    // An empty input is not corrupt (65): there is nothing to decode, e.g. a sink the agent never connected to.
+    if (d && d.bytes === 0 && !ac.signal.aborted) throw emptyInput(a.file);
+    const none = [...(seen ?? [])].filter(([, c]) => c === 0).map(([k]) => k.slice(9, -1));
+    if (none.length && !a.quiet && d?.info) process.stderr.write(`${BIN}: note: --name ${none.join(', ')}: no such record in this input (${d.info.schema}.${d.info.kind === 'bpf' ? 'agent_internal' : 'ingest'}${none.map((n) => otherApps(d!.info!, n)).join('')})\n`);
     return 0;
   },
 });
+
+/** ` (a message of ebpf_net.agent_internal)` when the schema has the name in another app, else ''. */
+function elsewhere(s: Schema, name: string): string {
+  const apps = Object.values(s.apps).filter((p) => p.byName.has(name)).map((p) => `${s.name}.${p.name}`);
+  return apps.length ? ` (a message of ${apps.join(', ')})` : '';
+}
+
+/** `; pid_info is also in flowmill.agent_internal (a BPF dump)` when the other app of the built-in schema has it. */
+function otherApps(i: DecodeInfo, name: string): string {
+  if (i.schema !== 'flowmill' && i.schema !== 'ebpf_net') return '';
+  const other = i.kind === 'bpf' ? 'ingest' : 'agent_internal';
+  return builtinSchema(i.schema).apps[other]?.byName.has(name) ? `; ${name} is also a message of ${i.schema}.${other} (${other === 'ingest' ? 'an intake capture or record file' : 'a BPF dump'})` : '';
+}
+
+function emptyInput(file: string | undefined): Error {
+  return Object.assign(new RawCodecError('ERR_EMPTY_INPUT', `nothing to decode: ${!file || file === '-' ? 'stdin' : file}: the input is empty (0 bytes)`), { exitCode: 66 });
+}
 
 const statsCmd = command({
   name: 'stats',
