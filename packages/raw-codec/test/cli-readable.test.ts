@@ -58,6 +58,9 @@ test('an empty input: one line on stderr, exit 66 (nothing to decode), nothing o
   const s = run(['decode', '-'], '');
   assert.is(s.code, 66);
   assert.is(s.err, 'raw-codec: nothing to decode: stdin: the input is empty (0 bytes)\n');
+  const st = run(['stats', '-q', empty]); // a count of nothing is an answer (README, exit codes)
+  assert.is(st.code, 0, st.err);
+  assert.is(JSON.parse(st.out).records, 0);
 });
 
 test('--name of a BPF-only message on an intake capture: exit 64 naming the app it belongs to', () => {
