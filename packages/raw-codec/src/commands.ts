@@ -85,10 +85,17 @@ const decodeCmd = command({
     let d: StreamDecoder | undefined;
     // Records per --name, to say so when a name the app has matched nothing (rather than print nothing at all).
     const seen = a.names.length ? new Map(a.names.map((n) => [`{"name":"${n}"`, 0])) : undefined;
-    const count = (b: Uint8Array) => { for (const l of new TextDecoder().decode(b).split('\n')) { const k = l.slice(0, l.indexOf('",') + 1); if (seen!.has(k)) seen!.set(k, seen!.get(k)! + 1); } };
+    // Counted only until every name has been seen once: no cost on the rest of a big capture.
+    let unseen = seen?.size ?? 0;
+    const count = (b: Uint8Array) => {
+      for (const l of new TextDecoder().decode(b).split('\n')) {
+        const k = l.slice(0, l.indexOf('",') + 1);
+        if (seen!.get(k) === 0) { seen!.set(k, 1); unseen--; }
+      }
+    };
     try {
       d = await decodeNdjson(input(a.file, a.follow, ac.signal), {
-        kind, schema, names: a.names.length ? a.names : undefined, write: (b) => { if (seen) count(b); return out(pretty ? pretty(b) : b); },
+        kind, schema, names: a.names.length ? a.names : undefined, write: (b) => { if (seen && unseen > 0) count(b); return out(pretty ? pretty(b) : b); },
         onCut: a.allowCut ? (e) => process.stderr.write(cutLine(e)) : undefined,
         onInfo: (i) => {
           if (!a.quiet) process.stderr.write(infoLine(i));
