@@ -13,13 +13,15 @@ const TEXT = /^(comm|name|if_name|az|role|vpc_id|tenant|ip_owner_id|id|key|val)$
 // an in6_addr as udp raddr, :1172-1173); IPv6 in u8[16] / u128 (the in6_addr bytes; IPv4 as ::ffff:a.b.c.d, :1014).
 const ADDR = /(^|_)(addr|ip|dest|src)$/;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function text(v: unknown): string | undefined {
   if (!Array.isArray(v)) return undefined;
   const end = v.indexOf(0);
   const bytes = Uint8Array.from(end < 0 ? v : v.slice(0, end));
   for (let i = end < 0 ? v.length : end; i < v.length; i++) if (v[i] !== 0) return undefined; // not a C string
   try {
-    const s = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const s = utf8.decode(bytes);
     // eslint-disable-next-line no-control-regex
     return /[\u0000-\u001f\u007f]/.test(s) ? undefined : s;
   } catch { return undefined; }
