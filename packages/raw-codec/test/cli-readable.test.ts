@@ -1,7 +1,7 @@
 // The bin as a user meets it off the happy path (issue 12 items 9 and 13): an empty input, a --name that matches
 // nothing, `stats` on a terminal, and `decode --pretty` for jq. Expected values come from the records encoded here.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -123,5 +123,7 @@ test('the README jq one-liners: count by name, one socket, one pid', () => {
   const pid = sh(`node ${bin} decode -q --pretty ${wire} | jq -r 'select(.data.pid == 4242) | .pretty.comm'`);
   assert.is(pid.out, 'bash\n');
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
