@@ -38,7 +38,10 @@ function blocks(file: string): Block[] {
 
 const all = readmes.flatMap(blocks);
 const notRun = all.filter((b) => b.notRun !== undefined);
+// A block that fails half-way never reaches its own `kill %1 %2`: the EXIT trap stops its background jobs, so a failure
+// is reported at once instead of after the timeout (the jobs would hold the output pipes open).
 const PRELUDE = `set -eu -o pipefail
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 npx() { local b="\${1#@flowmill/}"; shift; "$b" "$@"; }
 `;
 

@@ -39,8 +39,8 @@ const scenarios = existsSync('test') ? readdirSync('test').filter((f) => f.endsW
 const bootsVm = (f) => /(^|-)vm(-|\.)/.test(f);
 const suites = [
   ...scenarios.filter(bootsVm).map((f) => ({ name: `scenarios/${f}`, dir: 'test', pattern: `^${escape(f)}$` })),
-  ...readdirSync('packages').filter((p) => existsSync(join('packages', p, 'test'))).map((p) => ({ name: p, dir: join('packages', p, 'test') })),
   ...scenarios.filter((f) => !bootsVm(f)).map((f) => ({ name: `scenarios/${f}`, dir: 'test', pattern: `^${escape(f)}$` })),
+  ...readdirSync('packages').filter((p) => existsSync(join('packages', p, 'test'))).map((p) => ({ name: p, dir: join('packages', p, 'test') })),
   { name: 'tools', dir: 'tools/test', pattern: '\\.test\\.mjs$' },
 ].filter((s) => only.length === 0 || only.includes(s.name) || (s.name.startsWith('scenarios/') && only.includes('scenarios')));
 
