@@ -10,5 +10,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version' && typeof __FLOWMILL_VERSIONS__ !== 'undefined') {
   process.stdout.write(`raw-codec ${__FLOWMILL_VERSIONS__['@flowmill/raw-codec'] ?? 'unknown'}\n`);
 } else {
+  // A reader that stops early (`| head`) is not an error: stop quietly, like other Unix filters.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
   await (await import('./commands.js')).main();
 }
