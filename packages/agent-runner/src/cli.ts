@@ -11,6 +11,7 @@ import {
 import { vmCommand } from './vm/commands.js';
 import { bpfRealCommand } from './bpf-real/command.js';
 import { ensureRunDir, RUN_FILES } from './run-layout.js';
+import { waitForAgentReady } from './workload/wait-agent.js';
 import { scaledCadence } from './sim-tolerances.js';
 import { loadSchema } from '@flowmill/raw-codec';
 
@@ -84,6 +85,8 @@ const workload = command({
     agent: option({ long: 'agent-kind', type: optional(oneOf(['sim', 'real', 'none'] as const)), description: 'which agent records this run (written into the manifest; sim sets simulated: true)' }),
     era: option({ long: 'era', type: optional(Era_), description: 'the recording agent\'s era (manifest only)' }),
     force: flag({ long: 'force', description: 'replace existing manifest/events files' }),
+    waitReady: option({ long: 'wait-ready', type: optional(string), description: `start only once FILE (the agent's log, e.g. DIR/${RUN_FILES.agentLog}) says "Telemetry is flowing!": what happens before is never recorded` }),
+    readyTimeout: option({ long: 'ready-timeout', type: Duration, defaultValue: () => 120_000, description: 'give up waiting for the agent after this long (exit 75)' }),
   },
   handler: async (a) => {
     const file: ProfileInput | undefined = a.profile ? await loadProfile(a.profile) : undefined;
@@ -96,6 +99,10 @@ const workload = command({
     if (a.runDir) ensureRunDir(a.runDir); // a new run directory is made, as tls-sink --out-dir makes its own
     const manifestPath = a.manifest ?? (a.runDir ? join(a.runDir, MANIFEST_FILE) : undefined);
     const eventsPath = a.events ?? (a.runDir ? join(a.runDir, MANIFEST_EVENTS_FILE) : undefined);
+    if (a.waitReady) {
+      log(`waiting for the agent's readiness line in ${a.waitReady}`);
+      await waitForAgentReady(a.waitReady, { timeoutMs: a.readyTimeout });
+    }
     const m = await runWorkload({ profile: [file ?? {}, flags], manifestPath, eventsPath, force: a.force, agent: { kind: a.agent ?? 'none', era: a.era }, log });
     if (!manifestPath) process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
     else log(`manifest: ${manifestPath}`);
