@@ -11,7 +11,8 @@ export { startDnsResponder, answerFor, type DnsResponder, type DnsQueryLog } fro
 export { encodeQuery, parseQuestion, parseResponse, encodeResponse } from './workload/dns-wire.js';
 export { AgentClock } from './clock.js';
 export { AgentRunnerError, UsageError, MissingInputError, WouldOverwriteError, TimeoutError, UnreachableError, AuthzRejectedError, PreflightError, WorkloadError } from './errors.js';
-export { runSimAgent, eventsOfManifest, DISABLE_SEND, READY_MESSAGE, EXIT_SIGTERM, TIMERS, type SimOptions, type SimAgent, type SimStats } from './sim/agent.js';
+export { scaledCadence } from './sim-tolerances.js';
+export { runSimAgent, eventsOfManifest, DISABLE_SEND, TIMERS, type SimOptions, type SimAgent, type SimStats } from './sim/agent.js';
 export type { SimEdit, SimRecord } from './sim/session-io.js';
 export { simulateRun, type SimulateRunOptions, type SimulatedRun } from './sim-run/simulate-run.js';
 export { fetchToken, decodeAuthzToken, authzUrl, makeAgentId, type AuthzToken, type FetchTokenOptions } from './sim/authz-client.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimAgent, runWorkload, type SimFaults } from '@flowmill/agent-runner';
+import { runSimAgent, runWorkload, scaledCadence, type SimFaults } from '@flowmill/agent-runner';
 import { ensureCerts } from '@flowmill/certs';
 import { startAuthz } from '@flowmill/mock-authz';
 import { startSink } from '@flowmill/tls-sink';
@@ -14,8 +14,7 @@ export const TIME_SCALE = 0.05;
  * loop (the workload runs in the same process, two suites share two cores) can stall one beat.
  */
 export function scaledTolerances(scale = TIME_SCALE, maxGapPeriods = 2.5): object {
-  const hb = 2000 * scale;
-  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb * maxGapPeriods, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
+  return scaledCadence(scale, maxGapPeriods);
 }
 
 export interface SimRunFiles { dir: string; wire: string; record: string; bpf: string; manifest: string; authzLog: string; faults: unknown[] }

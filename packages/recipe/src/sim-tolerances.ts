@@ -1,10 +1,9 @@
+import { scaledCadence } from '@flowmill/agent-runner';
+
 /**
- * Checker tolerances for a simulated agent whose timers run `scale` times the agent's: the heartbeat period
- * (docs/agent-protocol.md §2.4 step 7: 2 s) and the probe-load gap scale. The gap window is half a period below and
- * three quarters above: room for the event loop the in-process agent shares with the workload (375 ms at the
- * default scale, on a loaded 2-core box), still short of the two periods a skipped heartbeat leaves.
+ * Checker tolerances for the simulated agent at time scale `scale`: agent-runner's scaledCadence (the values
+ * `agent-runner sim --time-scale` writes too), so a run checked by the recipe and re-checked by hand agree.
  */
-export function scaledTolerances(scale: number): object {
-  const hb = 2000 * scale;
-  return { cadence: { heartbeatMs: hb, heartbeatMinGapMs: hb / 2, heartbeatMaxGapMs: hb * 1.75, probeLoadMaxGapMs: 130_000 * scale + 1000 } };
+export function scaledTolerances(scale: number): { cadence: Record<string, number> } {
+  return scaledCadence(scale);
 }

@@ -17,7 +17,6 @@ import { FollowedKernel } from '../bpf-real/followed-kernel.js';
 
 export { DISABLE_SEND } from './downlink.js';
 /** The agent's constants live in real/exit-status.ts; these two public names stay as aliases of them. */
-export { AGENT_READY as READY_MESSAGE, AGENT_SIGTERM_EXIT as EXIT_SIGTERM } from '../real/exit-status.js';
 export { eventsOfManifest } from './events-tail.js';
 export { TIMERS };
 export type { SimAgent, SimOptions, SimStats } from './types.js';
