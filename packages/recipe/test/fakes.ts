@@ -117,8 +117,9 @@ export function fakeDeps(o: FakeOptions = {}): { deps: RecipeDeps; calls: FakeCa
     async runWorkload(a) {
       calls.steps.push('workload');
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, o.workloadMs ?? 10);
-        a.signal?.addEventListener('abort', () => (clearTimeout(t), reject(a.signal!.reason)), { once: true });
+        const onAbort = () => (clearTimeout(t), reject(a.signal!.reason));
+        const t = setTimeout(() => (a.signal?.removeEventListener('abort', onAbort), resolve()), o.workloadMs ?? 10);
+        a.signal?.addEventListener('abort', onAbort, { once: true });
       });
       writeFileSync(a.manifestPath, JSON.stringify({ simulated: a.agent?.kind === 'sim' }));
       return {} as Awaited<ReturnType<RecipeDeps['runWorkload']>>;

@@ -165,6 +165,8 @@ export async function startVm(o: BootOptions): Promise<Vm> {
   const onAbort = () => void stop();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
+  // a signal that outlives this VM (a matrix of kernels shares one) must not collect a listener per guest
+  void exited.finally(() => o.signal?.removeEventListener('abort', onAbort));
   return { argv, pid: child.pid, booted, started, exited, stop, kill };
 }
 
